@@ -1,0 +1,15 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of netsync.fleet.device: runs on the controller, options from hostvars."""
+from __future__ import annotations
+
+from ansible_collections.netsync.fleet.plugins.module_utils.args import DEVICE_SPEC, HOSTVARS
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import run_device
+from ansible_collections.netsync.fleet.plugins.plugin_utils.action import NetsyncAction
+
+
+class ActionModule(NetsyncAction):
+    spec = DEVICE_SPEC
+    task_fn = run_device
+    fill_from_hostvars = tuple(HOSTVARS)

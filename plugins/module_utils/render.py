@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Safe XML parsing and a stable, line-based rendering of configurations.
+
+The rendering is what diffs and the snapshot sha256 are computed from: one line
+per leaf, ``set``-style (``interfaces ge-0/0/0 description "uplink"``), in
+document order, without volatile attributes (``junos:commit-seconds`` and the
+like), so a commit that changes nothing yields the same text.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from typing import Any, Iterator
+
+from lxml import etree  # type: ignore[import-untyped,unused-ignore]
+
+JUNOS_NS_PREFIX = "{http://xml.juniper.net/junos/"
+_BARE = re.compile(r"^[A-Za-z0-9_./:@+,-]+$")
+_MAX_XML = 64 * 1024 * 1024
+
+
+class UnsafeXMLError(ValueError):
+    """XML refused before parsing (DOCTYPE/ENTITY declarations, size) or not well-formed."""
+
+
+def safe_parser() -> Any:
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                           remove_blank_text=True, load_dtd=False, dtd_validation=False)
+
+
+def parse_xml(text: str | bytes) -> Any:
+    """Parse untrusted XML: no DTD, no entities, no network, bounded size."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if len(data) > _MAX_XML:
+        raise UnsafeXMLError("XML document larger than %d bytes" % _MAX_XML)
+    head = data[:4096].upper()
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in data.upper():
+        raise UnsafeXMLError("XML with a DOCTYPE or ENTITY declaration is refused")
+    if data.lstrip().startswith(b"<?xml"):
+        data = data.split(b"?>", 1)[1]
+    try:
+        return etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise UnsafeXMLError("malformed XML: %s" % exc)
+
+
+def local_name(tag: Any) -> str:
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _quote(value: str) -> str:
+    if value and _BARE.match(value):
+        return value
+    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _attrs(elem: Any) -> str:
+    parts = []
+    for key, value in sorted(elem.attrib.items()):
+        if key.startswith(JUNOS_NS_PREFIX) or key.startswith("{urn:ietf:params:xml:ns:netconf:base"):
+            continue
+        parts.append("%s=%s" % (local_name(key), _quote(value)))
+    return "[%s]" % " ".join(parts) if parts else ""
+
+
+def _children(elem: Any) -> list[Any]:
+    return [c for c in elem if isinstance(c.tag, str)]
+
+
+def _key_of(elem: Any, siblings_with_tag: int) -> tuple[str, Any]:
+    """The list key of an element: its ``name`` leaf, else its first leaf if it repeats."""
+    kids = _children(elem)
+    for child in kids:
+        if local_name(child.tag) == "name" and not _children(child):
+            return (child.text or "").strip(), child
+    if siblings_with_tag > 1 and kids and not _children(kids[0]):
+        return (kids[0].text or "").strip(), kids[0]
+    return "", None
+
+
+def _lines(kids: list[Any], path: str) -> Iterator[str]:
+    counts: dict[str, int] = {}
+    for child in kids:
+        counts[child.tag] = counts.get(child.tag, 0) + 1
+    for child in kids:
+        name = local_name(child.tag)
+        grandkids = _children(child)
+        attrs = _attrs(child)
+        if not grandkids:
+            text = (child.text or "").strip()
+            line = "%s%s" % (path, name)
+            if text:
+                line += " " + _quote(text)
+            yield line + (" " + attrs if attrs else "")
+            continue
+        key, key_elem = _key_of(child, counts[child.tag])
+        token = name + (" " + _quote(key) if key_elem is not None else "")
+        if attrs:
+            yield "%s%s %s" % (path, token, attrs)
+        sub = [g for g in grandkids if g is not key_elem]
+        if not sub:
+            yield path + token
+            continue
+        yield from _lines(sub, path + token + " ")
+
+
+def render(root: Any) -> str:
+    """Stable text of a configuration element (its children, recursively)."""
+    return "".join(line + "\n" for line in _lines(_children(root), ""))
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def unified_diff(before: str, after: str, before_name: str, after_name: str) -> str:
+    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                        fromfile=before_name, tofile=after_name))

@@ -1,0 +1,118 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: device_info
+short_description: Read devices, snapshot history and configuration diffs from the store
+version_added: 0.1.0
+description:
+  - Returns the devices in the store with their managed status, auto-resync flag, last sync time
+    and snapshot history. Does not contact any device.
+  - With O(version), also the configuration text of that snapshot; with O(diff_from) and/or
+    O(diff_to), a unified diff between two snapshots.
+author: netsync.fleet developers
+options:
+  name:
+    description: Only this device. Required by O(version), O(diff_from) and O(diff_to).
+    type: str
+  version:
+    description: Return the configuration of this snapshot version as RV(config).
+    type: int
+  diff_from:
+    description: Older version of the diff. Defaults to the version before O(diff_to).
+    type: int
+  diff_to:
+    description: Newer version of the diff. Defaults to the latest version.
+    type: int
+  history:
+    description: Also return this many of the most recent managed status changes per device.
+    type: int
+    default: 0
+extends_documentation_fragment:
+  - netsync.fleet.store
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+  idempotent:
+    support: full
+    description: Read-only.
+"""
+
+EXAMPLES = r"""
+- name: Status of every device
+  netsync.fleet.device_info:
+  run_once: true
+  register: fleet
+
+- name: What changed on r1 between versions 3 and 4
+  netsync.fleet.device_info:
+    name: r1
+    diff_from: 3
+    diff_to: 4
+  register: change
+
+- name: The configuration r1 had at version 2
+  netsync.fleet.device_info:
+    name: r1
+    version: 2
+"""
+
+RETURN = r"""
+devices:
+  description: Devices in the store (or the named one).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name: {description: Device name., type: str, returned: always}
+    platform: {description: junos or netconf., type: str, returned: always}
+    managed_status: {description: In Sync, Out of Sync, Synchronizing or Sync Failed., type: str, returned: always}
+    auto_resync: {description: Effective auto-resync setting of the device., type: bool, returned: always}
+    last_synced: {description: Epoch seconds of the last successful read., type: float, returned: always}
+    snapshots:
+      description: Snapshot history, oldest first.
+      type: list
+      elements: dict
+      returned: always
+      contains:
+        version: {description: Version number., type: int, returned: always}
+        taken_at: {description: Epoch seconds when stored., type: float, returned: always}
+        sha256: {description: sha256 of the stable rendering., type: str, returned: always}
+        commit: {description: Commit time, user and sequence reported by the device., type: dict, returned: always}
+config:
+  description: Stable text rendering of snapshot O(version).
+  returned: when version is given
+  type: str
+config_xml:
+  description: The configuration XML of snapshot O(version), as read.
+  returned: when version is given
+  type: str
+diff:
+  description: Unified diff between the two versions.
+  returned: when diff_from or diff_to is given
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.netsync.fleet.plugins.module_utils.args import DEVICE_INFO_SPEC
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_device_info
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=DEVICE_INFO_SPEC, supports_check_mode=True)
+    try:
+        module.exit_json(**run_device_info(module.params))
+    except TaskFailed as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
+
+
+if __name__ == "__main__":
+    main()

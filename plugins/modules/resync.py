@@ -1,0 +1,115 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: resync
+short_description: Resynchronize the store with a device's committed configuration
+version_added: 0.1.0
+description:
+  - Sets the device's managed status to C(Synchronizing), reads its committed configuration over
+    NETCONF (Junos C(get-configuration database=committed), with commit time and user; other
+    devices C(get-config) of C(running)), stores a new snapshot only if the configuration differs
+    from the latest one (sha256 of a stable rendering), and sets C(In Sync).
+  - If a commit was notified during the job that the read did not include, the status becomes
+    C(Out of Sync) instead, so that auto-resync runs a follow-up job.
+  - A failed read sets C(Sync Failed), keeps every snapshot, and fails the task naming the cause
+    (unreachable, auth_failed, host_key_unknown, host_key_mismatch, timeout, rpc_error,
+    malformed_reply).
+author: netsync.fleet developers
+options:
+  job_id:
+    description:
+      - Identifier of the job this run belongs to, given by the auto-resync listener so that it
+        learns when the job started, read and ended. Generated when not set.
+    type: str
+  origin:
+    description: Who asked for the job, recorded in the store.
+    type: str
+    choices: [manual, auto]
+    default: manual
+extends_documentation_fragment:
+  - netsync.fleet.connection
+  - netsync.fleet.store
+attributes:
+  check_mode:
+    support: full
+    description: Reads the device and reports whether a new snapshot would be stored; writes nothing.
+  diff_mode:
+    support: full
+    description: The diff between the previous and the new snapshot's rendering.
+  idempotent:
+    support: full
+    description: Without a commit on the device in between, a second run reports no change.
+seealso:
+  - module: netsync.fleet.device
+  - module: netsync.fleet.device_info
+"""
+
+EXAMPLES = r"""
+- name: Resync the routers and show what changed
+  netsync.fleet.resync:
+  diff: true
+
+- name: Resync as part of a job the auto-resync listener started
+  netsync.fleet.resync:
+    job_id: "{{ netsync_job_id }}"
+    origin: auto
+"""
+
+RETURN = r"""
+changed:
+  description: True if and only if a new snapshot was stored.
+  returned: always
+  type: bool
+managed_status:
+  description: The device's managed status after the run.
+  returned: always
+  type: str
+  sample: In Sync
+snapshot_version:
+  description: Version of the device's latest snapshot after the run.
+  returned: success
+  type: int
+  sample: 3
+sha256:
+  description: sha256 of the configuration's stable rendering.
+  returned: success
+  type: str
+job_id:
+  description: The job's identifier (null in check mode).
+  returned: success
+  type: str
+commit_time:
+  description: Commit time the device reported for the configuration read (Junos), epoch seconds.
+  returned: success
+  type: float
+commit_user:
+  description: User of that commit (Junos).
+  returned: success
+  type: str
+error:
+  description: The failure's kind when the read failed.
+  returned: failure
+  type: str
+  sample: unreachable
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.netsync.fleet.plugins.module_utils.args import RESYNC_SPEC
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_resync
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=RESYNC_SPEC, supports_check_mode=True)
+    try:
+        module.exit_json(**run_resync(module.params, module.check_mode, module._diff))
+    except TaskFailed as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Base of the collection's action plugins.
+
+The modules run on the controller, in the worker process, without shipping
+AnsiballZ and without a persistent connection: ``_requires_connection = False``
+means an inventory with ``ansible_connection: ansible.netcommon.netconf`` does
+not start ``ansible-connection`` either. Connection options missing from the
+task are filled from the host's inventory variables (see ``args.HOSTVARS``).
+"""
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable, Optional
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.netsync.fleet.plugins.module_utils.args import HOSTVARS
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed
+
+
+class NetsyncAction(ActionBase):
+    """Validate, fill connection options from hostvars, run a ``tasks.run_*`` function."""
+
+    _requires_connection = False
+    TRANSFERS_FILES = False
+    _VALID_ARGS: frozenset[str] = frozenset()
+
+    spec: dict[str, Any] = {}
+    task_fn: Optional[Callable[..., dict[str, Any]]] = None
+    fill_from_hostvars: tuple[str, ...] = ()
+
+    def _hostvar(self, task_vars: dict[str, Any], names: tuple[str, ...]) -> Any:
+        for var in names:
+            if var in task_vars and task_vars[var] is not None:
+                return self._templar.template(task_vars[var])
+        return None
+
+    def run(self, tmp: Any = None, task_vars: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+        result: dict[str, Any] = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        args = dict(self._task.args)
+        for option in self.fill_from_hostvars:
+            if args.get(option) is None:
+                value = self._hostvar(task_vars, HOSTVARS.get(option, ()))
+                if value is not None:
+                    args[option] = value
+        validated = ArgumentSpecValidator(self.spec).validate(args)
+        if validated.error_messages:
+            result.update(failed=True, msg="; ".join(validated.error_messages))
+            return result
+        assert self.task_fn is not None
+        try:
+            out = type(self).task_fn(validated.validated_parameters,  # type: ignore[misc]
+                                     check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
+        except TaskFailed as exc:
+            result.update(exc.result)
+            result.update(failed=True, msg=exc.msg)
+            return result
+        except Exception as exc:  # unexpected: fail with the traceback, never a credential
+            result.update(failed=True, msg="%s: %s" % (type(exc).__name__, exc),
+                          exception=traceback.format_exc())
+            return result
+        result.update(out)
+        return result
