@@ -150,6 +150,7 @@ class PostgresDatabase(Database):
         with self.conn.cursor() as cur:
             cur.execute(self._sql(sql) + " RETURNING id", tuple(params))
             row = cur.fetchone()
+            assert row is not None
             return int(row["id"])
 
     @contextmanager

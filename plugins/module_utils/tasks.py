@@ -9,7 +9,7 @@ Each ``run_*`` takes validated parameters and returns the task result, or raises
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.args import target_from_params
@@ -119,7 +119,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
         if target.platform == "auto":
             target.platform = row["platform"]
         previous = store.latest_snapshot(name)
-        job_id: Optional[str] = params.get("job_id") or "manual-%s" % uuid.uuid4().hex[:12]
+        job_id: str = params.get("job_id") or "manual-%s" % uuid.uuid4().hex[:12]
         if not check_mode:
             with store.transaction():
                 store.job_started(job_id, name, params.get("origin") or "manual")
@@ -141,7 +141,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
         digest = sha256_text(text)
         created = previous is None or previous["sha256"] != digest
         if check_mode:
-            version = (int(previous["version"]) + 1 if previous else 1) if created else int(previous["version"])
+            version = int(previous["version"]) + (1 if created else 0) if previous else 1
             status = row["managed_status"]
         else:
             with store.transaction():
