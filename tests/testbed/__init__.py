@@ -1,0 +1,1 @@
+"""Real peers for tests, the demo and benchmarks: netconfd behind sshd, PostgreSQL."""
