@@ -35,7 +35,7 @@ def _text(root: Any, *names: str) -> Optional[str]:
     import jxmlease  # type: ignore[import-untyped]
     tree = jxmlease.parse_etree(root)
     for name in names:
-        for _path, _match, node in tree.find_nodes_with_tag(name, recursive=True):
+        for node in tree.find_nodes_with_tag(name, recursive=True):
             value = str(node).strip()
             if value:
                 return value

@@ -83,7 +83,7 @@ def classify(exc: BaseException, target: Target) -> DeviceError:
                            % (where, text.strip().splitlines()[0][:300]))
     if isinstance(exc, (ConnectionError, OSError)) or "socket" in text.lower() or "connect" in text.lower():
         return DeviceError("unreachable", "cannot reach %s: %s" % (where, text.strip().splitlines()[0][:300]))
-    return DeviceError("unreachable", "%s: %s: %s" % (where, type(exc).__name__, text[:300]))
+    return DeviceError("malformed_reply", "%s: unexpected reply (%s: %s)" % (where, type(exc).__name__, text[:300]))
 
 
 def _known_host(target: Target) -> bool:

@@ -13,9 +13,15 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from typing import Any, Iterator
+import traceback
+from typing import Any, Iterator, Optional
 
-from lxml import etree  # type: ignore[import-untyped,unused-ignore]
+try:
+    from lxml import etree  # type: ignore[import-untyped,unused-ignore]
+    LXML_IMPORT_ERROR: Optional[str] = None
+except ImportError:  # reported by the modules with missing_required_lib
+    etree = None
+    LXML_IMPORT_ERROR = traceback.format_exc()
 
 JUNOS_NS_PREFIX = "{http://xml.juniper.net/junos/"
 _BARE = re.compile(r"^[A-Za-z0-9_./:@+,-]+$")
@@ -27,6 +33,8 @@ class UnsafeXMLError(ValueError):
 
 
 def safe_parser() -> Any:
+    if etree is None:
+        raise UnsafeXMLError("the Python package lxml is required to parse XML (it comes with ncclient)")
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                            remove_blank_text=True, load_dtd=False, dtd_validation=False)
 
@@ -41,8 +49,9 @@ def parse_xml(text: str | bytes) -> Any:
         raise UnsafeXMLError("XML with a DOCTYPE or ENTITY declaration is refused")
     if data.lstrip().startswith(b"<?xml"):
         data = data.split(b"?>", 1)[1]
+    parser = safe_parser()
     try:
-        return etree.fromstring(data, safe_parser())
+        return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise UnsafeXMLError("malformed XML: %s" % exc)
 

@@ -10,6 +10,7 @@ migrates the schema forward. No credentials are ever stored.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from contextlib import contextmanager
@@ -80,7 +81,7 @@ def _coerce_setting(key: str, value: Any) -> Any:
         number = float(value)
     except (TypeError, ValueError):
         raise StoreError("setting %s must be a number of seconds, got %r" % (key, value))
-    if number < 0 or number != number or number == float("inf"):
+    if number < 0 or not math.isfinite(number):
         raise StoreError("setting %s must be a finite number of seconds >= 0, got %r" % (key, value))
     return number
 

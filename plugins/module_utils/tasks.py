@@ -99,7 +99,8 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
                     store.mark_synced(name, read.commit_time)
                     store.set_status(name, st.IN_SYNC, "first snapshot taken at import", "up")
             row = store.get_device(name)
-            assert row is not None
+            if row is None:
+                raise TaskFailed("device %r vanished from the store while it was imported" % name)
             result = {"changed": changed, "device": device_view(store, row)}
         if diff and changed:
             result["diff"] = {"before": before or {}, "after": after}

@@ -17,7 +17,7 @@ description:
   - With O(state=absent), removes the device, its snapshots, status history and settings from the
     store. The device itself is not touched.
   - Credentials are never written to the store.
-author: netsync.fleet developers
+author: Netsync Fleet Team (@netsync-fleet)
 options:
   state:
     description: Whether the device is in the store.
@@ -70,7 +70,7 @@ device:
       returned: success
       sample: In Sync
     facts:
-      description: hostname, model, version, serial, vendor (null when unknown).
+      description: The keys hostname, model, version, serial and vendor (null when unknown).
       type: dict
       returned: success
     snapshot_version: {description: Latest snapshot version., type: int, returned: success, sample: 1}

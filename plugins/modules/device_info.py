@@ -13,7 +13,7 @@ description:
     and snapshot history. Does not contact any device.
   - With O(version), also the configuration text of that snapshot; with O(diff_from) and/or
     O(diff_to), a unified diff between two snapshots.
-author: netsync.fleet developers
+author: Netsync Fleet Team (@netsync-fleet)
 options:
   name:
     description: Only this device. Required by O(version), O(diff_from) and O(diff_to).
@@ -73,7 +73,10 @@ devices:
   contains:
     name: {description: Device name., type: str, returned: always}
     platform: {description: junos or netconf., type: str, returned: always}
-    managed_status: {description: In Sync, Out of Sync, Synchronizing or Sync Failed., type: str, returned: always}
+    managed_status:
+      description: One of C(In Sync), C(Out of Sync), C(Synchronizing), C(Sync Failed).
+      type: str
+      returned: always
     auto_resync: {description: Effective auto-resync setting of the device., type: bool, returned: always}
     last_synced: {description: Epoch seconds of the last successful read., type: float, returned: always}
     snapshots:
@@ -85,7 +88,10 @@ devices:
         version: {description: Version number., type: int, returned: always}
         taken_at: {description: Epoch seconds when stored., type: float, returned: always}
         sha256: {description: sha256 of the stable rendering., type: str, returned: always}
-        commit: {description: Commit time, user and sequence reported by the device., type: dict, returned: always}
+        commit:
+          description: The commit time, user and sequence the device reported (null when it gave none).
+          type: dict
+          returned: always
 config:
   description: Stable text rendering of snapshot O(version).
   returned: when version is given

@@ -18,7 +18,7 @@ description:
   - A failed read sets C(Sync Failed), keeps every snapshot, and fails the task naming the cause
     (unreachable, auth_failed, host_key_unknown, host_key_mismatch, timeout, rpc_error,
     malformed_reply).
-author: netsync.fleet developers
+author: Netsync Fleet Team (@netsync-fleet)
 options:
   job_id:
     description:

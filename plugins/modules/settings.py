@@ -13,7 +13,7 @@ description:
     left as they are; the module returns the effective settings.
   - O(auto_resync) false keeps notifications (the device still goes C(Out of Sync)) but schedules
     no job; a manual resync still works.
-author: netsync.fleet developers
+author: Netsync Fleet Team (@netsync-fleet)
 options:
   device:
     description: Set or read the settings of this device (its own values override the global ones).

@@ -51,7 +51,8 @@ class NetsyncAction(ActionBase):
         if validated.error_messages:
             result.update(failed=True, msg="; ".join(validated.error_messages))
             return result
-        assert self.task_fn is not None
+        if self.task_fn is None:
+            raise NotImplementedError("%s sets no task_fn" % type(self).__name__)
         try:
             out = type(self).task_fn(validated.validated_parameters,  # type: ignore[misc]
                                      check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
