@@ -108,7 +108,7 @@ class NetconfdDevice:
         """netconfd command line (see README.md for why each flag)."""
         return [NETCONFD, f"--port={self.port}", f"--ncxserver-sockname={self.socket}",
                 "--target=candidate", "--with-startup=true", f"--startup={self.startup}",
-                "--access-control=off", f"--log={self.log}", "--log-append",
+                "--access-control=off", "--idle-timeout=0", f"--log={self.log}", "--log-append",
                 "--log-level=info", *(f"--module={module_path(m)}" for m in MODULES)]
 
     def spawn_server(self) -> None:

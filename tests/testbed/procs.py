@@ -21,6 +21,7 @@ import socket
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ _LOCK_FILE = Path("/run/netsync-testbed.lock")
 
 class TestbedError(RuntimeError):
     """A peer could not be started or stopped; the message says why."""
+
+    __test__ = False  # not a pytest test class, despite the name
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,10 @@ def free_port() -> int:
 def spawn(argv: list[str], *, ident: Identity | None, log: Path, env: dict[str, str],
           cwd: Path) -> subprocess.Popen[bytes]:
     """Start ``argv`` (as ``ident`` if given and we are root) with output to ``log``."""
-    full = ["setpriv", "--pdeathsig", "TERM", "--", *argv]
+    # Parent death is per *thread* on Linux: only the main thread may ask for it, or the
+    # servers would die with a short-lived worker thread (atexit still covers those).
+    main = threading.current_thread() is threading.main_thread()
+    full = ["setpriv", "--pdeathsig", "TERM", "--", *argv] if main else list(argv)
     extra: dict[str, object] = {}
     if ident is not None and ident.switch_user:
         extra = {"user": ident.uid, "group": ident.gid, "extra_groups": []}
@@ -186,11 +192,14 @@ def stop_process(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM,
 
 def stop_processes(group: list[subprocess.Popen[bytes]], *, sig: int = signal.SIGTERM,
                    timeout: float = 10.0) -> None:
-    """:func:`stop_process` for many at once (netconfd takes ~1 s to exit on SIGTERM)."""
+    """:func:`stop_process` for many at once (netconfd takes ~1 s to exit on SIGTERM).
+
+    Processes already reaped are left alone: their group id may belong to someone else.
+    """
+    group = [proc for proc in group if proc.returncode is None]
     for proc in group:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
     deadline = time.monotonic() + timeout
     for proc in group:
         try:
@@ -199,9 +208,44 @@ def stop_processes(group: list[subprocess.Popen[bytes]], *, sig: int = signal.SI
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout)
-        # children left in the group (e.g. sshd connection handlers) go too
+        # children left in the group go too (the group id stays reserved while they live)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def descendants(pid: int) -> list[int]:
+    """pids of every process below ``pid`` (children, grandchildren, ...)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found: list[int] = []
+    todo = list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children.get(child, [])
+    return found
+
+
+def kill_pids(pids: list[int], timeout: float = 5.0) -> None:
+    """SIGTERM then SIGKILL the given pids (ours: collected from our own process tree)."""
+    def none_alive() -> bool:
+        return not any(is_alive(pid) for pid in pids)
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            if is_alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+        with contextlib.suppress(TestbedError):
+            wait_for(none_alive, timeout, "processes to exit")
 
 
 def pids_referencing(path: Path) -> list[int]:
@@ -223,15 +267,7 @@ def pids_referencing(path: Path) -> list[int]:
 
 def kill_stragglers(path: Path, timeout: float = 5.0) -> None:
     """End, by pid, processes still running from ``path`` (e.g. netconf-subsystem)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        pids = pids_referencing(path)
-        if not pids:
-            return
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        with contextlib.suppress(TestbedError):
-            wait_for(lambda: not pids_referencing(path), timeout, "stragglers to exit")
+    kill_pids(pids_referencing(path), timeout)
 
 
 def wait_for(cond: Callable[[], bool], timeout: float, what: str,

@@ -153,6 +153,8 @@ class SshServer:
         return self.proc.pid if self.proc is not None else None
 
     def stop(self) -> None:
-        """Stop the daemon and its connection handlers."""
-        if self.proc is not None:
+        """Stop the daemon and its connection handlers (each is a session leader)."""
+        if self.proc is not None and self.proc.returncode is None:
+            handlers = procs.descendants(self.proc.pid)
             procs.stop_process(self.proc)
+            procs.kill_pids(handlers)

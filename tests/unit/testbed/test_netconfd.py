@@ -20,7 +20,8 @@ from ncclient.transport.errors import (
 
 from tests.testbed import procs
 from tests.testbed.device import IF_NS, NetconfdDevice, description_edit, startup_xml
-from tests.testbed.netconfd import NetconfdFleet
+from tests.testbed import device as device_module
+from tests.testbed.netconfd import NetconfdFleet, TestbedError
 
 # fixtures come from tests/testbed/fixtures.py through tests/conftest.py
 pytestmark = pytest.mark.system
@@ -142,10 +143,22 @@ def test_stop_leaves_no_process_even_with_open_sessions() -> None:
         pids = fleet.pids()
         assert len(pids) == 3 and all(procs.is_alive(p) for p in pids)
         assert len(fleet.live_pids()) > 3  # sessions' netconf-subsystem processes
+        handlers = [p for s in fleet.sshds for p in procs.descendants(s.proc.pid)]  # type: ignore[union-attr]
+        assert len(handlers) >= 4  # per session: sshd [priv], sshd user, sh, netconf-subsystem
     finally:
         fleet.stop()
     assert fleet.live_pids() == []
-    assert not any(procs.is_alive(p) for p in pids)
+    assert not any(procs.is_alive(p) for p in pids + handlers)
+    assert fleet.rundir is not None and not fleet.rundir.exists()
+
+
+def test_startup_failure_raises_with_log_and_cleans_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(device_module, "startup_xml", lambda index: "<config><broken></config>")
+    fleet = NetconfdFleet(1)
+    with pytest.raises(TestbedError, match="netconfd for nc01 exited") as caught:
+        fleet.start()
+    assert "load startup config failed" in str(caught.value)  # netconfd's own log comes along
+    assert fleet.live_pids() == []
     assert fleet.rundir is not None and not fleet.rundir.exists()
 
 
