@@ -238,4 +238,3 @@ def builtin_types(updated_at: float = 0.0) -> list[TopologyType]:
     """The types :func:`derive` produces objects of, sorted by name."""
     return [TopologyType(name, {k: dict(v) for k, v in props.items()}, updated_at=updated_at)
             for name, props in sorted(_BUILTIN.items())]
-

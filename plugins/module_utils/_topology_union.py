@@ -33,7 +33,7 @@ def _overlay(copies: Sequence[tuple[str, float, Mapping[str, Any]]]) -> dict[str
     ordered = sorted(copies, key=lambda c: c[0], reverse=True)
     ordered.sort(key=lambda c: c[1])  # stable: oldest first, ties by descending child name
     merged: dict[str, Any] = {}
-    for _, _, props in ordered:
+    for _child, _stamp, props in ordered:
         merged.update(props)
     return dict(sorted(merged.items()))
 
@@ -150,7 +150,7 @@ def union(copies: Mapping[str, Iterable[TopologyObject]], *, stale: Collection[s
 
 
 def union_types(copies: Mapping[str, Iterable[TopologyType]], *, stale: Collection[str] = (),
-               suspect: Collection[str] = ()) -> list[MergedType]:
+                suspect: Collection[str] = ()) -> list[MergedType]:
     """Merge every child's types by name: all property definitions, newest copy wins a conflict."""
     out: list[MergedType] = []
     for name, per in sorted(_group(copies, lambda t: t.name).items()):
@@ -201,4 +201,3 @@ def apply_changes(current: Iterable[TopologyObject], fetched: Iterable[TopologyO
     for obj in fetched:
         by_key[obj.key] = obj
     return [by_key[k] for k in sorted(by_key)]
-

@@ -226,8 +226,8 @@ def test_generic_3164_is_other_and_keeps_severity() -> None:
 
 def test_3164_pri_with_free_text_is_a_message() -> None:
     m = parse("<13>May the force be with you")
-    assert (m.timestamp, m.hostname, m.app, m.message) == (None, None, None,
-                                                          "May the force be with you")
+    expected = (None, None, None, "May the force be with you")
+    assert (m.timestamp, m.hostname, m.app, m.message) == expected
     tagged = parse("<13>su: session opened")
     assert (tagged.app, tagged.message) == ("su", "session opened")
 

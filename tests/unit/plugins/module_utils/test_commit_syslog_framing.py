@@ -150,7 +150,7 @@ def test_any_chunking_yields_the_same_frames(
         step = rng.randint(1, 64)
         out += dec.feed(stream[pos:pos + step])
         pos += step
-    assert out == [p for _, p in frames]
+    assert out == [p for _frame, p in frames]
     assert not dec.rejected and dec.buffered == 0
 
 

@@ -123,7 +123,7 @@ def _mutate(rng: random.Random, line: bytes) -> bytes:
         return line[: rng.randrange(len(line) + 1)]
     if choice == 1:
         buf = bytearray(line)
-        for _ in range(rng.randint(1, 4)):
+        for _step in range(rng.randint(1, 4)):
             buf[rng.randrange(len(buf))] ^= 1 << rng.randrange(8)
         return bytes(buf)
     if choice == 2:
@@ -147,7 +147,7 @@ def test_hundred_thousand_mutated_lines_are_parsed_or_counted() -> None:
     rejected: Counter[str] = Counter()
     events: Counter[str] = Counter()
     total = 100_000
-    for _ in range(total):
+    for _line in range(total):
         line = _mutate(rng, rng.choice(seeds))
         try:
             msg = parse_syslog(line, now=NOW)

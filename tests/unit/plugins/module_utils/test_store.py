@@ -113,8 +113,8 @@ def test_settings_defaults_global_and_device_override(store_url: str) -> None:
         assert s.get_settings() == st.DEFAULT_SETTINGS
         s.upsert_device("r1", "h", 830, "junos", {})
         assert s.set_settings({"resync_delay": 20}) == {}  # equal to the default: nothing stored
-        assert s.set_settings({"resync_delay": 5, "auto_resync": "no"}) == {"resync_delay": 5.0,
-                                                                          "auto_resync": False}
+        changed = s.set_settings({"resync_delay": 5, "auto_resync": "no"})
+        assert changed == {"resync_delay": 5.0, "auto_resync": False}
         assert s.set_settings({"damping_window": 1.5}, device="r1") == {"damping_window": 1.5}
         eff = s.get_settings("r1")
         assert eff["resync_delay"] == 5.0 and eff["damping_window"] == 1.5 and eff["auto_resync"] is False
@@ -145,7 +145,7 @@ def test_jobs_notifications_and_inbox(store_url: str) -> None:
         s.job_finished("j1", True, "ok")
         job = s.get_job("j1")
         assert job is not None and job["state"] == "done" and job["read_commit_time"] == 500.0
-        ids = [s.inbox_put("r1", "callback", "junos_config changed") for _ in range(3)]
+        ids = [s.inbox_put("r1", "callback", "junos_config changed") for _n in range(3)]
         assert [r["id"] for r in s.inbox_take(2)] == ids[:2]
         assert [r["id"] for r in s.inbox_take(10)] == ids[2:]
         assert s.inbox_take(10) == []
