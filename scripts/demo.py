@@ -55,7 +55,7 @@ def status_table(store_url: str) -> None:
     head = ("device", "platform", "model", "managed status", "snapshots", "last synced", "last commit")
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
     for row in [head] + rows:
-        print("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+        print("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
 
 
 def main() -> int:

@@ -25,7 +25,7 @@ def test_ten_devices_two_playbooks_at_once(tmp_path: Path, junos_fleet: Callable
     fleet = junos_fleet(10, users={"admin": "secret"})
     known = fleet.write_known_hosts(tmp_path / "known_hosts")
     names = sorted(fleet.ports)
-    devices = [from_sim(n, s) for n, s in zip(names, sorted(fleet.sims, key=lambda s: s.hostname))]
+    devices = [from_sim(s.hostname, s) for s in fleet.sims]
     inv = write_inventory(tmp_path / "inv.yml", devices, known_hosts=known)
     run = run_playbook(REPO / "playbooks/onboard.yml", inv, store_url, "--forks", "10")
     assert run.rc == 0, run.stdout[-3000:]

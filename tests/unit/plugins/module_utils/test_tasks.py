@@ -141,7 +141,8 @@ def test_settings_check_mode_reset_and_errors(tmp_path: Path) -> None:
     assert res["changed"] and res["settings"]["resync_delay"] == 3
     assert run_settings(base, False, False)["settings"]["resync_delay"] == 20.0  # check mode wrote nothing
     res = run_settings(dict(base, device="r1", auto_resync=False), False, True)
-    assert res["changed"] and res["overrides"] == {"auto_resync": False} and res["diff"]["after"]["auto_resync"] is False
+    assert res["changed"] and res["overrides"] == {"auto_resync": False}
+    assert res["diff"]["after"]["auto_resync"] is False
     res = run_settings(dict(base, device="r1", reset=["auto_resync"]), False, False)
     assert res["changed"] and res["settings"]["auto_resync"] is True
     with pytest.raises(TaskFailed, match="needs device"):
