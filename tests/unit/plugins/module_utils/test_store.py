@@ -17,14 +17,7 @@ def store_url(request: Any, tmp_path: Any) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "fleet.db")
         return
-    server = request.getfixturevalue("postgres_server")
-    url = server.fresh_database_url() if hasattr(server, "fresh_database_url") else server.url
-    yield url
-    with st.open_store(url) as s:  # leave the shared database empty for the next test
-        for table in ("snapshots", "status_history", "settings", "jobs", "notifications", "inbox", "devices",
-                      "store_meta"):
-            s.db.execute("DROP TABLE IF EXISTS %s CASCADE" % table if s.backend == "postgresql"
-                         else "DROP TABLE IF EXISTS %s" % table)
+    yield str(request.getfixturevalue("postgres_database"))  # a fresh database per test
 
 
 def _clock(start: float = 1000.0) -> Any:
