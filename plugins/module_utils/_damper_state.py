@@ -1,0 +1,288 @@
+"""Data types of the auto-resync damper: settings, per-device state, decisions.
+
+Every type converts to plain JSON types with ``to_dict`` and back with
+``from_dict`` (which validates its input and raises ``ValueError``), so the
+listener can persist the damper's state in the store and survive restarts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+IN_SYNC = "In Sync"
+OUT_OF_SYNC = "Out of Sync"
+SYNCHRONIZING = "Synchronizing"
+SYNC_FAILED = "Sync Failed"
+STATUSES = (IN_SYNC, OUT_OF_SYNC, SYNCHRONIZING, SYNC_FAILED)
+
+# Kinds of pending job.
+SCHEDULED = "scheduled"
+FOLLOW_UP = "follow-up"
+RETRY = "retry"
+PENDING_KINDS = (SCHEDULED, FOLLOW_UP, RETRY)
+
+STATE_VERSION = 1
+_MAX_BACKOFF_EXPONENT = 32
+
+
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{what}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _float(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{what}: expected a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{what}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _opt_float(value: object, what: str) -> float | None:
+    return None if value is None else _float(value, what)
+
+
+def _opt_int(value: object, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what}: expected an integer, got {value!r}")
+    return value
+
+
+def _opt_str(value: object, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{what}: expected a string, got {value!r}")
+
+
+def _str(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what}: expected a string, got {value!r}")
+    return value
+
+
+def _bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{what}: expected true or false, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Auto-resync settings of one device (seconds)."""
+
+    auto_resync: bool = True
+    resync_delay: float = 20.0
+    damping_window: float = 25.0
+    damper_interval: float = 20.0
+    job_timeout: float = 600.0
+    max_retry_delay: float = 600.0
+
+    def __post_init__(self) -> None:
+        _bool(self.auto_resync, "auto_resync")
+        minimum = {"resync_delay": 0.0, "damping_window": 0.0, "max_retry_delay": 0.0}
+        for name in ("resync_delay", "damping_window", "damper_interval", "job_timeout", "max_retry_delay"):
+            value = _float(getattr(self, name), name)
+            if name in minimum and value < 0:
+                raise ValueError(f"{name}: must be >= 0, got {value!r}")
+            if name not in minimum and value <= 0:
+                raise ValueError(f"{name}: must be > 0, got {value!r}")
+            object.__setattr__(self, name, value)
+
+    def retry_delay(self, failures: int) -> float:
+        """Delay before the next attempt after ``failures`` consecutive failures."""
+        exponent = min(max(failures, 0), _MAX_BACKOFF_EXPONENT)
+        return min(self.resync_delay * 2.0**exponent, self.max_retry_delay)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """These settings with per-device ``overrides`` applied (unknown keys are errors)."""
+        return Settings.from_dict({**self.to_dict(), **overrides})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Settings:
+        data = _mapping(data, "settings")
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"settings: unknown keys {unknown}")
+        return cls(**dict(data))
+
+
+@dataclass
+class Read:
+    """What a job read: when (listener clock) and, if known, the commit it saw."""
+
+    job_id: str | None
+    read_at: float
+    commit_time: float | None = None
+    commit_seq: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Read:
+        data = _mapping(data, "read")
+        return cls(
+            job_id=_opt_str(data.get("job_id"), "read.job_id"),
+            read_at=_float(data.get("read_at"), "read.read_at"),
+            commit_time=_opt_float(data.get("commit_time"), "read.commit_time"),
+            commit_seq=_opt_int(data.get("commit_seq"), "read.commit_seq"),
+        )
+
+
+@dataclass
+class Backlog:
+    """Notified commits not yet synced, of one kind (see ``backlog_key``)."""
+
+    first_at: float
+    last_at: float
+    commit_time: float | None = None
+    commit_seq: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Backlog:
+        data = _mapping(data, "backlog")
+        return cls(
+            first_at=_float(data.get("first_at"), "backlog.first_at"),
+            last_at=_float(data.get("last_at"), "backlog.last_at"),
+            commit_time=_opt_float(data.get("commit_time"), "backlog.commit_time"),
+            commit_seq=_opt_int(data.get("commit_seq"), "backlog.commit_seq"),
+        )
+
+
+def backlog_key(entry: Backlog) -> str:
+    """Entries merge by which commit identifiers they carry."""
+    if entry.commit_time is not None and entry.commit_seq is not None:
+        return "time+seq"
+    if entry.commit_time is not None:
+        return "time"
+    if entry.commit_seq is not None:
+        return "seq"
+    return "plain"
+
+
+@dataclass
+class PendingJob:
+    """A job waiting for its due time."""
+
+    due: float
+    created_at: float
+    kind: str = SCHEDULED
+    postponed: int = 0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PendingJob:
+        data = _mapping(data, "pending")
+        kind = _str(data.get("kind", SCHEDULED), "pending.kind")
+        if kind not in PENDING_KINDS:
+            raise ValueError(f"pending.kind: unknown kind {kind!r}")
+        postponed = _opt_int(data.get("postponed", 0), "pending.postponed")
+        return cls(
+            due=_float(data.get("due"), "pending.due"),
+            created_at=_float(data.get("created_at"), "pending.created_at"),
+            kind=kind,
+            postponed=postponed or 0,
+        )
+
+
+@dataclass
+class RunningJob:
+    """The job holding the device: dispatched (``job_id`` None) or started."""
+
+    job_id: str | None
+    deadline: float
+    dispatched_at: float | None = None
+    started_at: float | None = None
+    read: Read | None = None
+    manual: bool = False
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunningJob:
+        data = _mapping(data, "running")
+        read = data.get("read")
+        job = cls(
+            job_id=_opt_str(data.get("job_id"), "running.job_id"),
+            deadline=_float(data.get("deadline"), "running.deadline"),
+            dispatched_at=_opt_float(data.get("dispatched_at"), "running.dispatched_at"),
+            started_at=_opt_float(data.get("started_at"), "running.started_at"),
+            read=None if read is None else Read.from_dict(read),
+            manual=_bool(data.get("manual", False), "running.manual"),
+        )
+        if job.started_at is None and job.dispatched_at is None:
+            raise ValueError("running: needs started_at or dispatched_at")
+        if job.job_id is None and job.started_at is not None:
+            raise ValueError("running: a started job needs a job_id")
+        return job
+
+
+@dataclass
+class DeviceState:
+    """Everything the damper knows about one device."""
+
+    name: str
+    settings: Settings = field(default_factory=Settings)
+    status: str = IN_SYNC
+    pending: PendingJob | None = None
+    running: RunningJob | None = None
+    backlog: dict[str, Backlog] = field(default_factory=dict)
+    synced: Read | None = None
+    last_notice_at: float | None = None
+    burst_start: float | None = None
+    failures: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"v": STATE_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DeviceState:
+        data = _mapping(data, "state")
+        version = data.get("v", STATE_VERSION)
+        if version != STATE_VERSION:
+            raise ValueError(f"state: unsupported version {version!r}")
+        status = _str(data.get("status", IN_SYNC), "status")
+        if status not in STATUSES:
+            raise ValueError(f"status: unknown status {status!r}")
+        backlog = {}
+        for key, entry in _mapping(data.get("backlog", {}), "backlog").items():
+            parsed = Backlog.from_dict(entry)
+            if backlog_key(parsed) != key:
+                raise ValueError(f"backlog: entry under {key!r} is of kind {backlog_key(parsed)!r}")
+            backlog[key] = parsed
+        pending, running, synced = data.get("pending"), data.get("running"), data.get("synced")
+        failures = _opt_int(data.get("failures", 0), "failures") or 0
+        if failures < 0:
+            raise ValueError("failures: must be >= 0")
+        return cls(
+            name=_str(data.get("name"), "name"),
+            settings=Settings.from_dict(data.get("settings", {})),
+            status=status,
+            pending=None if pending is None else PendingJob.from_dict(pending),
+            running=None if running is None else RunningJob.from_dict(running),
+            backlog=backlog,
+            synced=None if synced is None else Read.from_dict(synced),
+            last_notice_at=_opt_float(data.get("last_notice_at"), "last_notice_at"),
+            burst_start=_opt_float(data.get("burst_start"), "burst_start"),
+            failures=failures,
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One thing the damper decided, for the audit log."""
+
+    device: str
+    action: str
+    reason: str
+    at: float
+    status: str
+    job_id: str | None = None
+    due: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
