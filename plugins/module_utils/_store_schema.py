@@ -102,6 +102,14 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX inbox_pending ON inbox (taken_at, id)",
     ],
+    # 2: the auto-resync listener's persisted damper state, one JSON document per device
+    [
+        """CREATE TABLE damper_state (
+            device TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at {real} NOT NULL
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -318,3 +318,18 @@ class Store:
             for row in rows:
                 self.db.execute("UPDATE inbox SET taken_at = ? WHERE id = ?", (now, row["id"]))
         return rows
+
+    # -- auto-resync listener state --------------------------------------------------------
+    def load_damper_states(self) -> dict[str, dict[str, Any]]:
+        """Every device's persisted damper state (JSON documents written by the listener)."""
+        rows = self.db.query("SELECT device, state FROM damper_state")
+        return {r["device"]: json.loads(r["state"]) for r in rows}
+
+    def save_damper_states(self, states: dict[str, dict[str, Any]]) -> None:
+        """Persist damper states (one transaction for the batch)."""
+        now = self.clock()
+        with self.transaction():
+            for device, state in states.items():
+                self.db.execute("DELETE FROM damper_state WHERE device = ?", (device,))
+                self.db.execute("INSERT INTO damper_state (device, state, updated_at) VALUES (?, ?, ?)",
+                                (device, json.dumps(state, sort_keys=True), now))

@@ -192,3 +192,12 @@ def test_sqlite_store_is_wal(tmp_path: Any) -> None:
     path = tmp_path / "f.db"
     st.open_store(str(path)).close()
     assert sqlite3.connect(str(path)).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_damper_state_round_trip(store_url: str) -> None:
+    with st.open_store(store_url) as s:
+        assert s.load_damper_states() == {}
+        s.save_damper_states({"r1": {"status": "Out of Sync", "pending": {"due": 20.0}}, "r2": {"status": "In Sync"}})
+        s.save_damper_states({"r1": {"status": "Synchronizing"}})
+    with st.open_store(store_url) as s:  # survives a restart of whoever wrote it
+        assert s.load_damper_states() == {"r1": {"status": "Synchronizing"}, "r2": {"status": "In Sync"}}
