@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from typing import Union
 
 from ansible_collections.netsync.fleet.plugins.module_utils._damper_state import (
     FOLLOW_UP,
@@ -81,7 +82,7 @@ TIMEOUT = "timeout"
 RETRY_SCHEDULED = "retry"
 CANCEL = "cancel"
 
-States = Iterable[DeviceState] | Mapping[str, DeviceState]
+States = Union[Iterable[DeviceState], Mapping[str, DeviceState]]
 
 
 def _t(value: float) -> str:

@@ -84,7 +84,7 @@ class Sim:
 
     def __post_init__(self) -> None:
         self.state = DeviceState("r1", self.sc.settings)
-        self.times = [t for t, _, _ in self.sc.commits]
+        self.times = [t for t, _seq, _lat in self.sc.commits]
         self.order = itertools.count()
         self.ids = itertools.count()
         self.plans = iter(self.sc.plans)
@@ -94,8 +94,8 @@ class Sim:
             self.push(t, "manual", None)
         for t, new in self.sc.changes:
             self.push(t, "settings", new)
-        ends = [t + lat for t, _, lat in self.sc.commits] + self.sc.manual
-        ends += [t for t, _ in self.sc.changes]
+        ends = [t + lat for t, _seq, lat in self.sc.commits] + self.sc.manual
+        ends += [t for t, _change in self.sc.changes]
         self.push(max(ends, default=0.0) + 1.0, "final", None)
 
     def push(self, when: float, kind: str, arg: Any) -> None:
@@ -186,7 +186,7 @@ class Sim:
     def on_settings(self, new: Settings) -> None:
         d.set_settings(self.state, new, self.now)
 
-    def on_final(self, _: None) -> None:
+    def on_final(self, _arg: None) -> None:
         final = self.state.settings.with_overrides({"auto_resync": True, "job_timeout": 600.0})
         d.set_settings(self.state, final, self.now)
 
@@ -215,12 +215,12 @@ class Sim:
         self.state = restored  # as if the listener restarted
 
     def run(self) -> None:
-        for _ in range(100_000):
+        for _step in range(100_000):
             wake = d.next_wakeup([self.state])
             if not self.heap and wake is None:
                 break
             if self.heap and (wake is None or self.heap[0][0] <= wake):
-                when, _, kind, arg = heapq.heappop(self.heap)
+                when, _order, kind, arg = heapq.heappop(self.heap)
                 assert when >= self.now
                 self.now = when
                 if kind == "manual":
@@ -320,7 +320,7 @@ def test_notification_storm_does_not_starve_the_device(
     sim = Sim(Scenario(config, commits, [], [], base.plans))
     sim.run()
     assert sim.state.burst_start == start  # one single burst
-    first = min(started for started, _ in sim.finished_ok)
+    first = min(started for started, _end in sim.finished_ok)
     # the pending job is never pushed out by later notifications of the burst
     assert start + config.resync_delay <= first <= start + config.resync_delay + MAX_LAUNCH
     assert_prompt(sim)
