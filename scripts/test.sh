@@ -9,9 +9,21 @@ step() { echo; echo "=== $1"; shift; "$@" || { echo "*** FAILED: $*"; status=1; 
 
 step "ruff" ruff check plugins extensions tests benchmarks scripts
 step "mypy (module_utils, plugin_utils)" mypy
-step "pytest (unit + system)" python -m pytest -q -p no:cacheprovider
+mkdir -p tests/output
+step "pytest (unit + system)" python -m pytest -q -p no:cacheprovider --junitxml=tests/output/junit.xml
 step "ansible-test sanity (staged build)" scripts/sanity.sh
 step "ansible-lint" scripts/lint.sh
 echo
+# One closing line for whoever reads the end of the log: the pytest counts.
+python - <<'PY' || status=1
+import xml.etree.ElementTree as ET
+try:
+    suite = ET.parse("tests/output/junit.xml").getroot()
+except (OSError, ET.ParseError):
+    raise SystemExit("pytest: no junit report")
+suite = suite.find("testsuite") if suite.tag == "testsuites" else suite
+tests, failures, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+print("pytest: %d passed, %d failed, %d skipped" % (tests - failures - errors - skipped, failures + errors, skipped))
+PY
 if ((status)); then echo "make test: FAILED"; else echo "make test: all parts passed"; fi
 exit $status
