@@ -14,7 +14,8 @@ step "pytest (unit + system)" python -m pytest -q -p no:cacheprovider --junitxml
 step "ansible-test sanity (staged build)" scripts/sanity.sh
 step "ansible-lint" scripts/lint.sh
 echo
-# One closing line for whoever reads the end of the log: the pytest counts.
+if ((status)); then echo "make test: FAILED (see '*** FAILED' above)"; else echo "make test: all parts passed"; fi
+# The closing line, for whoever reads the end of the log: the pytest counts.
 python - <<'PY' || status=1
 import xml.etree.ElementTree as ET
 try:
@@ -25,5 +26,4 @@ suite = suite.find("testsuite") if suite.tag == "testsuites" else suite
 tests, failures, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
 print("pytest: %d passed, %d failed, %d skipped" % (tests - failures - errors - skipped, failures + errors, skipped))
 PY
-if ((status)); then echo "make test: FAILED"; else echo "make test: all parts passed"; fi
 exit $status
