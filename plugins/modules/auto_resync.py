@@ -11,12 +11,12 @@ version_added: 0.1.0
 description:
   - Makes a device notify the auto-resync listener of its commits, and records the device's
     C(auto_resync) setting in the store.
-  - On Junos, enabling is a commit on the device, as in Junos Space - a
+  - "On Junos, enabling is a commit on the device, as in Junos Space: a
     C(system syslog host <listener_host>) stanza with C(port), C(any notice), C(structured-data) and
-    C(match "UI_COMMIT|UI_COMMIT_COMPLETED") sends the commit messages to the listener. The committed
-    configuration is read first; the module commits (comment C(netsync.fleet: enable auto-resync))
+    C(match \"UI_COMMIT|UI_COMMIT_COMPLETED\") sends the commit messages to the listener. The committed
+    configuration is read first; the module commits (log comment C(netsync.fleet: enable auto-resync))
     only if the stanza differs, replacing any previous stanza for that host. That commit is itself
-    notified to the listener.
+    notified to the listener."
   - On generic RFC 6241 devices nothing is committed; the listener subscribes to the device's
     NETCONF notification stream.
   - The device must already be in the store (see M(netsync.fleet.device)).

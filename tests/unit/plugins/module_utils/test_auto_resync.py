@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from lxml import etree
@@ -13,7 +13,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.auto_resync import (
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.netconf import ConfigRead, DeviceError, Target
 from ansible_collections.netsync.fleet.plugins.module_utils.render import parse_xml
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_device
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import Opener, TaskFailed, run_device
 from tests.sims.junos_config import merge
 
 BASE = ("<configuration><system><host-name>r1</host-name><syslog><file><name>messages</name>"
@@ -55,6 +55,10 @@ class FakeDevice:
         self.config = etree.tostring(root, encoding="unicode")
 
 
+def _o(dev: FakeDevice) -> Opener:
+    return cast(Opener, dev)
+
+
 def _params(tmp_path: Path, **kw: Any) -> dict[str, Any]:
     p = {"name": "r1", "host": "127.0.0.1", "port": 830, "username": "u", "password": "pw",
          "private_key_file": None, "platform": "auto", "host_key_checking": True, "known_hosts_file": None,
@@ -66,7 +70,7 @@ def _params(tmp_path: Path, **kw: Any) -> dict[str, Any]:
 
 def _imported(tmp_path: Path, platform: str = "junos") -> FakeDevice:
     dev = FakeDevice(platform)
-    run_device(dict(_params(tmp_path), state="present"), False, False, opener=dev)
+    run_device(dict(_params(tmp_path), state="present"), False, False, opener=_o(dev))
     return dev
 
 
@@ -77,7 +81,7 @@ def _flag(tmp_path: Path) -> Any:
 
 def test_enable_commits_stanza_then_idempotent(tmp_path: Path) -> None:
     dev = _imported(tmp_path)
-    res = run_auto_resync(_params(tmp_path), False, True, opener=dev)
+    res = run_auto_resync(_params(tmp_path), False, True, opener=_o(dev))
     assert res["changed"] and res["device_changed"] and res["auto_resync"] is True
     assert res["platform"] == "junos" and res["listener"] == {"host": "127.0.0.1", "port": 5514}
     assert len(dev.commits) == 1 and dev.commits[0][1:] == ("replace", ENABLE_COMMENT)
@@ -92,15 +96,15 @@ def test_enable_commits_stanza_then_idempotent(tmp_path: Path) -> None:
     assert "port 5514" not in res["diff"]["before"] and "auto_resync true" in res["diff"]["after"]
     assert _flag(tmp_path) is True
 
-    again = run_auto_resync(_params(tmp_path), False, True, opener=dev)
+    again = run_auto_resync(_params(tmp_path), False, True, opener=_o(dev))
     assert again["changed"] is False and again["device_changed"] is False and "diff" not in again
     assert len(dev.commits) == 1
 
 
 def test_enable_replaces_a_different_stanza(tmp_path: Path) -> None:
     dev = _imported(tmp_path)
-    run_auto_resync(_params(tmp_path, listener_port=6000), False, False, opener=dev)
-    res = run_auto_resync(_params(tmp_path), False, True, opener=dev)
+    run_auto_resync(_params(tmp_path, listener_port=6000), False, False, opener=_o(dev))
+    res = run_auto_resync(_params(tmp_path), False, True, opener=_o(dev))
     assert res["device_changed"] and len(dev.commits) == 2
     lines = stanza_lines(find_host(parse_xml(dev.config), "127.0.0.1"))
     assert "system syslog host 127.0.0.1 port 5514" in lines and not any("6000" in x for x in lines)
@@ -109,60 +113,60 @@ def test_enable_replaces_a_different_stanza(tmp_path: Path) -> None:
 
 def test_check_mode_commits_and_writes_nothing(tmp_path: Path) -> None:
     dev = _imported(tmp_path)
-    res = run_auto_resync(_params(tmp_path), True, True, opener=dev)
+    res = run_auto_resync(_params(tmp_path), True, True, opener=_o(dev))
     assert res["changed"] and res["device_changed"] and dev.commits == []
     assert "port 5514" in res["diff"]["after"] and _flag(tmp_path) is None
 
 
 def test_absent_removes_stanza_and_clears_flag(tmp_path: Path) -> None:
     dev = _imported(tmp_path)
-    run_auto_resync(_params(tmp_path), False, False, opener=dev)
-    checked = run_auto_resync(_params(tmp_path, state="absent"), True, False, opener=dev)
+    run_auto_resync(_params(tmp_path), False, False, opener=_o(dev))
+    checked = run_auto_resync(_params(tmp_path, state="absent"), True, False, opener=_o(dev))
     assert checked["changed"] and len(dev.commits) == 1
-    res = run_auto_resync(_params(tmp_path, state="absent"), False, True, opener=dev)
+    res = run_auto_resync(_params(tmp_path, state="absent"), False, True, opener=_o(dev))
     assert res["changed"] and res["device_changed"] and res["auto_resync"] is False
     assert dev.commits[-1][2] == REMOVE_COMMENT and 'delete="delete"' in dev.commits[-1][0]
     assert find_host(parse_xml(dev.config), "127.0.0.1") is None
     assert find_host(parse_xml(dev.config), "messages") is None  # a file, not a host
     assert "<file><name>messages</name>" in dev.config  # the rest of syslog is kept
     assert _flag(tmp_path) is False
-    again = run_auto_resync(_params(tmp_path, state="absent"), False, False, opener=dev)
+    again = run_auto_resync(_params(tmp_path, state="absent"), False, False, opener=_o(dev))
     assert again["changed"] is False and len(dev.commits) == 2
 
 
 def test_disabled_touches_only_the_store(tmp_path: Path) -> None:
     dev = _imported(tmp_path)
     opened = len(dev.opened)
-    res = run_auto_resync(_params(tmp_path, state="disabled", listener_host=None), False, True, opener=dev)
+    res = run_auto_resync(_params(tmp_path, state="disabled", listener_host=None), False, True, opener=_o(dev))
     assert res["changed"] and res["device_changed"] is False and res["auto_resync"] is False
     assert len(dev.opened) == opened and dev.commits == [] and _flag(tmp_path) is False
-    assert run_auto_resync(_params(tmp_path, state="disabled"), False, False, opener=dev)["changed"] is False
+    assert run_auto_resync(_params(tmp_path, state="disabled"), False, False, opener=_o(dev))["changed"] is False
 
 
 def test_generic_device_sets_flag_without_commit(tmp_path: Path) -> None:
     dev = _imported(tmp_path, platform="netconf")
     opened = len(dev.opened)
-    res = run_auto_resync(_params(tmp_path, listener_host=None), False, False, opener=dev)
+    res = run_auto_resync(_params(tmp_path, listener_host=None), False, False, opener=_o(dev))
     assert res["changed"] and res["platform"] == "netconf" and res["device_changed"] is False
     assert dev.commits == [] and len(dev.opened) == opened and _flag(tmp_path) is True
-    assert run_auto_resync(_params(tmp_path), False, False, opener=dev)["changed"] is False
-    assert run_auto_resync(_params(tmp_path, state="absent"), False, False, opener=dev)["auto_resync"] is False
+    assert run_auto_resync(_params(tmp_path), False, False, opener=_o(dev))["changed"] is False
+    assert run_auto_resync(_params(tmp_path, state="absent"), False, False, opener=_o(dev))["auto_resync"] is False
     assert _flag(tmp_path) is False and dev.commits == []
 
 
 def test_errors(tmp_path: Path) -> None:
     with pytest.raises(TaskFailed, match="not in the store"):
-        run_auto_resync(_params(tmp_path), False, False, opener=FakeDevice())
+        run_auto_resync(_params(tmp_path), False, False, opener=_o(FakeDevice()))
     dev = _imported(tmp_path)
     with pytest.raises(TaskFailed, match="listener_host is required"):
-        run_auto_resync(_params(tmp_path, listener_host=None), False, False, opener=dev)
+        run_auto_resync(_params(tmp_path, listener_host=None), False, False, opener=_o(dev))
     dev.error = DeviceError("timeout", "no answer")
     with pytest.raises(TaskFailed) as info:
-        run_auto_resync(_params(tmp_path), False, False, opener=dev)
+        run_auto_resync(_params(tmp_path), False, False, opener=_o(dev))
     assert info.value.result["error"] == "timeout" and _flag(tmp_path) is None
 
 
 def test_listener_host_is_escaped(tmp_path: Path) -> None:
     dev = _imported(tmp_path)
-    run_auto_resync(_params(tmp_path, listener_host="a<b&c"), False, False, opener=dev)
+    run_auto_resync(_params(tmp_path, listener_host="a<b&c"), False, False, opener=_o(dev))
     assert find_host(parse_xml(dev.config), "a<b&c") is not None
