@@ -1,0 +1,342 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The auto-resync listener's core: notifications in, damper decisions, resync events out.
+
+Synchronous, clock injected (every entry point takes ``now``); the EDA event source
+``netsync.fleet.commit_events`` drives it. Public API::
+
+    Listener(store, job_timeout=None, reindex_every=30.0, flush_every=1000)
+        .ingest_syslog(data: bytes, source_addr: str, now) -> Decision | None
+        .ingest_inbox(now) -> list[Decision]
+        .poll_jobs(now) -> list[Decision]
+        .tick(now) -> list[dict]      # resync events; flushes first
+        .flush() -> None              # persist buffered states, notifications, statuses
+        .next_wakeup() -> float | None
+        .counters: Counter[str]       # received, accepted, dropped by reason
+
+Persistence is batched: ``ingest_*`` buffer the damper states they change, the
+notification records and status changes; ``flush`` writes them in one transaction.
+``poll_jobs`` and ``tick`` flush, ``tick`` before returning any event, and ingest
+flushes on its own every ``flush_every`` buffered records. Within one flush batch,
+repeated damped (or covered, ignored, unknown-source) notifications of a device are
+recorded once, with "(and N more like it)". Only messages containing ``UI_COMMIT``
+are parsed; others count as ``not-a-commit``. A crash loses at most the
+notifications received since the last flush (the event source flushes within
+``flush_delay`` of a notification), never a dispatched job.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from typing import Any, Optional
+
+from ansible_collections.netsync.fleet.plugins.module_utils import damper
+from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog import (
+    SyslogParseError, is_resync_trigger, parse_syslog,
+)
+from ansible_collections.netsync.fleet.plugins.module_utils.damper import Decision, DeviceState, Settings
+from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
+
+__all__ = ["Listener"]
+
+_DAMPER_KEYS = ("auto_resync", "resync_delay", "damping_window", "damper_interval")
+_COMMIT_TAG = b"UI_COMMIT"
+_REPEATS = ("damp", "cover", "ignore", "disabled")  # repeats of these are recorded once per flush
+_JOB_LOOKBACK = 20  # jobs per device searched to recover a dispatched job after a restart
+
+
+class Listener:
+    """Maps notifications to devices, runs the damper, persists, emits resync events."""
+
+    def __init__(self, store: Store, job_timeout: Optional[float] = None,
+                 reindex_every: float = 30.0, flush_every: int = 1000) -> None:
+        self.store = store
+        self.job_timeout = job_timeout
+        self.reindex_every = reindex_every
+        self.flush_every = flush_every
+        self.counters: Counter[str] = Counter()
+        self.states: dict[str, DeviceState] = {}
+        self.by_address: dict[str, list[str]] = {}
+        self.by_hostname: dict[str, str] = {}
+        self.store_status: dict[str, str] = {}
+        self.jobs: dict[str, str] = {}  # dispatched job id -> device
+        self.sends_completed: set[str] = set()
+        self._indexed_at: Optional[float] = None
+        self._dirty: set[str] = set()
+        self._status_dirty: dict[str, str] = {}
+        self._records: list[dict[str, Any]] = []
+        self._repeats: dict[tuple[Optional[str], str, str, str], dict[str, Any]] = {}
+        for name, doc in store.load_damper_states().items():
+            try:
+                self.states[name] = DeviceState.from_dict(doc)
+            except ValueError:
+                self.counters["bad-persisted-state"] += 1
+
+    # -- devices and settings --------------------------------------------------------------
+    def refresh(self, now: float) -> None:
+        """Rebuild the device index and apply settings changes from the store."""
+        by_address: dict[str, list[str]] = {}
+        by_hostname: dict[str, str] = {}
+        status: dict[str, str] = {}
+        for row in self.store.list_devices():
+            name = row["name"]
+            by_address.setdefault(str(row["host"]).lower(), []).append(name)
+            hostname = (row.get("facts") or {}).get("hostname")
+            for key in (name, hostname):
+                if isinstance(key, str) and key:
+                    by_hostname.setdefault(key.lower(), name)
+            status[name] = row["managed_status"]
+            state = self.states.get(name)
+            if state is None:
+                continue
+            settings = self._settings(name)
+            if settings != state.settings:
+                self._log(damper.set_settings(state, settings, now))
+                self._dirty.add(name)
+        self.by_address, self.by_hostname, self.store_status = by_address, by_hostname, status
+        self._indexed_at = now
+
+    def _settings(self, name: str) -> Settings:
+        values = self.store.get_settings(name)
+        overrides: dict[str, Any] = {k: values[k] for k in _DAMPER_KEYS if k in values}
+        if self.job_timeout is not None:
+            overrides["job_timeout"] = self.job_timeout
+        return Settings().with_overrides(overrides)
+
+    def _maybe_refresh(self, now: float) -> None:
+        if self._indexed_at is None or now - self._indexed_at >= self.reindex_every or now < self._indexed_at:
+            self.refresh(now)
+
+    def _state(self, name: str, now: float) -> DeviceState:
+        state = self.states.get(name)
+        if state is None:
+            state = DeviceState(name, self._settings(name), status=self.store_status.get(name, damper.IN_SYNC))
+            self.states[name] = state
+        return state
+
+    def resolve(self, source_addr: str, hostname: Optional[str]) -> Optional[str]:
+        """Device name for a message: by source address, else by the hostname it carries."""
+        names = self.by_address.get(source_addr.lower(), [])
+        if len(names) == 1:
+            return names[0]
+        by_name = self.by_hostname.get(hostname.lower()) if hostname else None
+        if by_name is not None and (not names or by_name in names):
+            return by_name
+        return None
+
+    # -- notifications ---------------------------------------------------------------------
+    def ingest_syslog(self, data: bytes, source_addr: str, now: float,
+                      transport: str = "udp") -> Optional[Decision]:
+        """One syslog message from ``source_addr``; returns the damper's decision, if any."""
+        self.counters["received"] += 1
+        if _COMMIT_TAG not in data:  # cheap filter: only commit messages are parsed
+            self.counters["not-a-commit"] += 1
+            return None
+        try:
+            msg = parse_syslog(data, now=now)
+        except SyslogParseError as exc:
+            self.counters["malformed"] += 1
+            self.counters["malformed:" + exc.reason] += 1
+            return None
+        if msg.event == "other":
+            self.counters["not-a-commit"] += 1
+            return None
+        self._maybe_refresh(now)
+        source = "syslog-%s:%s" % (transport, source_addr)
+        name = self.resolve(source_addr, msg.hostname)
+        if name is None and self._indexed_at is not None and now - self._indexed_at >= 1.0:
+            self.refresh(now)  # a device onboarded since the last refresh
+            name = self.resolve(source_addr, msg.hostname)
+        if name is None:
+            self.counters["dropped:unknown-source"] += 1
+            self._record(source, msg.event, None, False, "unknown source (host %s)" % (msg.hostname or "-"),
+                         msg.commit_user, data)
+            return None
+        if msg.event == "commit":
+            self.sends_completed.add(name)
+        if not is_resync_trigger(msg, device_sends_completed=name in self.sends_completed):
+            self.counters["not-a-trigger"] += 1
+            return None
+        # The syslog timestamp is not used as the commit time: it is not the device's
+        # junos:commit-seconds, and comparing the two could skip a commit or loop on
+        # follow-ups. Arrival order (damper R6.3) is exact enough and always safe.
+        return self._notify(name, now, source, msg.event, msg.commit_user, data)
+
+    def ingest_inbox(self, now: float, limit: int = 1000) -> list[Decision]:
+        """Notifications the callback plugin left in the store inbox."""
+        out: list[Decision] = []
+        self._maybe_refresh(now)
+        for row in self.store.inbox_take(limit):
+            self.counters["received"] += 1
+            name = row["device"]
+            source = "inbox:%s" % row["source"]
+            if name not in self.store_status:
+                self.refresh(now)
+            if name not in self.store_status:
+                self.counters["dropped:unknown-device"] += 1
+                self._record(source, "inbox", None, False, "unknown device %s" % name, None,
+                             str(row["detail"]).encode())
+                continue
+            out.append(self._notify(name, now, source, "inbox", _inbox_user(row["detail"]),
+                                    str(row["detail"]).encode()))
+        self.flush()
+        return out
+
+    def _notify(self, name: str, now: float, source: str, kind: str, user: Optional[str],
+                data: bytes) -> Decision:
+        state = self._state(name, now)
+        before = state.status
+        decision = damper.notify(state, now)
+        self.counters["accepted"] += 1
+        self._dirty.add(name)
+        if state.status != before:
+            self._status_dirty[name] = decision.reason
+        self._record(source, kind, name, True, decision.reason, user, data,
+                     repeat=decision.action if decision.action in _REPEATS else None)
+        return decision
+
+    def _record(self, source: str, kind: str, device: Optional[str], accepted: bool, reason: str,
+                user: Optional[str], data: bytes, repeat: Optional[str] = "unknown") -> None:
+        """Buffer a notification record; repeats in one flush batch become one record with a count."""
+        key = (device, source, kind, repeat) if repeat is not None else None
+        if key is not None:
+            rec = self._repeats.get(key)
+            if rec is not None:
+                rec["count"] += 1
+                return
+        rec = {"source": source, "kind": kind, "device": device, "accepted": accepted, "reason": reason,
+               "commit_user": user, "detail": data[:2000].decode("utf-8", "replace"), "count": 1}
+        self._records.append(rec)
+        if key is not None:
+            self._repeats[key] = rec
+        if len(self._records) >= self.flush_every:
+            self.flush()
+
+    # -- jobs ------------------------------------------------------------------------------
+    def poll_jobs(self, now: float) -> list[Decision]:
+        """Feed the damper the lifecycle of dispatched jobs, read from the jobs table."""
+        out: list[Decision] = []
+        self._recover_jobs()
+        for job_id, name in list(self.jobs.items()):
+            state = self.states.get(name)
+            job = self.store.get_job(job_id)
+            if state is None or (state.running is None and job is not None):
+                self.jobs.pop(job_id)
+                continue
+            if job is None or job["started_at"] is None:
+                if state.running is None:
+                    self.jobs.pop(job_id)
+                continue
+            before = state.status
+            events = self._job_events(state, job_id, job, now)
+            out += events
+            if job["state"] in ("done", "failed") or state.running is None:
+                self.jobs.pop(job_id, None)
+            if state.status != before and events:
+                self._status_dirty[name] = events[-1].reason
+            self._dirty.add(name)
+        self._log(out)
+        self.flush()
+        return out
+
+    def _job_events(self, state: DeviceState, job_id: str, job: dict[str, Any], now: float) -> list[Decision]:
+        started = min(float(job["started_at"]), now)
+        run = state.running
+        out: list[Decision] = []
+        if run is None or run.job_id != job_id:
+            decision = damper.job_started(state, job_id, started)
+            out.append(decision)
+            if decision.action == damper.REJECT:
+                return out
+        run = state.running
+        if job["read_at"] is not None and run is not None and run.read is None:
+            # read_at in the jobs table is when the read ended; the start is a safe bound.
+            out += damper.config_read(state, job_id, now, commit_time=job["read_commit_time"],
+                                      read_at=started)
+        if job["state"] in ("done", "failed"):
+            out += damper.job_finished(state, job_id, now, job["state"] == "done")
+        return out
+
+    def _recover_jobs(self) -> None:
+        """After a restart: find the job ids of dispatched jobs in the jobs table."""
+        known = set(self.jobs)
+        for name, state in self.states.items():
+            run = state.running
+            if run is None:
+                continue
+            if run.job_id is not None:
+                if run.job_id not in known:
+                    self.jobs[run.job_id] = name
+                continue
+            if name in self.jobs.values() or run.dispatched_at is None:
+                continue
+            for job in self.store.list_jobs(name, _JOB_LOOKBACK):
+                if job["origin"] == "auto" and float(job["created_at"]) >= run.dispatched_at - 1.0:
+                    self.jobs[job["id"]] = name
+                    break
+
+    # -- scheduling ------------------------------------------------------------------------
+    def tick(self, now: float) -> list[dict[str, Any]]:
+        """Timeouts, postponements and due jobs; one resync event for all devices due now."""
+        self._maybe_refresh(now)
+        decisions = damper.tick(self.states, now)
+        self._log(decisions)
+        job_ids: dict[str, str] = {}
+        for decision in decisions:
+            self._dirty.add(decision.device)
+            if decision.action in (damper.TIMEOUT, damper.FAIL):
+                self._status_dirty[decision.device] = decision.reason
+            if decision.action == damper.DISPATCH:
+                job_id = "auto-%s" % uuid.uuid4().hex[:16]
+                job_ids[decision.device] = job_id
+                self.jobs[job_id] = decision.device
+        self.flush()
+        if not job_ids:
+            return []
+        devices = sorted(job_ids)
+        self.counters["events"] += 1
+        self.counters["dispatched"] += len(devices)
+        return [{"netsync": {"type": "resync", "devices": devices, "job_ids": job_ids,
+                             "limit": ",".join(devices)}}]
+
+    def next_wakeup(self) -> Optional[float]:
+        return damper.next_wakeup(self.states)
+
+    def _log(self, decisions: list[Decision]) -> None:
+        for decision in decisions:
+            self.counters["decision:" + decision.action] += 1
+
+    # -- persistence -----------------------------------------------------------------------
+    def flush(self) -> None:
+        """Persist buffered damper states, notification records and status changes."""
+        if not (self._dirty or self._records or self._status_dirty):
+            return
+        records, self._records, self._repeats = self._records, [], {}
+        dirty, self._dirty = self._dirty, set()
+        statuses, self._status_dirty = self._status_dirty, {}
+        store = self.store
+        with store.transaction():
+            for rec in records:
+                more = rec["count"] - 1
+                reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
+                store.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],
+                                          reason, None, rec["commit_user"], rec["detail"])
+            store.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
+            for name, reason in statuses.items():
+                state = self.states.get(name)
+                row = store.get_device(name)
+                if state is None or row is None or row["managed_status"] == state.status:
+                    continue
+                store.set_status(name, state.status, "auto-resync: %s" % reason)
+                self.store_status[name] = state.status
+
+
+def _inbox_user(detail: Any) -> Optional[str]:
+    try:
+        doc = json.loads(detail)
+    except (TypeError, ValueError):
+        return None
+    user = doc.get("user") if isinstance(doc, dict) else None
+    return user if isinstance(user, str) else None

@@ -1,0 +1,284 @@
+"""The auto-resync listener core on a real SQLite store, with a fake clock (no servers)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.listener import Listener
+
+T0 = 1_000_000.0
+
+
+def completed(host: str) -> bytes:
+    return (f"<189>1 2026-07-06T03:52:49.972Z {host} mgd 97400 UI_COMMIT_COMPLETED "
+            "[junos@2636.1.1.1.2.129 ] commit complete").encode()
+
+
+def started(host: str, user: str = "ops") -> bytes:
+    return (f"<189>1 2026-07-06T03:52:49.972Z {host} mgd 97400 UI_COMMIT "
+            f'[junos@2636.1.1.1.2.129 username="{user}" command="commit"] '
+            f"User '{user}' requested 'commit' operation").encode()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> str:
+    return str(tmp_path / "fleet.db")
+
+
+@pytest.fixture
+def store(store_path: str, clock: Clock) -> Iterator[st.Store]:
+    s = st.open_store(store_path, clock=clock)
+    s.upsert_device("r1", "10.0.0.1", 830, "junos", {"hostname": "r1-re0"})
+    s.upsert_device("r2", "10.0.0.2", 830, "junos", {"hostname": "r2-re0"})
+    s.upsert_device("r3", "127.0.0.1", 830, "junos", {"hostname": "r3"})
+    s.upsert_device("r4", "127.0.0.1", 830, "junos", {"hostname": "r4"})
+    for name in ("r1", "r2", "r3", "r4"):
+        s.set_status(name, "In Sync", "test")
+    s.set_settings({"resync_delay": 20, "damping_window": 25, "damper_interval": 20})
+    yield s
+    s.close()
+
+
+def notifications(store: st.Store) -> list[dict[str, Any]]:
+    return store.db.query("SELECT device, source, kind, accepted, reason, commit_user FROM notifications "
+                          "ORDER BY id")
+
+
+def device(store: st.Store, name: str) -> dict[str, Any]:
+    row = store.get_device(name)
+    assert row is not None
+    return row
+
+
+def run_job(store: st.Store, clock: Clock, job_id: str, device: str, ok: bool = True) -> None:
+    """What the resync module writes to the jobs table."""
+    store.job_started(job_id, device, "auto")
+    clock.now += 1
+    store.job_read(job_id, None)
+    store.job_finished(job_id, ok, "test")
+
+
+def test_known_source_by_address_marks_out_of_sync_and_schedules(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    decision = lis.ingest_syslog(completed("whatever"), "10.0.0.1", clock.now)
+    assert decision is not None and decision.device == "r1" and decision.action == "schedule"
+    lis.flush()
+    assert device(store, "r1")["managed_status"] == "Out of Sync"
+    rows = notifications(store)
+    assert [(r["device"], r["source"], r["kind"], r["accepted"]) for r in rows] == [
+        ("r1", "syslog-udp:10.0.0.1", "commit", 1)]
+    assert rows[0]["reason"].startswith("scheduled: job due at")
+    assert store.load_damper_states()["r1"]["pending"]["due"] == T0 + 20
+
+
+def test_unknown_source_is_dropped_counted_and_recorded(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    assert lis.ingest_syslog(completed("stranger"), "10.9.9.9", clock.now) is None
+    lis.flush()
+    assert lis.counters["dropped:unknown-source"] == 1
+    rows = notifications(store)
+    assert [(r["device"], r["accepted"]) for r in rows] == [(None, 0)]
+    assert "unknown source" in rows[0]["reason"]
+    assert store.load_damper_states() == {}
+    assert lis.tick(clock.now + 100) == []
+
+
+def test_repeated_notifications_are_recorded_once_per_batch(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    for i in range(5):
+        lis.ingest_syslog(completed("r1"), "10.0.0.1", T0 + i)
+        lis.ingest_syslog(completed("x"), "10.9.9.9", T0 + i)
+    lis.flush()
+    rows = notifications(store)
+    assert [(r["device"], r["accepted"]) for r in rows] == [("r1", 1), (None, 0), ("r1", 1)]
+    assert rows[2]["reason"].startswith("damped:") and rows[2]["reason"].endswith("(and 3 more like it)")
+    assert rows[1]["reason"].endswith("(and 4 more like it)")
+    assert lis.counters["accepted"] == 5
+
+
+def test_shared_address_resolved_by_hostname(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    d3 = lis.ingest_syslog(completed("r3"), "127.0.0.1", clock.now)
+    d4 = lis.ingest_syslog(completed("R4"), "127.0.0.1", clock.now)
+    assert (d3 and d3.device, d4 and d4.device) == ("r3", "r4")
+    # a shared address with a hostname of another device's address is not trusted
+    assert lis.ingest_syslog(completed("r1-re0"), "127.0.0.1", clock.now) is None
+
+
+def test_unknown_address_falls_back_to_facts_hostname(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    decision = lis.ingest_syslog(completed("r2-re0"), "192.0.2.7", clock.now)
+    assert decision is not None and decision.device == "r2"
+
+
+def test_malformed_and_non_commit_lines_are_counted(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    junk = (b"UI_COMMIT\x00\x01garbage", b"<999>1 x UI_COMMIT", "UI_COMMIT é".encode("latin-1"),
+            b"<189>1 2026-02-30T00:00:00Z r1 mgd 1 UI_COMMIT_COMPLETED - x")
+    for line in junk:
+        assert lis.ingest_syslog(line, "10.0.0.1", clock.now) is None
+    for other in (b"", b"random noise", b"<190>1 2026-07-06T03:52:49Z r1 mgd 1 UI_COMMIT_PROGRESS - x"):
+        assert lis.ingest_syslog(other, "10.0.0.1", clock.now) is None
+    assert lis.counters["malformed"] == 4
+    assert lis.counters["not-a-commit"] == 3
+    assert lis.counters["received"] == 7
+    lis.flush()
+    assert notifications(store) == []
+
+
+def test_commit_started_triggers_only_until_device_sends_completed(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    first = lis.ingest_syslog(started("r1"), "10.0.0.1", clock.now)
+    assert first is not None and first.action == "schedule"
+    assert lis.ingest_syslog(completed("r1"), "10.0.0.1", clock.now + 1) is not None
+    assert lis.ingest_syslog(started("r1"), "10.0.0.1", clock.now + 2) is None
+    assert lis.counters["not-a-trigger"] == 1
+
+
+def test_burst_gives_one_event_at_resync_delay(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    actions = [lis.ingest_syslog(completed("r1"), "10.0.0.1", T0 + dt).action  # type: ignore[union-attr]
+               for dt in (0, 5, 10, 15)]
+    assert actions == ["schedule", "damp", "damp", "damp"]
+    assert lis.tick(T0 + 19.9) == []
+    events = lis.tick(T0 + 20)
+    assert len(events) == 1
+    body = events[0]["netsync"]
+    assert body["type"] == "resync" and body["devices"] == ["r1"] and body["limit"] == "r1"
+    assert set(body["job_ids"]) == {"r1"}
+    assert lis.tick(T0 + 60) == []
+
+
+def test_devices_due_together_are_batched(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
+    lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 3)
+    lis.ingest_syslog(completed("r3"), "127.0.0.1", T0 + 30)
+    events = lis.tick(T0 + 25)
+    assert len(events) == 1
+    body = events[0]["netsync"]
+    assert body["devices"] == ["r1", "r2"] and body["limit"] == "r1,r2"
+    assert len(set(body["job_ids"].values())) == 2
+    assert lis.tick(T0 + 51)[0]["netsync"]["devices"] == ["r3"]
+
+
+def test_job_lifecycle_from_jobs_table(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
+    clock.now = T0 + 20
+    job_id = lis.tick(clock.now)[0]["netsync"]["job_ids"]["r1"]
+    clock.now += 1
+    store.job_started(job_id, "r1", "auto")
+    store.set_status("r1", "Synchronizing", "module")
+    assert [d.action for d in lis.poll_jobs(clock.now)] == ["start"]
+    assert lis.states["r1"].status == "Synchronizing"
+    clock.now += 1
+    store.job_read(job_id, 1234.0)
+    store.job_finished(job_id, True, "snapshot 2")
+    store.set_status("r1", "In Sync", "module")
+    assert [d.action for d in lis.poll_jobs(clock.now)] == ["read", "finish"]
+    assert lis.states["r1"].status == "In Sync"
+    assert device(store, "r1")["managed_status"] == "In Sync"
+    assert store.load_damper_states()["r1"]["running"] is None
+    assert lis.jobs == {}
+
+
+def test_commit_after_read_gets_follow_up_and_status_stays_out_of_sync(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
+    clock.now = T0 + 20
+    job_id = lis.tick(clock.now)[0]["netsync"]["job_ids"]["r1"]
+    clock.now += 1
+    store.job_started(job_id, "r1", "auto")
+    lis.poll_jobs(clock.now)
+    clock.now += 1
+    store.job_read(job_id, None)
+    lis.poll_jobs(clock.now)
+    clock.now += 1
+    follow = lis.ingest_syslog(completed("r1"), "10.0.0.1", clock.now)
+    assert follow is not None and follow.action == "follow-up"
+    clock.now += 1
+    store.job_finished(job_id, True, "snapshot")
+    store.set_status("r1", "In Sync", "module says in sync")
+    lis.poll_jobs(clock.now)
+    assert device(store, "r1")["managed_status"] == "Out of Sync"
+    events = lis.tick(T0 + 43)
+    assert events and events[0]["netsync"]["devices"] == ["r1"]
+
+
+def test_restart_keeps_pending_job(store: st.Store, store_path: str, clock: Clock) -> None:
+    lis = Listener(store)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
+    lis.flush()
+    del lis
+    again = Listener(st.open_store(store_path, clock=clock))
+    assert again.tick(T0 + 19) == []
+    events = again.tick(T0 + 20)
+    assert [e["netsync"]["devices"] for e in events] == [["r1"]]
+    again.store.close()
+
+
+def test_restart_recovers_dispatched_job_from_jobs_table(store: st.Store, store_path: str,
+                                                         clock: Clock) -> None:
+    lis = Listener(store)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
+    clock.now = T0 + 20
+    job_id = lis.tick(clock.now)[0]["netsync"]["job_ids"]["r1"]
+    del lis  # the listener dies after dispatching; the job runs meanwhile
+    clock.now += 1
+    run_job(store, clock, job_id, "r1")
+    again = Listener(st.open_store(store_path, clock=clock))
+    assert again.tick(clock.now) == []  # no second dispatch
+    assert [d.action for d in again.poll_jobs(clock.now)] == ["start", "read", "finish"]
+    assert again.states["r1"].status == "In Sync"
+    again.store.close()
+
+
+def test_job_that_never_reports_times_out_and_is_retried(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store, job_timeout=30)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
+    assert lis.tick(T0 + 20)
+    assert lis.tick(T0 + 50) == []
+    assert device(store, "r1")["managed_status"] == "Sync Failed"
+    assert lis.tick(T0 + 50 + 40)[0]["netsync"]["devices"] == ["r1"]
+
+
+def test_inbox_rows_notify_known_devices(store: st.Store, clock: Clock) -> None:
+    store.inbox_put("r2", "callback", '{"user": "ansible"}')
+    store.inbox_put("ghost", "callback", "")
+    lis = Listener(store)
+    decisions = lis.ingest_inbox(clock.now)
+    assert [(d.device, d.action) for d in decisions] == [("r2", "schedule")]
+    assert lis.counters["dropped:unknown-device"] == 1
+    rows = notifications(store)
+    assert [(r["device"], r["accepted"], r["commit_user"]) for r in rows] == [
+        ("r2", 1, "ansible"), (None, 0, None)]
+    assert lis.ingest_inbox(clock.now) == []
+
+
+def test_settings_from_store_per_device(store: st.Store, clock: Clock) -> None:
+    store.set_settings({"resync_delay": 2}, device="r2")
+    store.set_settings({"auto_resync": False}, device="r3")
+    lis = Listener(store)
+    assert lis.ingest_syslog(completed("r2"), "10.0.0.2", T0).due == T0 + 2  # type: ignore[union-attr]
+    off = lis.ingest_syslog(completed("r3"), "127.0.0.1", T0)
+    assert off is not None and off.action == "disabled"
+    lis.flush()
+    assert device(store, "r3")["managed_status"] == "Out of Sync"
+    assert lis.tick(T0 + 100)[0]["netsync"]["devices"] == ["r2"]
