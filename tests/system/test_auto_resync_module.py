@@ -131,3 +131,27 @@ def test_netconfd_device_gets_the_flag_only(tmp_path: Path, netconfd_devices: li
     with st.open_store(store) as s:
         assert s.device_overrides(nc.name) == {"auto_resync": True}
         assert len(s.list_snapshots(nc.name)) == snaps
+
+
+def test_onboard_role_enables_auto_resync(tmp_path: Path, junos_sim: Callable[..., Any],
+                                          syslog_udp: UdpReceiver) -> None:
+    sim = junos_sim(hostname="r9")
+    known = sim.write_known_hosts(tmp_path / "known_hosts")
+    inv = write_inventory(tmp_path / "inv.yml", [from_sim("r9", sim)], known_hosts=known)
+    playbook = tmp_path / "role.yml"
+    playbook.write_text(
+        "---\n- name: Onboard with the role\n  hosts: all\n  gather_facts: false\n  roles:\n"
+        "    - role: netsync.fleet.onboard\n      vars:\n        onboard_listener_host: 127.0.0.1\n"
+        "        onboard_listener_port: %d\n" % syslog_udp.port)
+    store = str(tmp_path / "fleet.db")
+    run = run_playbook(playbook, inv, store)
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    enabled = run.results("netsync.fleet.onboard : Enable auto-resync (commit messages to the listener)")
+    assert enabled["r9"]["device_changed"] is True
+    assert "system syslog host 127.0.0.1 port %d" % syslog_udp.port in _stanza(sim)
+    with st.open_store(store) as s:
+        latest = s.latest_snapshot("r9")
+        assert latest is not None and latest["version"] == 2  # the resync read the enabling commit
+        snap = s.get_snapshot("r9", 2)
+        assert snap is not None and "syslog host 127.0.0.1 port %d" % syslog_udp.port in snap["rendered"]
+        assert s.device_overrides("r9") == {"auto_resync": True}
