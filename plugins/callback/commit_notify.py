@@ -78,7 +78,8 @@ options:
         key: source
   summary:
     description:
-      - Print a one-line summary of the notifications at the end of each playbook.
+      - Print a one-line summary of the notifications at the end of each playbook, on standard error so
+        that machine-readable standard output (for example the C(ansible.posix.json) callback) stays intact.
     type: bool
     default: true
     env:
@@ -258,5 +259,5 @@ class CallbackModule(CallbackBase):
             if self.unknown:
                 line += "; %d change(s) on %d host(s) not in the store: %s" % (
                     sum(self.unknown.values()), len(self.unknown), ", ".join(sorted(self.unknown)))
-            self._display.display(line)
+            self._display.display(line, stderr=True)
         self._reset_counts()
