@@ -7,7 +7,8 @@ export PATH="$PWD/.venv/bin:$PATH"
 status=0
 step() { echo; echo "=== $1"; shift; "$@" || { echo "*** FAILED: $*"; status=1; }; }
 
-step "ruff" ruff check plugins extensions tests benchmarks scripts
+lintable=(); for d in plugins extensions tests benchmarks scripts; do [[ -d $d ]] && lintable+=("$d"); done
+step "ruff" ruff check "${lintable[@]}"
 step "mypy (module_utils, plugin_utils)" mypy
 mkdir -p tests/output
 step "pytest (unit + system)" python -m pytest -q -p no:cacheprovider --junitxml=tests/output/junit.xml
