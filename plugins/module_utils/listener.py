@@ -299,7 +299,8 @@ class Listener:
         self.counters["events"] += 1
         self.counters["dispatched"] += len(devices)
         return [{"netsync": {"type": "resync", "devices": devices, "job_ids": job_ids,
-                             "limit": ",".join(devices)}}]
+                             "limit": ",".join(devices)},
+                 "meta": {"hosts": devices}}]  # ansible-rulebook limits run_playbook to meta.hosts
 
     def next_wakeup(self) -> Optional[float]:
         return damper.next_wakeup(self.states)

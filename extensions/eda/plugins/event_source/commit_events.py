@@ -25,14 +25,14 @@ description:
   - Decisions are persisted in the store; a restart loses no pending or running job.
 options:
   store:
-    description: Store URL or SQLite path. Default C($NETSYNC_STORE), else C(~/.netsync/fleet.db).
+    description: Store URL or SQLite path. Empty or unset means C($NETSYNC_STORE), else C(~/.netsync/fleet.db).
     type: str
   syslog_udp:
     description: C(host:port) to receive syslog on over UDP; empty to disable.
     type: str
     default: 127.0.0.1:5514
   syslog_tcp:
-    description: C(host:port) to receive syslog on over TCP; not listening when unset.
+    description: C(host:port) to receive syslog on over TCP; not listening when unset or empty.
     type: str
   tick:
     description: Seconds between runs of the scheduler, inbox and jobs-table polling.
@@ -113,7 +113,7 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     unknown = [k for k in unknown if not k.startswith("_")]
     if unknown:
         raise ValueError(f"Unknown argument(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
-    store = args.get("store")
+    store = args.get("store") or None  # empty: $NETSYNC_STORE or the default path
     if store is not None and (not isinstance(store, str) or not store):
         raise ValueError(f"store must be a store URL or SQLite path, got {store!r}.")
     return {

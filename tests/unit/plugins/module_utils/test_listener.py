@@ -174,6 +174,7 @@ def test_devices_due_together_are_batched(store: st.Store, clock: Clock) -> None
     assert len(events) == 1
     body = events[0]["netsync"]
     assert body["devices"] == ["r1", "r2"] and body["limit"] == "r1,r2"
+    assert events[0]["meta"] == {"hosts": ["r1", "r2"]}
     assert len(set(body["job_ids"].values())) == 2
     assert lis.tick(T0 + 51)[0]["netsync"]["devices"] == ["r3"]
 
