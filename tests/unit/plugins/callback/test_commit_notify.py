@@ -148,13 +148,14 @@ def test_unknown_hosts_counted_and_warned_once(store_url: str) -> None:
 
 
 def test_configured_modules_and_source(store_url: str) -> None:
-    plugin, _ = make({"store": store_url, "modules": ["my.ns.push", "set_config"], "source": "ci"})
+    plugin, display = make({"store": store_url, "modules": ["my.ns.push", "set_config"], "source": "ci"})
     ok(plugin, "r1", FakeTask("ansible.netcommon.netconf_config"))  # not in the configured list
     ok(plugin, "r1", FakeTask("my.ns.push"))
     ok(plugin, "r2", FakeTask("set_config", resolved="other.ns.set_config"))
     plugin.v2_playbook_on_stats(None)
     rows = inbox(store_url)
     assert [(r["device"], r["source"]) for r in rows] == [("r1", "ci"), ("r2", "ci")]
+    assert display.lines == ["netsync.fleet.commit_notify: 2 change(s) notified for 2 device(s)"]
 
 
 def test_broken_store_warns_once_and_never_raises(store_url: str) -> None:
@@ -201,6 +202,7 @@ def test_default_store_file_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ok(plugin, "r1", FakeTask("ansible.netcommon.netconf_config"))
     plugin.v2_playbook_on_stats(None)
     assert [r["device"] for r in inbox(url)] == ["r1"]
+    assert display.warnings == []
 
 
 def test_missing_configured_store_file_is_not_created(tmp_path: Path) -> None:
