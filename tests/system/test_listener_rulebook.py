@@ -136,3 +136,66 @@ def test_commit_burst_gives_one_resync_run(tmp_path: Path, junos_sim: Callable[.
         wait_for("a resync run for the logger line", lambda: settled(store, 2), proc, log)
         assert len(auto_jobs(store)) == 2
         assert store.latest_snapshot("r1")["version"] == 2  # type: ignore[index]  # nothing changed
+
+
+# -- the event source alone (no ansible-rulebook): UDP and TCP, arguments ---------------------
+
+def _event_source() -> Any:
+    from ansible_collections.netsync.fleet.extensions.eda.plugins.event_source import commit_events
+    return commit_events
+
+
+@pytest.mark.parametrize("args, words", [
+    ({"syslog_udp": "nope"}, "syslog_udp must be 'host:port'"),
+    ({"syslog_tcp": "127.0.0.1:99999"}, "port from 0 to 65535"),
+    ({"tick": -1}, "tick must be a positive number"),
+    ({"job_timeout": "soon"}, "job_timeout must be a number"),
+    ({"stor": "x"}, "Unknown argument(s) stor"),
+])
+def test_event_source_rejects_bad_arguments(args: dict[str, Any], words: str) -> None:
+    import asyncio
+    with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        asyncio.run(_event_source().main(asyncio.Queue(), args))
+
+
+def test_event_source_udp_and_tcp_to_one_event(tmp_path: Path) -> None:
+    import asyncio
+    store_url = str(tmp_path / "fleet.db")
+    with st.open_store(store_url) as store:
+        store.upsert_device("r1", "127.0.0.1", 830, "junos", {"hostname": "r1"})
+        store.set_settings({"resync_delay": 0.5})
+    udp, tcp = free_udp_port(), free_udp_port()
+    line = (b"<189>1 2026-07-06T03:52:49.972Z r1 mgd 97400 UI_COMMIT_COMPLETED "
+            b"[junos@2636.1.1.1.2.129 ] commit complete")
+
+    async def scenario() -> dict[str, Any]:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        task = asyncio.create_task(_event_source().main(queue, {
+            "store": store_url, "syslog_udp": f"127.0.0.1:{udp}", "syslog_tcp": f"127.0.0.1:{tcp}",
+            "tick": 0.1}))
+        try:
+            for _ in range(100):  # wait for the TCP server
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", tcp)
+                    break
+                except OSError:
+                    await asyncio.sleep(0.1)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.sendto(b"\xff\xfe UI_COMMIT garbage", ("127.0.0.1", udp))
+                sock.sendto(b"", ("127.0.0.1", udp))
+            writer.write(b"%d " % len(line) + line + b"garbage UI_COMMIT line\n")
+            await writer.drain()
+            event = await asyncio.wait_for(queue.get(), DEADLINE)
+            writer.close()
+            return dict(event)
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    event = asyncio.run(scenario())
+    assert event["netsync"]["devices"] == ["r1"] and event["meta"] == {"hosts": ["r1"]}
+    with st.open_store(store_url) as store:
+        rows = store.db.query("SELECT source, accepted FROM notifications")
+        assert rows == [{"source": "syslog-tcp:127.0.0.1", "accepted": 1}]
+        assert store.load_damper_states()["r1"]["running"]["dispatched_at"] is not None
