@@ -74,7 +74,10 @@ def _import_listener() -> Any:
         paths = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.environ.get("ANSIBLE_COLLECTIONS_PATHS") or ""
         extra = [p for p in paths.split(os.pathsep) if p]
         here = Path(__file__).absolute()
-        extra += [str(p) for p in here.parents if (p / "ansible_collections").is_dir()]
+        for parent in here.parents:  # inside a collections path, or a repo with .collections/
+            for root in (parent, parent / ".collections"):
+                if (root / "ansible_collections" / "netsync" / "fleet").is_dir():
+                    extra.append(str(root))
         sys.path[:0] = [p for p in extra if p not in sys.path]
         from ansible_collections.netsync.fleet.plugins.module_utils import listener
     return listener
