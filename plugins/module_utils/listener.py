@@ -64,6 +64,8 @@ class Listener:
         self.jobs: dict[str, str] = {}  # dispatched job id -> device
         self.sends_completed: set[str] = set()
         self._indexed_at: Optional[float] = None
+        self._since: Optional[float] = None  # manual jobs created before this are not ours to follow
+        self._ended: set[str] = set()  # job ids already fed to the damper to their end
         self._dirty: set[str] = set()
         self._status_dirty: dict[str, str] = {}
         self._records: list[dict[str, Any]] = []
@@ -216,13 +218,18 @@ class Listener:
 
     # -- jobs ------------------------------------------------------------------------------
     def poll_jobs(self, now: float) -> list[Decision]:
-        """Feed the damper the lifecycle of dispatched jobs, read from the jobs table."""
+        """Feed the damper the lifecycle of jobs, read from the jobs table.
+
+        Jobs it dispatched, and jobs others started (manual resyncs) since the
+        listener's first poll.
+        """
         out: list[Decision] = []
         self._recover_jobs()
+        self._manual_jobs(now)
         for job_id, name in list(self.jobs.items()):
             state = self.states.get(name)
             job = self.store.get_job(job_id)
-            if state is None or (state.running is None and job is not None):
+            if state is None:
                 self.jobs.pop(job_id)
                 continue
             if job is None or job["started_at"] is None:
@@ -234,6 +241,7 @@ class Listener:
             out += events
             if job["state"] in ("done", "failed") or state.running is None:
                 self.jobs.pop(job_id, None)
+                self._ended.add(job_id)
             if state.status != before and events:
                 self._status_dirty[name] = events[-1].reason
             self._dirty.add(name)
@@ -258,6 +266,19 @@ class Listener:
         if job["state"] in ("done", "failed"):
             out += damper.job_finished(state, job_id, now, job["state"] == "done")
         return out
+
+    def _manual_jobs(self, now: float) -> None:
+        """Follow jobs the listener did not dispatch (manual resyncs, R9), from its start on."""
+        if self._since is None:
+            self._since = now
+        for job in self.store.list_jobs(limit=_JOB_LOOKBACK * 5):
+            if float(job["created_at"]) < self._since:
+                break  # newest first
+            job_id = job["id"]
+            if job_id in self.jobs or job_id in self._ended or job["device"] not in self.store_status:
+                continue
+            self._state(job["device"], now)
+            self.jobs[job_id] = job["device"]
 
     def _recover_jobs(self) -> None:
         """After a restart: find the job ids of dispatched jobs in the jobs table."""
@@ -288,6 +309,10 @@ class Listener:
             self._dirty.add(decision.device)
             if decision.action in (damper.TIMEOUT, damper.FAIL):
                 self._status_dirty[decision.device] = decision.reason
+            if decision.action == damper.TIMEOUT:  # later reports of that job are ignored (R8)
+                for job_id in [j for j, d in self.jobs.items() if d == decision.device]:
+                    self.jobs.pop(job_id)
+                    self._ended.add(job_id)
             if decision.action == damper.DISPATCH:
                 job_id = "auto-%s" % uuid.uuid4().hex[:16]
                 job_ids[decision.device] = job_id

@@ -283,3 +283,28 @@ def test_settings_from_store_per_device(store: st.Store, clock: Clock) -> None:
     lis.flush()
     assert device(store, "r3")["managed_status"] == "Out of Sync"
     assert lis.tick(T0 + 100)[0]["netsync"]["devices"] == ["r2"]
+
+
+def test_manual_resync_takes_over_the_pending_job(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    lis.poll_jobs(clock.now)  # jobs before the listener's first poll are not followed
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0 + 1)
+    clock.now = T0 + 5
+    run_job(store, clock, "manual-1", "r1")
+    assert [d.action for d in lis.poll_jobs(clock.now)] == ["start", "read", "finish"]
+    assert lis.states["r1"].status == "In Sync" and lis.states["r1"].pending is None
+    assert lis.tick(T0 + 60) == []
+    assert lis.poll_jobs(clock.now + 1) == []  # seen once
+
+
+def test_reports_of_a_timed_out_job_are_ignored(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store, job_timeout=30)
+    lis.poll_jobs(clock.now)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
+    job_id = lis.tick(T0 + 20)[0]["netsync"]["job_ids"]["r1"]
+    lis.tick(T0 + 50)
+    assert lis.states["r1"].status == "Sync Failed"
+    clock.now = T0 + 51
+    run_job(store, clock, job_id, "r1")
+    assert lis.poll_jobs(clock.now) == []
+    assert lis.states["r1"].status == "Sync Failed" and lis.states["r1"].pending is not None
