@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import logging
 import os
 import sys
@@ -88,7 +89,7 @@ def _endpoint(value: Any, what: str) -> Optional[tuple[str, int]]:
         return None
     if not isinstance(value, str) or ":" not in value:
         raise ValueError(f"{what} must be 'host:port' (for example 127.0.0.1:5514), got {value!r}.")
-    host, _, port_text = value.rpartition(":")
+    host, _sep, port_text = value.rpartition(":")
     host = host.strip("[]")
     if not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
         raise ValueError(f"{what} must be 'host:port' with a port from 0 to 65535, got {value!r}.")
@@ -104,7 +105,7 @@ def _seconds(value: Any, what: str, default: float) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be a number of seconds, got {value!r}.") from None
-    if not number > 0 or number == float("inf"):
+    if not math.isfinite(number) or number <= 0:
         raise ValueError(f"{what} must be a positive number of seconds, got {value!r}.")
     return number
 
@@ -219,7 +220,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
         receiver = _Receiver(listener, opts["flush_delay"])
         loop = asyncio.get_running_loop()
         if opts["udp"] is not None:
-            transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(receiver), local_addr=opts["udp"])
+            transport, _protocol = await loop.create_datagram_endpoint(lambda: _Udp(receiver), local_addr=opts["udp"])
             transports.append(transport)
             LOG.info("netsync.fleet.commit_events: syslog UDP on %s:%s", *opts["udp"])
         if opts["tcp"] is not None:

@@ -1,1 +1,0 @@
-"""Unit tests of the callback plugins (a package: its test modules share basenames with system tests)."""
