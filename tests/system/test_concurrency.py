@@ -14,13 +14,6 @@ from tests.system.helpers import REPO, VENV_BIN, ansible_env, from_sim, run_play
 pytestmark = pytest.mark.system
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: Any, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "fleet.db")
-    return str(request.getfixturevalue("postgres_database"))
-
-
 def test_ten_devices_two_playbooks_at_once(tmp_path: Path, junos_fleet: Callable[..., Any], store_url: str) -> None:
     fleet = junos_fleet(10, users={"admin": "secret"})
     known = fleet.write_known_hosts(tmp_path / "known_hosts")

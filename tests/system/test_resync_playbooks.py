@@ -14,13 +14,6 @@ from tests.system.helpers import REPO, from_netconfd, from_sim, run_playbook, wr
 pytestmark = pytest.mark.system
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: Any, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "fleet.db")
-    return str(request.getfixturevalue("postgres_database"))
-
-
 @pytest.fixture
 def mixed(tmp_path: Path, junos_sim: Callable[..., Any], netconfd_devices: list[Any]) -> dict[str, Any]:
     """Two simulated Junos devices and one netconfd device in one inventory."""
