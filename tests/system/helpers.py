@@ -71,11 +71,12 @@ class PlaybookRun:
     data: dict[str, Any]
 
     def results(self, task_name: str) -> dict[str, dict[str, Any]]:
-        """Per-host results of the task named ``task_name`` (last occurrence)."""
+        """Per-host results of the task named ``task_name`` (last occurrence; role prefix optional)."""
         found: dict[str, dict[str, Any]] = {}
         for play in self.data.get("plays", []):
             for task in play.get("tasks", []):
-                if task["task"]["name"] == task_name:
+                name = task["task"]["name"]
+                if name == task_name or name.endswith(" : " + task_name):  # role tasks: "role : task"
                     found = task["hosts"]
         if not found:
             raise AssertionError("no task %r in the run; stderr: %s" % (task_name, self.stderr[-2000:]))

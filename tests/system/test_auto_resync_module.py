@@ -38,7 +38,7 @@ def junos(tmp_path: Path, junos_sim: Callable[..., Any], syslog_udp: UdpReceiver
     inv = write_inventory(tmp_path / "inv.yml", [from_sim("r1", sim)], known_hosts=known, extra_vars={
         "netsync_listener_host": "127.0.0.1", "netsync_listener_port": syslog_udp.port})
     store = str(tmp_path / "fleet.db")
-    run = run_playbook(REPO / "playbooks/onboard.yml", inv, store)
+    run = run_playbook(REPO / "playbooks/onboard.yml", inv, store, "-e", "onboard_auto_resync=false")
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
     return {"sim": sim, "inventory": inv, "store": store, "udp": syslog_udp, "tmp": tmp_path}
 
@@ -122,7 +122,12 @@ def test_netconfd_device_gets_the_flag_only(tmp_path: Path, netconfd_devices: li
     store = str(tmp_path / "fleet.db")
     run = run_playbook(REPO / "playbooks/onboard.yml", inv, store)
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    # onboarding a generic device enables auto-resync without a listener address (nothing to commit)
+    onboarded = run.results("Enable auto-resync (commit messages to the listener)")[nc.name]
+    assert onboarded.get("changed") is True and onboarded.get("device_changed") is False, onboarded
     with st.open_store(store) as s:
+        assert s.device_overrides(nc.name) == {"auto_resync": True}
+        s.set_settings({"auto_resync": None}, nc.name)  # back to "never enabled" for the module test
         snaps = len(s.list_snapshots(nc.name))
     run = run_playbook(REPO / "tests/system/playbooks/auto_resync.yml", inv, store)
     assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
