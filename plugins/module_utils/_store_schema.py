@@ -110,6 +110,70 @@ MIGRATIONS: list[list[str]] = [
             updated_at {real} NOT NULL
         )""",
     ],
+    # 3: federation. Child side: topology objects derived from snapshots with a change
+    # sequence (cursor) and tombstones; master side: per-child copies, child state, merged hosts.
+    [
+        """CREATE TABLE topo_objects (
+            key TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            device TEXT NOT NULL,
+            version TEXT NOT NULL,
+            updated_at {real} NOT NULL,
+            seq {bigint} NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            body TEXT NOT NULL
+        )""",
+        "CREATE INDEX topo_objects_seq ON topo_objects (seq)",
+        "CREATE INDEX topo_objects_device ON topo_objects (device)",
+        """CREATE TABLE topo_sources (
+            device TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL
+        )""",
+        """CREATE TABLE topo_types (
+            name TEXT PRIMARY KEY,
+            version TEXT NOT NULL,
+            updated_at {real} NOT NULL,
+            seq {bigint} NOT NULL,
+            body TEXT NOT NULL
+        )""",
+        """CREATE TABLE topo_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE fed_children (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL DEFAULT '',
+            epoch TEXT NOT NULL DEFAULT '',
+            cursor {bigint} NOT NULL DEFAULT 0,
+            last_pull {real},
+            last_success {real},
+            clock_offset {real},
+            stale INTEGER NOT NULL DEFAULT 0,
+            suspect INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE fed_objects (
+            child TEXT NOT NULL,
+            key TEXT NOT NULL,
+            type TEXT NOT NULL,
+            device TEXT NOT NULL,
+            version TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (child, key)
+        )""",
+        "CREATE INDEX fed_objects_device ON fed_objects (device)",
+        """CREATE TABLE fed_types (
+            child TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (child, name)
+        )""",
+        """CREATE TABLE fed_hosts (
+            device TEXT PRIMARY KEY,
+            body TEXT NOT NULL
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,7 +19,9 @@ from typing import Any, Callable, Iterator, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils._store_db import (
     Database, StoreError, connect, redact_url,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils._store_federation import FederationStoreMixin
 from ansible_collections.netsync.fleet.plugins.module_utils._store_schema import migrate
+from ansible_collections.netsync.fleet.plugins.module_utils._store_topology import TopologyStoreMixin
 
 __all__ = ["Store", "StoreError", "open_store", "default_store_url", "STATUSES", "DEFAULT_SETTINGS"]
 
@@ -86,8 +88,12 @@ def _coerce_setting(key: str, value: Any) -> Any:
     return number
 
 
-class Store:
-    """A handle on one store. Methods are short transactions; safe across processes."""
+class Store(TopologyStoreMixin, FederationStoreMixin):
+    """A handle on one store. Methods are short transactions; safe across processes.
+
+    Federation: the child side (``refresh_topology``, ``topology_*``) is in
+    ``_store_topology.py``, the master side (``fed_*``) in ``_store_federation.py``.
+    """
 
     def __init__(self, db: Database, url: str, clock: Callable[[], float] = time.time) -> None:
         self.db = db

@@ -1,0 +1,1 @@
+"""Federation test helpers: generated site data and child servers on loopback."""
