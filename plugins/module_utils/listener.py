@@ -8,6 +8,7 @@ Synchronous, clock injected (every entry point takes ``now``); the EDA event sou
 
     Listener(store, job_timeout=None, reindex_every=30.0, flush_every=1000)
         .ingest_syslog(data: bytes, source_addr: str, now) -> Decision | None
+        .ingest_netconf(device, data, now, resubscribed=False) -> Decision | None
         .ingest_inbox(now) -> list[Decision]
         .poll_jobs(now) -> list[Decision]
         .tick(now) -> list[dict]      # resync events; flushes first
@@ -37,6 +38,9 @@ from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog import
     SyslogParseError, is_resync_trigger, parse_syslog,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.damper import Decision, DeviceState, Settings
+from ansible_collections.netsync.fleet.plugins.module_utils.netconf_notify import (
+    NotificationParseError, parse_notification,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
 
 __all__ = ["Listener"]
@@ -165,6 +169,39 @@ class Listener:
         # junos:commit-seconds, and comparing the two could skip a commit or loop on
         # follow-ups. Arrival order (damper R6.3) is exact enough and always safe.
         return self._notify(name, now, source, msg.event, msg.commit_user, data)
+
+    def ingest_netconf(self, device: str, data: bytes, now: float,
+                       resubscribed: bool = False) -> Optional[Decision]:
+        """One NETCONF notification from the subscription to ``device`` (RFC 6470 config change).
+
+        ``resubscribed``: the subscription came back after a loss; commits made meanwhile
+        were not notified, so this counts as one (``data``: why, for the record).
+        """
+        self.counters["received"] += 1
+        source = "netconf:%s" % device
+        if resubscribed:
+            kind, user, detail = "netconf-resubscribed", None, data
+        else:
+            try:
+                change = parse_notification(data)
+            except NotificationParseError as exc:
+                self.counters["malformed"] += 1
+                self.counters["malformed:netconf-" + exc.reason] += 1
+                return None
+            if change is None or change.datastore != "running":
+                self.counters["not-a-commit"] += 1
+                return None
+            kind, user, detail = "netconf-config-change", change.user, json.dumps(change.summary()).encode()
+        self._maybe_refresh(now)
+        if device not in self.store_status and self._indexed_at is not None and now - self._indexed_at >= 1.0:
+            self.refresh(now)  # onboarded since the last refresh (at most once a second)
+        if device not in self.store_status:
+            self.counters["dropped:unknown-device"] += 1
+            self._record(source, kind, None, False, "unknown device %s" % device, user, detail)
+            return None
+        # eventTime is not passed as the commit time (one-second resolution on netconfd,
+        # device clock): the damper compares arrival times (R6.3), as for syslog.
+        return self._notify(device, now, source, kind, user, detail)
 
     def ingest_inbox(self, now: float, limit: int = 1000) -> list[Decision]:
         """Notifications the callback plugin left in the store inbox."""

@@ -24,6 +24,12 @@ description:
     moment come as one event
     C({"netsync": {"type": "resync", "devices": [...], "job_ids": {...}, "limit": "r1,r2"}}).
   - Decisions are persisted in the store; a restart loses no pending or running job.
+  - With O(netconf_notifications), keeps an RFC 5277 subscription on the C(NETCONF) stream of
+    every generic (not Junos) device whose auto-resync is set (M(netsync.fleet.auto_resync)
+    C(state=enabled) or C(disabled)); each RFC 6470 C(netconf-config-change) is a commit
+    notification of that device. Lost sessions reconnect with capped exponential backoff with
+    jitter; a subscription that comes back after a loss counts as one notification (commits
+    made meanwhile were not seen).
 options:
   store:
     description: Store URL or SQLite path. Empty or unset means C($NETSYNC_STORE), else C(~/.netsync/fleet.db).
@@ -47,6 +53,36 @@ options:
     description: Seconds within which received notifications are written to the store.
     type: float
     default: 0.05
+  netconf_notifications:
+    description:
+      - Subscribe to the NETCONF notifications of generic devices with auto-resync set.
+    type: bool
+    default: false
+  inventory:
+    description:
+      - Ansible inventory (file or directory) the listener reads the devices' connection settings
+        from, the same variables the modules use (C(ansible_host), C(ansible_port),
+        C(ansible_user), C(ansible_password), C(ansible_ssh_private_key_file),
+        C(netsync_known_hosts_file), C(netsync_host_key_checking)); templates and vault are
+        resolved by ansible-core (vault password from C(ANSIBLE_VAULT_PASSWORD_FILE)).
+      - ansible-rulebook does not pass its C(-i) inventory to event sources: give the same path here.
+      - Unset or empty, the store's host and port are used with the listener user's SSH keys
+        and C(~/.ssh/known_hosts). Secrets are kept in memory only, never stored or logged.
+    type: str
+  netconf_keepalive:
+    description: Seconds between keepalives on a subscribed session (an empty C(get-config) when
+      the device supports C(:interleave), SSH keepalives otherwise).
+    type: float
+    default: 30
+  netconf_max_backoff:
+    description: Upper limit, in seconds, of the delay between reconnect attempts (1 s, doubling, jittered).
+    type: float
+    default: 300
+  netconf_refresh:
+    description: Seconds between re-reads of the store's devices and the inventory (new, removed,
+      enabled and disabled devices are picked up then).
+    type: float
+    default: 30
 """
 
 EXAMPLES = r"""
@@ -57,6 +93,8 @@ EXAMPLES = r"""
         store: /var/lib/netsync/fleet.db
         syslog_udp: 0.0.0.0:5514
         syslog_tcp: 0.0.0.0:5514
+        netconf_notifications: true
+        inventory: /etc/netsync/inventory.yml
   rules:
     - name: Resync
       condition: event.netsync.type == "resync"
@@ -110,9 +148,35 @@ def _seconds(value: Any, what: str, default: float) -> float:
     return number
 
 
+def _flag(value: Any, what: str) -> bool:
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"{what} must be true or false, got {value!r}.")
+
+
+def _inventory(value: Any) -> Optional[str]:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"inventory must be the path of an Ansible inventory file or directory, got {value!r}.")
+    path = os.path.expanduser(value)
+    if not os.path.exists(path):
+        raise ValueError(f"inventory {value!r} does not exist (give the file or directory ansible-rulebook "
+                         "gets with -i).")
+    return path
+
+
 def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     """Validated arguments; raises ValueError with a clear sentence."""
-    known = {"store", "syslog_udp", "syslog_tcp", "tick", "job_timeout", "flush_delay"}
+    known = {"store", "syslog_udp", "syslog_tcp", "tick", "job_timeout", "flush_delay", "netconf_notifications",
+             "inventory", "netconf_keepalive", "netconf_max_backoff", "netconf_refresh"}
     unknown = sorted(set(args) - known - {"eda_source_name"})
     unknown = [k for k in unknown if not k.startswith("_")]
     if unknown:
@@ -127,6 +191,11 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
         "tick": _seconds(args.get("tick"), "tick", 1.0),
         "job_timeout": _seconds(args.get("job_timeout"), "job_timeout", 600.0),
         "flush_delay": _seconds(args.get("flush_delay"), "flush_delay", 0.05),
+        "netconf": _flag(args.get("netconf_notifications"), "netconf_notifications"),
+        "inventory": _inventory(args.get("inventory")),
+        "netconf_keepalive": _seconds(args.get("netconf_keepalive"), "netconf_keepalive", 30.0),
+        "netconf_max_backoff": _seconds(args.get("netconf_max_backoff"), "netconf_max_backoff", 300.0),
+        "netconf_refresh": _seconds(args.get("netconf_refresh"), "netconf_refresh", 30.0),
     }
 
 
@@ -144,6 +213,15 @@ class _Receiver:
         except Exception:  # a bad line or a store hiccup never stops the listener
             self.listener.counters["errors"] += 1
             LOG.exception("netsync.fleet.commit_events: failed to handle a message from %s", addr)
+        if self._flush is None:
+            self._flush = asyncio.get_running_loop().call_later(self.flush_delay, self.flush)
+
+    def netconf(self, device: str, data: bytes, at: float, resubscribed: bool = False) -> None:
+        try:
+            self.listener.ingest_netconf(device, data, at, resubscribed)
+        except Exception:  # a bad notification or a store hiccup never stops the listener
+            self.listener.counters["errors"] += 1
+            LOG.exception("netsync.fleet.commit_events: failed to handle a NETCONF notification of %s", device)
         if self._flush is None:
             self._flush = asyncio.get_running_loop().call_later(self.flush_delay, self.flush)
 
@@ -203,6 +281,23 @@ async def _periodic(listener: Any, receiver: _Receiver, queue: asyncio.Queue[Any
         await asyncio.sleep(delay)
 
 
+def _netconf(opts: dict[str, Any], store: Any, receiver: _Receiver) -> Any:
+    """The NETCONF subscriber, or None when netconf_notifications is off."""
+    from ansible_collections.netsync.fleet.plugins.module_utils import _netconf_notify_inventory as inv
+    if not opts["netconf"]:
+        wanted, _missing = inv.wanted_targets(store, None)
+        if wanted:
+            LOG.warning("netsync.fleet.commit_events: %d generic device(s) have auto-resync set (%s) but "
+                        "netconf_notifications is off: their commits are not notified", len(wanted),
+                        ", ".join(sorted(wanted)[:10]))
+        return None
+    from ansible_collections.netsync.fleet.plugins.module_utils._netconf_notify_runner import NetconfSubscriber
+    LOG.info("netsync.fleet.commit_events: NETCONF notifications on (inventory: %s)", opts["inventory"] or "none")
+    return NetconfSubscriber(store, receiver.netconf, inventory=opts["inventory"],
+                             keepalive=opts["netconf_keepalive"], max_backoff=opts["netconf_max_backoff"],
+                             refresh=opts["netconf_refresh"])
+
+
 async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     """Run the listener until cancelled."""
     opts = parse_args(args)
@@ -214,6 +309,8 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     transports: list[Any] = []
     server: Optional[asyncio.AbstractServer] = None
     listener: Any = None
+    netconf: Any = None
+    netconf_task: Optional[asyncio.Task[None]] = None
     try:
         listener = mod.Listener(store, job_timeout=opts["job_timeout"])
         listener.refresh(time.time())
@@ -226,10 +323,18 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
         if opts["tcp"] is not None:
             server = await asyncio.start_server(_tcp_handler(receiver, SyslogStreamDecoder), *opts["tcp"])
             LOG.info("netsync.fleet.commit_events: syslog TCP on %s:%s", *opts["tcp"])
+        netconf = _netconf(opts, store, receiver)
+        if netconf is not None:
+            netconf_task = asyncio.create_task(netconf.run())
         await _periodic(listener, receiver, queue, opts["tick"])
     except asyncio.CancelledError:
         raise
     finally:
+        if netconf_task is not None:
+            netconf_task.cancel()
+            await asyncio.gather(netconf_task, return_exceptions=True)
+        if netconf is not None:
+            netconf.close()
         for transport in transports:
             transport.close()
         if server is not None:
