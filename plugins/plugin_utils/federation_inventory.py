@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_client import ChildSpec
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_sync import (
@@ -86,11 +86,9 @@ def inventory_data(store: Any, cfg: FederationConfig, clock: Callable[[], float]
     return {"hosts": list(store.fed_hosts()), "warnings": warnings}
 
 
-def populate(plugin: Any, data: Mapping[str, Any], strict: bool = False,
-             wrap: Optional[Callable[[Any], Any]] = None) -> int:
+def populate(plugin: Any, data: Mapping[str, Any], strict: bool = False) -> int:
     """Add hosts, groups and (unsafe) variables to ``plugin.inventory``; returns the host count."""
-    if wrap is None:
-        from ansible.utils.unsafe_proxy import wrap_var as wrap
+    from ansible.utils.unsafe_proxy import wrap_var as wrap
     inventory = plugin.inventory
     compose = plugin.get_option("compose")
     groups = plugin.get_option("groups")
