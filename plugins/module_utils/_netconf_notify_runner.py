@@ -103,15 +103,22 @@ class NetconfSubscriber:
                     self.manager.counters["netconf:refresh-errors"] += 1
                     LOG.exception("netsync.fleet.commit_events: refreshing NETCONF subscriptions failed")
                 next_refresh = time.time() + self.refresh_every
-            for event in self.manager.poll():
-                self._log(event)
-                if event.kind == "up" and event.reconnect:
-                    note = ("subscription restored after a loss (reconnect %d): commits made meanwhile "
-                            "were not notified" % event.reconnects)
-                    self.ingest(event.device, note.encode(), time.time(), True)
+            try:
+                self._poll()
+            except Exception:  # never let one bad pass end the subscriptions
+                self.manager.counters["netconf:poll-errors"] += 1
+                LOG.exception("netsync.fleet.commit_events: watching NETCONF subscriptions failed")
             wake = self.manager.next_wakeup()
             delay = self.poll_every if wake is None else min(self.poll_every, max(wake - time.time(), 0.01))
             await asyncio.sleep(min(delay, max(next_refresh - time.time(), 0.01)))
+
+    def _poll(self) -> None:
+        for event in self.manager.poll():
+            self._log(event)
+            if event.kind == "up" and event.reconnect:
+                note = ("subscription restored after a loss (reconnect %d): commits made meanwhile "
+                        "were not notified" % event.reconnects)
+                self.ingest(event.device, note.encode(), time.time(), True)
 
     def close(self, wait: float = READ_TIMEOUT + 1.0) -> None:
         """Close every subscription; wait up to ``wait`` seconds in all for their threads."""
