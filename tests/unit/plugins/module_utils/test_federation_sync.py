@@ -21,9 +21,16 @@ from tests.system.federation.servers import ThreadChild
 TOKEN = "t0ken-for-tests-0123456789"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def master_url(request: Any, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "master.db")
+    return str(request.getfixturevalue("postgres_database"))
+
+
 @pytest.fixture
-def fed(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """Two children (a: sw0..sw2, b: sw2..sw3 — sw2 on both) and a master store."""
+def fed(tmp_path: Path, master_url: str) -> Iterator[dict[str, Any]]:
+    """Two children (a: sw0..sw2, b: sw2..sw3 — sw2 on both) and a master store (SQLite, PostgreSQL)."""
     stores, servers = {}, {}
     try:
         for name, devices in (("a", ["sw0", "sw1", "sw2"]), ("b", ["sw2", "sw3"])):
@@ -31,7 +38,7 @@ def fed(tmp_path: Path) -> Iterator[dict[str, Any]]:
             fill(stores[name], devices, 2)
             servers[name] = ThreadChild(ServerConfig(store=stores[name], site="site-" + name, token=TOKEN,
                                                      max_page=4, refresh_interval=0)).start()
-        master = st.open_store(str(tmp_path / "master.db"))
+        master = st.open_store(master_url)
         config = FederationConfig([ChildSpec(n, s.url, TOKEN) for n, s in servers.items()], page_size=4,
                                   timeout=10)
         yield {"stores": stores, "servers": servers, "master": master, "config": config}
