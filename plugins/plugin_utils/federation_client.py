@@ -60,6 +60,16 @@ def ssl_for(spec: ChildSpec) -> ssl.SSLContext | bool:
     return ssl.create_default_context(cafile=spec.ca_path) if spec.ca_path else ssl.create_default_context()
 
 
+async def _read_bounded(resp: aiohttp.ClientResponse) -> bytes:
+    """The whole body, stopping once it exceeds ``MAX_RESPONSE_BYTES``."""
+    data = bytearray()
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        data += chunk
+        if len(data) > MAX_RESPONSE_BYTES:
+            break
+    return bytes(data)
+
+
 class ChildClient:
     """JSON requests to one child over a shared ``aiohttp.ClientSession``."""
 
@@ -77,7 +87,7 @@ class ChildClient:
         try:
             async with self.session.request(method, url, params=params, json=body, headers=self._headers,
                                             ssl=self._ssl, timeout=self.timeout, allow_redirects=False) as resp:
-                data = await resp.content.read(MAX_RESPONSE_BYTES + 1)
+                data = await _read_bounded(resp)
                 status = resp.status
         except asyncio.TimeoutError:
             raise ChildError("timeout", "%s %s took longer than %.0f s" % (method, path, self.timeout.total or 0))
