@@ -140,10 +140,12 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
         if platform == "junos" and state != "disabled":
             before, after, committed = _device_step(params, name, platform, check_mode, opener)
         flag_before = store.device_overrides(name).get("auto_resync")
+        # absent: no setting of its own (the listener no longer subscribes to a generic device)
+        flag: Optional[bool] = None if state == "absent" else want
         if check_mode:
-            flag_changed = flag_before is None or bool(flag_before) != want
+            flag_changed = flag_before != flag
         else:
-            flag_changed = bool(store.set_settings({"auto_resync": want}, name))
+            flag_changed = bool(store.set_settings({"auto_resync": flag}, name))
         result: dict[str, Any] = {
             "changed": committed or flag_changed, "auto_resync": want, "platform": platform,
             "device_changed": committed,
@@ -151,6 +153,6 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
         }
         if diff and result["changed"]:
             result["diff"] = {"before": "".join(line + "\n" for line in before) + _flag_line(flag_before),
-                              "after": "".join(line + "\n" for line in after) + _flag_line(want),
+                              "after": "".join(line + "\n" for line in after) + _flag_line(flag),
                               "before_header": "%s (before)" % name, "after_header": "%s (after)" % name}
         return result

@@ -6,7 +6,7 @@
 Synchronous, clock injected (every entry point takes ``now``); the EDA event source
 ``netsync.fleet.commit_events`` drives it. Public API::
 
-    Listener(store, job_timeout=None, reindex_every=30.0, flush_every=1000)
+    Listener(store, job_timeout=None, reindex_every=30.0, flush_every=1000, match_hostname=False)
         .ingest_syslog(data: bytes, source_addr: str, now) -> Decision | None
         .ingest_netconf(device, data, now, resubscribed=False) -> Decision | None
         .ingest_inbox(now) -> list[Decision]
@@ -55,8 +55,9 @@ class Listener:
     """Maps notifications to devices, runs the damper, persists, emits resync events."""
 
     def __init__(self, store: Store, job_timeout: Optional[float] = None,
-                 reindex_every: float = 30.0, flush_every: int = 1000) -> None:
+                 reindex_every: float = 30.0, flush_every: int = 1000, match_hostname: bool = False) -> None:
         self.store = store
+        self.match_hostname = match_hostname
         self.job_timeout = job_timeout
         self.reindex_every = reindex_every
         self.flush_every = flush_every
@@ -123,12 +124,19 @@ class Listener:
         return state
 
     def resolve(self, source_addr: str, hostname: Optional[str]) -> Optional[str]:
-        """Device name for a message: by source address, else by the hostname it carries."""
+        """Device name for a message from ``source_addr`` carrying ``hostname``.
+
+        The source address must be a device's address. Several devices behind one address
+        (NAT, a lab on loopback) are told apart by the hostname, which must be one of them.
+        With ``match_hostname``, a message from an unknown address is mapped by its hostname
+        alone (devices that send syslog from another interface); off by default, since a
+        hostname is trivially forged.
+        """
         names = self.by_address.get(source_addr.lower(), [])
         if len(names) == 1:
             return names[0]
         by_name = self.by_hostname.get(hostname.lower()) if hostname else None
-        if by_name is not None and (not names or by_name in names):
+        if by_name is not None and (by_name in names or (not names and self.match_hostname)):
             return by_name
         return None
 

@@ -27,7 +27,8 @@ options:
       - V(enabled) puts the syslog stanza on a Junos device and sets C(auto_resync=true) for the device.
       - V(disabled) only sets C(auto_resync=false) in the store; the device is not contacted, its
         notifications still mark it C(Out of Sync) but schedule no job.
-      - V(absent) removes the Junos syslog stanza (if present) and sets C(auto_resync=false).
+      - V(absent) removes the Junos syslog stanza (if present) and the device's own C(auto_resync)
+        setting; the listener no longer subscribes to a generic device's notifications.
     type: str
     choices: [enabled, disabled, absent]
     default: enabled

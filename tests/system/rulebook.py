@@ -49,9 +49,11 @@ class RulebookRunner:
     """One ansible-rulebook (``--rulebook auto_resync.yml``) at a time; logs appended to ``log``."""
 
     def __init__(self, workdir: Path, inventory: Path, store: str, variables: dict[str, Any],
-                 rulebook: Path = RULEBOOK, source_dir: Optional[Path] = None) -> None:
+                 rulebook: Path = RULEBOOK, source_dir: Optional[Path] = None,
+                 env_extra: Optional[dict[str, str]] = None) -> None:
         self.workdir, self.inventory, self.store = workdir, inventory, store
         self.variables, self.rulebook, self.source_dir = variables, rulebook, source_dir
+        self.env_extra = dict(env_extra or {})
         self.log = workdir / "rulebook.log"
         self.proc: Optional[subprocess.Popen[bytes]] = None
         self.starts = 0
@@ -64,8 +66,9 @@ class RulebookRunner:
         if self.source_dir is not None:
             cmd += ["-S", str(self.source_dir)]
         mark = self.log.stat().st_size if self.log.exists() else 0
+        env = dict(rulebook_env(self.store), **self.env_extra)
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(cmd, cwd=str(self.workdir), env=rulebook_env(self.store), stdout=out,
+            self.proc = subprocess.Popen(cmd, cwd=str(self.workdir), env=env, stdout=out,
                                          stderr=subprocess.STDOUT, start_new_session=True)
         self.starts += 1
         self.wait_for("the listener to start", lambda: ready in self.log.read_bytes()[mark:])

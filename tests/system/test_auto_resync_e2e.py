@@ -152,7 +152,7 @@ def test_unknown_sources_are_dropped_and_tcp_logger_triggers(site: Site) -> None
     logger = shutil.which("logger")
     assert logger is not None, "util-linux logger is a test dependency (requirements/debian.txt)"
     site.commit("by-tcp")  # also sent by the device over UDP: one job syncs both
-    subprocess.run([logger, "-T", "-n", "127.0.0.1", "-P", str(tcp), "-d", "--rfc5424", "-t", "mgd",
+    subprocess.run([logger, "-T", "-n", "127.0.0.1", "-P", str(tcp), "--rfc5424", "-t", "mgd",
                     "--msgid", "UI_COMMIT_COMPLETED", "-p", "local7.notice", "commit complete"],
                    check=True, timeout=30)
     runner.wait_for("the resync", lambda: settled(site.store, "r1", 1))

@@ -53,11 +53,20 @@ options:
     description: Seconds within which received notifications are written to the store.
     type: float
     default: 0.05
-  netconf_notifications:
+  syslog_match_hostname:
     description:
-      - Subscribe to the NETCONF notifications of generic devices with auto-resync set.
+      - Map syslog from an address that is no device's address by the hostname in the message
+        (for devices that send syslog from another interface than their NETCONF address).
+      - Off by default; a hostname is easily forged. Messages from a device's own address are
+        always accepted, and several devices behind one address are told apart by hostname.
     type: bool
     default: false
+  netconf_notifications:
+    description:
+      - Subscribe to the NETCONF notifications of generic devices with auto-resync set
+        (C(netsync.fleet.auto_resync) with C(state=enabled) or C(disabled)).
+    type: bool
+    default: true
   inventory:
     description:
       - Ansible inventory (file or directory) the listener reads the devices' connection settings
@@ -148,9 +157,9 @@ def _seconds(value: Any, what: str, default: float) -> float:
     return number
 
 
-def _flag(value: Any, what: str) -> bool:
+def _flag(value: Any, what: str, default: bool) -> bool:
     if value is None or value == "":
-        return False
+        return default
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -175,7 +184,8 @@ def _inventory(value: Any) -> Optional[str]:
 
 def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     """Validated arguments; raises ValueError with a clear sentence."""
-    known = {"store", "syslog_udp", "syslog_tcp", "tick", "job_timeout", "flush_delay", "netconf_notifications",
+    known = {"store", "syslog_udp", "syslog_tcp", "syslog_match_hostname", "tick", "job_timeout", "flush_delay",
+             "netconf_notifications",
              "inventory", "netconf_keepalive", "netconf_max_backoff", "netconf_refresh"}
     unknown = sorted(set(args) - known - {"eda_source_name"})
     unknown = [k for k in unknown if not k.startswith("_")]
@@ -191,7 +201,8 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
         "tick": _seconds(args.get("tick"), "tick", 1.0),
         "job_timeout": _seconds(args.get("job_timeout"), "job_timeout", 600.0),
         "flush_delay": _seconds(args.get("flush_delay"), "flush_delay", 0.05),
-        "netconf": _flag(args.get("netconf_notifications"), "netconf_notifications"),
+        "match_hostname": _flag(args.get("syslog_match_hostname"), "syslog_match_hostname", False),
+        "netconf": _flag(args.get("netconf_notifications"), "netconf_notifications", True),
         "inventory": _inventory(args.get("inventory")),
         "netconf_keepalive": _seconds(args.get("netconf_keepalive"), "netconf_keepalive", 30.0),
         "netconf_max_backoff": _seconds(args.get("netconf_max_backoff"), "netconf_max_backoff", 300.0),
@@ -312,7 +323,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     netconf: Any = None
     netconf_task: Optional[asyncio.Task[None]] = None
     try:
-        listener = mod.Listener(store, job_timeout=opts["job_timeout"])
+        listener = mod.Listener(store, job_timeout=opts["job_timeout"], match_hostname=opts["match_hostname"])
         listener.refresh(time.time())
         receiver = _Receiver(listener, opts["flush_delay"])
         loop = asyncio.get_running_loop()

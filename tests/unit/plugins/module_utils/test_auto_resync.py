@@ -129,7 +129,7 @@ def test_absent_removes_stanza_and_clears_flag(tmp_path: Path) -> None:
     assert find_host(parse_xml(dev.config), "127.0.0.1") is None
     assert find_host(parse_xml(dev.config), "messages") is None  # a file, not a host
     assert "<file><name>messages</name>" in dev.config  # the rest of syslog is kept
-    assert _flag(tmp_path) is False
+    assert _flag(tmp_path) is None  # no setting of its own any more
     again = run_auto_resync(_params(tmp_path, state="absent"), False, False, opener=_o(dev))
     assert again["changed"] is False and len(dev.commits) == 2
 
@@ -151,7 +151,7 @@ def test_generic_device_sets_flag_without_commit(tmp_path: Path) -> None:
     assert dev.commits == [] and len(dev.opened) == opened and _flag(tmp_path) is True
     assert run_auto_resync(_params(tmp_path), False, False, opener=_o(dev))["changed"] is False
     assert run_auto_resync(_params(tmp_path, state="absent"), False, False, opener=_o(dev))["auto_resync"] is False
-    assert _flag(tmp_path) is False and dev.commits == []
+    assert _flag(tmp_path) is None and dev.commits == []  # not subscribed by the listener any more
 
 
 def test_errors(tmp_path: Path) -> None:

@@ -121,10 +121,15 @@ def test_shared_address_resolved_by_hostname(store: st.Store, clock: Clock) -> N
     assert lis.ingest_syslog(completed("r1-re0"), "127.0.0.1", clock.now) is None
 
 
-def test_unknown_address_falls_back_to_facts_hostname(store: st.Store, clock: Clock) -> None:
-    lis = Listener(store)
-    decision = lis.ingest_syslog(completed("r2-re0"), "192.0.2.7", clock.now)
+def test_unknown_address_is_dropped_unless_hostnames_are_trusted(store: st.Store, clock: Clock) -> None:
+    strict = Listener(store)
+    assert strict.ingest_syslog(completed("r2-re0"), "192.0.2.7", clock.now) is None
+    assert strict.ingest_syslog(completed("r2"), "192.0.2.7", clock.now) is None
+    assert strict.counters["dropped:unknown-source"] == 2
+    trusting = Listener(store, match_hostname=True)
+    decision = trusting.ingest_syslog(completed("r2-re0"), "192.0.2.7", clock.now)
     assert decision is not None and decision.device == "r2"
+    assert trusting.ingest_syslog(completed("nobody"), "192.0.2.7", clock.now) is None
 
 
 def test_malformed_and_non_commit_lines_are_counted(store: st.Store, clock: Clock) -> None:

@@ -440,7 +440,9 @@ def test_event_source_netconf_arguments(tmp_path: Path) -> None:
     assert (opts["netconf"], opts["inventory"], opts["netconf_refresh"]) == (True, str(inv), 2.0)
     assert (opts["netconf_keepalive"], opts["netconf_max_backoff"]) == (5.0, 60.0)
     defaults = _parse({"netconf_notifications": "", "inventory": ""})
-    assert (defaults["netconf"], defaults["inventory"], defaults["netconf_refresh"]) == (False, None, 30.0)
+    assert (defaults["netconf"], defaults["inventory"], defaults["netconf_refresh"]) == (True, None, 30.0)
+    assert _parse({"netconf_notifications": False})["netconf"] is False
+    assert defaults["match_hostname"] is False and _parse({"syslog_match_hostname": "yes"})["match_hostname"] is True
 
 
 @pytest.mark.parametrize("args, words", [
