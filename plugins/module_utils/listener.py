@@ -6,7 +6,8 @@
 Synchronous, clock injected (every entry point takes ``now``); the EDA event source
 ``netsync.fleet.commit_events`` drives it. Public API::
 
-    Listener(store, job_timeout=None, reindex_every=30.0, flush_every=1000, match_hostname=False)
+    Listener(store, job_timeout=None, reindex_every=30.0, flush_every=1000, match_hostname=False,
+             batch_window=0.0, batch_hold=0.0)
         .ingest_syslog(data: bytes, source_addr: str, now) -> Decision | None
         .ingest_netconf(device, data, now, resubscribed=False) -> Decision | None
         .ingest_inbox(now) -> list[Decision]
@@ -55,9 +56,12 @@ class Listener:
     """Maps notifications to devices, runs the damper, persists, emits resync events."""
 
     def __init__(self, store: Store, job_timeout: Optional[float] = None,
-                 reindex_every: float = 30.0, flush_every: int = 1000, match_hostname: bool = False) -> None:
+                 reindex_every: float = 30.0, flush_every: int = 1000, match_hostname: bool = False,
+                 batch_window: float = 0.0, batch_hold: float = 0.0) -> None:
         self.store = store
         self.match_hostname = match_hostname
+        self.batch_window = batch_window
+        self.batch_hold = batch_hold
         self.job_timeout = job_timeout
         self.reindex_every = reindex_every
         self.flush_every = flush_every
@@ -345,9 +349,19 @@ class Listener:
 
     # -- scheduling ------------------------------------------------------------------------
     def tick(self, now: float) -> list[dict[str, Any]]:
-        """Timeouts, postponements and due jobs; one resync event for all devices due now."""
+        """Timeouts, postponements and due jobs; one resync event for all devices due now.
+
+        With ``batch_window``, due jobs wait until the first of them has been due that long;
+        then every job due by now goes out in the same event (R11). While the jobs of the
+        previous event have not all started (the runner has not taken them yet; for at most
+        ``batch_hold`` seconds), due jobs wait too and go out together afterwards.
+        """
         self._maybe_refresh(now)
-        decisions = damper.tick(self.states, now)
+        first = self._first_due()
+        if first is not None and (now < first + self.batch_window or self._in_flight(now)):
+            decisions = damper.check_timeouts(self.states, now)
+        else:
+            decisions = damper.tick(self.states, now)
         self._log(decisions)
         job_ids: dict[str, str] = {}
         for decision in decisions:
@@ -373,7 +387,23 @@ class Listener:
                  "meta": {"hosts": devices}}]  # ansible-rulebook limits run_playbook to meta.hosts
 
     def next_wakeup(self) -> Optional[float]:
-        return damper.next_wakeup(self.states)
+        wake = damper.next_wakeup(self.states)
+        first = self._first_due()
+        if wake is not None and first is not None and wake >= first:
+            return first + self.batch_window
+        return wake
+
+    def _in_flight(self, now: float) -> bool:
+        """A dispatched job has not started yet, and not for longer than ``batch_hold``."""
+        for state in self.states.values():
+            run = state.running
+            if run is not None and run.job_id is None and run.dispatched_at is not None \
+                    and now - run.dispatched_at < self.batch_hold:
+                return True
+        return False
+
+    def _first_due(self) -> Optional[float]:
+        return min((s.pending.due for s in self.states.values() if s.pending is not None), default=None)
 
     def _log(self, decisions: list[Decision]) -> None:
         for decision in decisions:

@@ -49,6 +49,20 @@ options:
     description: Seconds after which a dispatched job that has not reported back counts as failed.
     type: float
     default: 600
+  batch_window:
+    description:
+      - Seconds a due resync job waits for others that become due within that time, so that
+        they go out as one event (one playbook run with all their hosts). 0 sends each at once.
+    type: float
+    default: 1.0
+  batch_hold:
+    description:
+      - Seconds at most that due jobs wait while the jobs of the previous event have not all
+        started (the runner has not taken that run yet, for example behind another run under
+        ansible-rulebook's sequential execution). They then go out together in one event.
+        0 turns this off.
+    type: float
+    default: 60
   flush_delay:
     description: Seconds within which received notifications are written to the store.
     type: float
@@ -157,6 +171,18 @@ def _seconds(value: Any, what: str, default: float) -> float:
     return number
 
 
+def _non_negative(value: Any, what: str, default: float) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{what} must be a number of seconds, 0 or more, got {value!r}.")
+    return number
+
+
 def _flag(value: Any, what: str, default: bool) -> bool:
     if value is None or value == "":
         return default
@@ -185,6 +211,7 @@ def _inventory(value: Any) -> Optional[str]:
 def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     """Validated arguments; raises ValueError with a clear sentence."""
     known = {"store", "syslog_udp", "syslog_tcp", "syslog_match_hostname", "tick", "job_timeout", "flush_delay",
+             "batch_window", "batch_hold",
              "netconf_notifications",
              "inventory", "netconf_keepalive", "netconf_max_backoff", "netconf_refresh"}
     unknown = sorted(set(args) - known - {"eda_source_name"})
@@ -201,6 +228,8 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
         "tick": _seconds(args.get("tick"), "tick", 1.0),
         "job_timeout": _seconds(args.get("job_timeout"), "job_timeout", 600.0),
         "flush_delay": _seconds(args.get("flush_delay"), "flush_delay", 0.05),
+        "batch_window": _non_negative(args.get("batch_window"), "batch_window", 1.0),
+        "batch_hold": _non_negative(args.get("batch_hold"), "batch_hold", 60.0),
         "match_hostname": _flag(args.get("syslog_match_hostname"), "syslog_match_hostname", False),
         "netconf": _flag(args.get("netconf_notifications"), "netconf_notifications", True),
         "inventory": _inventory(args.get("inventory")),
@@ -323,7 +352,8 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     netconf: Any = None
     netconf_task: Optional[asyncio.Task[None]] = None
     try:
-        listener = mod.Listener(store, job_timeout=opts["job_timeout"], match_hostname=opts["match_hostname"])
+        listener = mod.Listener(store, job_timeout=opts["job_timeout"], match_hostname=opts["match_hostname"],
+                                 batch_window=opts["batch_window"], batch_hold=opts["batch_hold"])
         listener.refresh(time.time())
         receiver = _Receiver(listener, opts["flush_delay"])
         loop = asyncio.get_running_loop()

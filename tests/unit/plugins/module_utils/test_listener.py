@@ -184,6 +184,42 @@ def test_devices_due_together_are_batched(store: st.Store, clock: Clock) -> None
     assert lis.tick(T0 + 51)[0]["netsync"]["devices"] == ["r3"]
 
 
+def test_batch_window_gathers_jobs_due_a_moment_apart(store: st.Store, clock: Clock) -> None:
+    eager, gathering = Listener(store), Listener(store, batch_window=1.0)
+    for lis in (eager, gathering):
+        for dt, (host, addr) in zip((0.0, 0.3, 0.6), (("r1", "10.0.0.1"), ("r2", "10.0.0.2"), ("r3", "127.0.0.1")),
+                                    strict=True):
+            lis.ingest_syslog(completed(host), addr, T0 + dt)
+    assert [e["netsync"]["devices"] for e in eager.tick(T0 + 20.0)] == [["r1"]]  # split: r2, r3 not yet due
+    assert gathering.next_wakeup() == T0 + 21.0  # the first due job, plus the window
+    assert gathering.tick(T0 + 20.0) == [] and gathering.tick(T0 + 20.9) == []
+    events = gathering.tick(T0 + 21.0)
+    assert [e["netsync"]["devices"] for e in events] == [["r1", "r2", "r3"]]
+    assert gathering.next_wakeup() is not None and gathering.tick(T0 + 22.0) == []  # running, none pending
+
+
+def test_next_batch_waits_until_the_previous_one_started(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store, batch_window=1.0, batch_hold=60.0)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
+    lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 5)
+    [first] = lis.tick(T0 + 21)
+    assert first["netsync"]["devices"] == ["r1"]
+    assert lis.tick(T0 + 27) == []  # r2 due since T0+25, but r1's run has not started: gather
+    clock.now = T0 + 27.5
+    store.job_started(first["netsync"]["job_ids"]["r1"], "r1", "auto")
+    lis.poll_jobs(T0 + 28)
+    assert [e["netsync"]["devices"] for e in lis.tick(T0 + 28)] == [["r2"]]
+
+
+def test_batch_hold_is_bounded(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store, batch_window=1.0, batch_hold=5.0)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
+    lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 5)
+    assert [e["netsync"]["devices"] for e in lis.tick(T0 + 21)] == [["r1"]]
+    assert lis.tick(T0 + 25.9) == []  # r1 dispatched 4.9 s ago and not started: still held
+    assert [e["netsync"]["devices"] for e in lis.tick(T0 + 26.1)] == [["r2"]]  # r1's run never started
+
+
 def test_job_lifecycle_from_jobs_table(store: st.Store, clock: Clock) -> None:
     lis = Listener(store)
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)

@@ -443,6 +443,9 @@ def test_event_source_netconf_arguments(tmp_path: Path) -> None:
     assert (defaults["netconf"], defaults["inventory"], defaults["netconf_refresh"]) == (True, None, 30.0)
     assert _parse({"netconf_notifications": False})["netconf"] is False
     assert defaults["match_hostname"] is False and _parse({"syslog_match_hostname": "yes"})["match_hostname"] is True
+    assert defaults["batch_window"] == 1.0 and _parse({"batch_window": "0"})["batch_window"] == 0.0
+    with pytest.raises(ValueError, match="batch_window must be a number of seconds, 0 or more"):
+        _parse({"batch_window": -1})
 
 
 @pytest.mark.parametrize("args, words", [

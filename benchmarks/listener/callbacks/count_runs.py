@@ -1,0 +1,28 @@
+"""count_runs: appends one line per ansible-playbook run to $NETSYNC_BENCH_RUNS (benchmarks only)."""
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from ansible.plugins.callback import CallbackBase
+
+DOCUMENTATION = """
+name: count_runs
+type: aggregate
+short_description: count playbook runs (benchmarks)
+description: Appends the start time of each run to the file named by NETSYNC_BENCH_RUNS.
+"""
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "count_runs"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def v2_playbook_on_start(self, playbook: Any) -> None:
+        path = os.environ.get("NETSYNC_BENCH_RUNS")
+        if path:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write("%.3f\n" % time.time())

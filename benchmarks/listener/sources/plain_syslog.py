@@ -1,0 +1,39 @@
+"""plain_syslog: the benchmark's peer event source. One event per received UDP syslog line.
+
+What a minimal syslog event source does: parse the header (RFC 5424 / 3164, the regex parser of
+bench_parse.py) and put ``{"syslog": {...}}`` on the queue. No device store, no damping.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench_parse import peer_parse  # noqa: E402
+
+LOG = logging.getLogger("plain_syslog")
+
+
+class _Udp(asyncio.DatagramProtocol):
+    def __init__(self, queue: asyncio.Queue[Any]) -> None:
+        self.queue = queue
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        parsed = peer_parse(data)
+        if parsed is not None:
+            parsed["source"] = addr[0]
+            self.queue.put_nowait({"syslog": parsed})
+
+
+async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
+    host, port = str(args.get("host", "127.0.0.1")), int(args.get("port", 5514))
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(lambda: _Udp(queue),
+                                                                             local_addr=(host, port))
+    LOG.info("plain_syslog: syslog UDP on %s:%d", host, port)
+    try:
+        await asyncio.Future()
+    finally:
+        transport.close()
