@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         results["ratio_seconds"] = round(results["ours"]["seconds"] / results["peer"]["seconds"], 3)
         results["ratio_runs"] = round(results["ours"]["playbook_runs"] / max(results["peer"]["playbook_runs"], 1), 3)
         results["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
-                              "load_before": os.getloadavg()[0], "forks": args.forks}
+                              "load_at_end": round(os.getloadavg()[0], 2), "forks": args.forks}
         print("%-6s %10s %14s %9s %14s" % ("", "seconds", "playbook runs", "in sync", "commit spread"))
         for key in ("ours", "peer"):
             r = results[key]
