@@ -1,8 +1,11 @@
 """`make demo`: the main job on the embedded default, start to finish, printed as it happens.
 
-Starts three simulated Junos devices on loopback, imports them into a fresh SQLite store with
-the real `netsync.fleet.onboard` playbook, commits a change on one device as a CLI user would,
-resyncs with `--diff`, and prints the status table and the stored diff.
+Starts three simulated Junos devices on loopback, onboards them into a fresh SQLite store with
+the real `netsync.fleet.onboard` playbook (import, auto-resync on: a syslog stanza towards the
+listener, first snapshot), commits a change on one device as a CLI user would, resyncs with
+`--diff`, and prints the status table and the stored diff. Then it starts the listener under
+the real ansible-rulebook (`extensions/eda/rulebooks/auto_resync.yml`), makes a burst of three
+commits on another device, and shows the one damped resync and the status history.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / ".collections"), str(REPO)]
@@ -20,6 +24,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st  
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks import run_device_info  # noqa: E402
 from tests.sims.junos_sim import SimFleet  # noqa: E402
 from tests.system.helpers import from_sim, write_inventory  # noqa: E402
+from tests.system.rulebook import RulebookRunner, free_port, settled  # noqa: E402
 
 WORK = REPO / ".demo"
 BOLD, DIM, END = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
@@ -58,6 +63,44 @@ def status_table(store_url: str) -> None:
         print("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
 
 
+def auto_resync(store_url: str, inventory: Path, udp: int, sim: Any) -> None:
+    """The listener under ansible-rulebook; a burst of commits; one damped resync."""
+    fast = {"resync_delay": 3, "damping_window": 3, "damper_interval": 1}
+    with st.open_store(store_url) as store:
+        store.set_settings(fast)
+    say("Auto-resync: starting the listener under ansible-rulebook (settings scaled down for the demo: %s)"
+        % ", ".join("%s %ss" % kv for kv in fast.items()))
+    print("%s$ ansible-rulebook --rulebook extensions/eda/rulebooks/auto_resync.yml -i .demo/inventory.yml "
+          "--vars .demo/vars.yml%s" % (DIM, END))
+    runner = RulebookRunner(WORK, inventory, store_url, {"netsync_syslog_udp": "127.0.0.1:%d" % udp,
+                                                         "netsync_tick": 0.2, "netsync_batch_window": 0.2})
+    try:
+        runner.start()
+        name = sim.hostname
+        say("A burst: user 'ops' commits 3 times on %s; the device sends each commit to the listener" % name)
+        with st.open_store(store_url) as store:
+            since = store.clock()
+            for n in range(3):
+                sim.cli_commit(user="ops", set_commands=["set interfaces ge-0/0/3 description burst-%d" % n])
+                print("  %+6.2fs  commit %d on %s" % (store.clock() - since, n + 1, name))
+            runner.wait_for("the damped resync", lambda: settled(store, name, 1))
+            print("\n  status history of %s (seconds after the first commit):" % name)
+            for row in store.status_history(name, 20):
+                if float(row["at"]) >= since:
+                    print("  %+6.2fs  %-14s %s" % (float(row["at"]) - since, row["status"], row["reason"]))
+            print("\n  notifications the listener recorded for %s:" % name)
+            for row in store.db.query("SELECT received_at, source, reason FROM notifications WHERE device = ? "
+                                      "AND received_at >= ? ORDER BY id", (name, since)):
+                print("  %+6.2fs  %-22s %s" % (float(row["received_at"]) - since, row["source"], row["reason"]))
+            jobs = [j for j in store.list_jobs(name) if j["origin"] == "auto"]
+            print("\n  %d resync job for 3 commits (%s); latest snapshot v%s"
+                  % (len(jobs), ", ".join(j["id"] for j in jobs), (store.latest_snapshot(name) or {}).get("version")))
+        runs = [line for line in runner.output().splitlines() if "commit_events: resync" in line]
+        print("  listener events: %s" % ("; ".join(line.split(" - ")[-1] for line in runs) or "none"))
+    finally:
+        runner.stop()
+
+
 def main() -> int:
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
@@ -70,10 +113,13 @@ def main() -> int:
         for sim in sims:
             print("  %s  127.0.0.1:%d" % (sim.hostname, ports[sim.hostname]))
         known = fleet.write_known_hosts(WORK / "known_hosts")
+        udp = free_port()
         inventory = write_inventory(WORK / "inventory.yml", [from_sim(s.hostname, s) for s in sims],
-                                    known_hosts=known)
+                                    known_hosts=known, extra_vars={"netsync_listener_host": "127.0.0.1",
+                                                                   "netsync_listener_port": udp})
 
-        say("Onboarding: import each device (facts + first snapshot) into the SQLite store %s" % store_url)
+        say("Onboarding: import each device (facts + first snapshot) into the SQLite store %s, and enable "
+            "auto-resync (commit messages to the listener at 127.0.0.1:%d)" % (store_url, udp))
         playbook("onboard.yml", inventory)
 
         target = sims[1]
@@ -91,10 +137,15 @@ def main() -> int:
         say("Status of the store")
         status_table(store_url)
 
-        say("Stored diff of %s between snapshot 1 and 2 (netsync.fleet.device_info)" % target.hostname)
+        with st.open_store(store_url) as s:
+            latest = int((s.latest_snapshot(target.hostname) or {"version": 1})["version"])
+        say("Stored diff of %s between snapshot %d and %d (netsync.fleet.device_info)"
+            % (target.hostname, latest - 1, latest))
         info = run_device_info({"store": store_url, "name": target.hostname, "version": None,
-                                "diff_from": 1, "diff_to": 2, "history": 0})
+                                "diff_from": latest - 1, "diff_to": latest, "history": 0})
         print(info["diff"])
+
+        auto_resync(store_url, inventory, udp, sims[2])
     finally:
         fleet.stop()
     say("Done. The store is %s; the simulated devices are stopped." % store_url)

@@ -327,3 +327,8 @@ def test_decisions_serialise() -> None:
     s = DeviceState("r1")
     decision = d.notify(s, 0.0)
     assert json.loads(json.dumps(decision.to_dict()))["reason"] == "scheduled: job due at 20"
+
+
+def test_reasons_show_epoch_times_in_utc() -> None:
+    decision = d.notify(DeviceState("r1"), 1_795_320_406.0714)  # due 20 s later
+    assert decision.reason == "scheduled: job due at 2026-11-22T04:07:06.071Z"
