@@ -2,104 +2,32 @@
 extensions/eda/rulebooks/auto_resync.yml -> netsync.fleet.resync playbook -> store."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
-import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.helpers import REPO, VENV_BIN, from_sim, run_playbook, write_inventory
+from tests.system.helpers import REPO, from_sim, run_playbook, write_inventory
+from tests.system.rulebook import RulebookRunner, free_port, jobs_of, rulebook_runner, settled
 
 pytestmark = pytest.mark.system
 
-RULEBOOK = REPO / "extensions/eda/rulebooks/auto_resync.yml"
-JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+__all__ = ["rulebook_runner"]  # the fixture, imported for pytest
 DEADLINE = 120.0
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(what: str, check: Callable[[], Any], proc: subprocess.Popen[bytes], log: Path,
-             timeout: float = DEADLINE) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for %s; ansible-rulebook output:\n%s"
-                         % (what, log.read_text(errors="replace")[-4000:]))
-
-
-@pytest.fixture
-def rulebook(tmp_path: Path) -> Iterator[Callable[..., tuple[subprocess.Popen[bytes], Path]]]:
-    """Factory starting ansible-rulebook; every process is stopped at teardown."""
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(inventory: Path, store: str, variables: dict[str, Any]) -> tuple[subprocess.Popen[bytes], Path]:
-        vars_file = tmp_path / "vars.yml"
-        vars_file.write_text(yaml.safe_dump(variables))
-        log = tmp_path / "rulebook.log"
-        env = dict(os.environ)
-        env.update({
-            "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-            "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections"),
-            "ANSIBLE_NOCOLOR": "1",
-            "NETSYNC_STORE": store,
-            "PATH": "%s:%s" % (VENV_BIN, env.get("PATH", "")),
-        })
-        if "JAVA_HOME" not in env and Path(JAVA_HOME).is_dir():
-            env["JAVA_HOME"] = JAVA_HOME
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [str(VENV_BIN / "ansible-rulebook"), "--rulebook", str(RULEBOOK), "-i", str(inventory),
-                 "--vars", str(vars_file), "-v"],
-                cwd=str(tmp_path), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        procs.append(proc)
-        return proc, log
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(15)
-
-
 def auto_jobs(store: st.Store) -> list[dict[str, Any]]:
-    return [j for j in store.list_jobs("r1") if j["origin"] == "auto"]
-
-
-def settled(store: st.Store, jobs: int) -> bool:
-    """``jobs`` auto jobs all ended, nothing pending or running in the damper, In Sync."""
-    done = auto_jobs(store)
-    state = store.load_damper_states().get("r1", {})
-    device = store.get_device("r1") or {}
-    return (len(done) >= jobs and all(j["state"] in ("done", "failed") for j in done)
-            and state.get("pending") is None and state.get("running") is None
-            and state.get("status") == "In Sync" and device.get("managed_status") == "In Sync")
+    return jobs_of(store, "r1", "auto")
 
 
 def test_commit_burst_gives_one_resync_run(tmp_path: Path, junos_sim: Callable[..., Any],
-                                           rulebook: Callable[..., tuple[subprocess.Popen[bytes], Path]]) -> None:
+                                           rulebook_runner: Callable[..., RulebookRunner]) -> None:
     store_url = str(tmp_path / "fleet.db")
-    port = free_udp_port()
+    port = free_port()
     sim = junos_sim(hostname="r1")
     host = "set system syslog host 127.0.0.1"
     sim.cli_commit(set_commands=[f"{host} port {port}", f"{host} any notice", f"{host} structured-data"])
@@ -111,13 +39,13 @@ def test_commit_burst_gives_one_resync_run(tmp_path: Path, junos_sim: Callable[.
     with st.open_store(store_url) as store:
         assert store.latest_snapshot("r1")["version"] == 1  # type: ignore[index]
         store.set_settings({"resync_delay": 3, "damping_window": 2, "damper_interval": 1})
-        proc, log = rulebook(inv, store_url, {"netsync_syslog_udp": f"127.0.0.1:{port}",
-                                              "netsync_tick": 0.2, "netsync_job_timeout": 120})
-        wait_for("the listener", lambda: b"syslog UDP on" in log.read_bytes(), proc, log)
+        runner = rulebook_runner(inv, store_url, {"netsync_syslog_udp": f"127.0.0.1:{port}",
+                                                  "netsync_tick": 0.2, "netsync_job_timeout": 120})
+        runner.start()
 
         for n in range(3):  # a burst: one resync run syncs all three commits
             sim.cli_commit(user="ops", set_commands=[f"set interfaces ge-0/0/1 description burst-{n}"])
-        wait_for("one resync run", lambda: settled(store, 1), proc, log)
+        runner.wait_for("one resync run", lambda: settled(store, "r1", 1))
         jobs = auto_jobs(store)
         assert len(jobs) == 1 and jobs[0]["state"] == "done"
         snap = store.latest_snapshot("r1")
@@ -133,7 +61,7 @@ def test_commit_burst_gives_one_resync_run(tmp_path: Path, junos_sim: Callable[.
         subprocess.run([logger, "-n", "127.0.0.1", "-P", str(port), "-d", "--rfc5424", "-t", "mgd",
                         "--msgid", "UI_COMMIT_COMPLETED", "-p", "local7.notice", "commit complete"],
                        check=True, timeout=30)
-        wait_for("a resync run for the logger line", lambda: settled(store, 2), proc, log)
+        runner.wait_for("a resync run for the logger line", lambda: settled(store, "r1", 2))
         assert len(auto_jobs(store)) == 2
         assert store.latest_snapshot("r1")["version"] == 2  # type: ignore[index]  # nothing changed
 
@@ -164,7 +92,7 @@ def test_event_source_udp_and_tcp_to_one_event(tmp_path: Path) -> None:
     with st.open_store(store_url) as store:
         store.upsert_device("r1", "127.0.0.1", 830, "junos", {"hostname": "r1"})
         store.set_settings({"resync_delay": 0.5})
-    udp, tcp = free_udp_port(), free_udp_port()
+    udp, tcp = free_port(), free_port(socket.SOCK_STREAM)
     line = (b"<189>1 2026-07-06T03:52:49.972Z r1 mgd 97400 UI_COMMIT_COMPLETED "
             b"[junos@2636.1.1.1.2.129 ] commit complete")
 

@@ -5,33 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
-import socket
-import subprocess
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks import run_resync
-from tests.system.helpers import REPO, VENV_BIN, from_netconfd, run_playbook, write_inventory
+from tests.system.helpers import REPO, from_netconfd, run_playbook, write_inventory
+from tests.system.rulebook import RulebookRunner, free_port, rulebook_runner
 
 pytestmark = pytest.mark.system
 
-RULEBOOK = REPO / "extensions/eda/rulebooks/auto_resync.yml"
-JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+__all__ = ["rulebook_runner"]  # the fixture, imported for pytest
 DEADLINE = 120.0
 FAST = {"resync_delay": 1, "damping_window": 0.5, "damper_interval": 0.5}
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def onboard(tmp_path: Path, devices: list[Any]) -> tuple[Path, str]:
@@ -182,67 +172,22 @@ def test_event_source_commit_disabled_device_restart_and_refresh(tmp_path: Path,
 
 # -- through a real ansible-rulebook running extensions/eda/rulebooks/auto_resync.yml ------------
 
-@pytest.fixture
-def rulebook(tmp_path: Path) -> Iterator[Callable[..., tuple[subprocess.Popen[bytes], Path]]]:
-    """Starts ansible-rulebook; every process it started is stopped at teardown."""
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(inventory: Path, store: str, variables: dict[str, Any]) -> tuple[subprocess.Popen[bytes], Path]:
-        vars_file = tmp_path / "vars.yml"
-        vars_file.write_text(yaml.safe_dump(variables))
-        log = tmp_path / "rulebook.log"
-        env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-                   ANSIBLE_COLLECTIONS_PATH=str(REPO / ".collections"), ANSIBLE_NOCOLOR="1",
-                   NETSYNC_STORE=store, PATH="%s:%s" % (VENV_BIN, os.environ.get("PATH", "")))
-        if "JAVA_HOME" not in env and Path(JAVA_HOME).is_dir():
-            env["JAVA_HOME"] = JAVA_HOME
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [str(VENV_BIN / "ansible-rulebook"), "--rulebook", str(RULEBOOK), "-i", str(inventory),
-                 "--vars", str(vars_file), "-v"],
-                cwd=str(tmp_path), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        procs.append(proc)
-        return proc, log
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(15)
-
-
-def wait_for(what: str, check: Callable[[], Any], proc: subprocess.Popen[bytes], log: Path) -> None:
-    end = time.monotonic() + DEADLINE
-    while time.monotonic() < end:
-        if check():
-            return
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for %s; ansible-rulebook output:\n%s"
-                         % (what, log.read_text(errors="replace")[-4000:]))
-
-
 def test_rulebook_netconf_commit_gives_resync_run(tmp_path: Path, netconfd_devices: list[Any],
-                                                  rulebook: Callable[..., tuple[subprocess.Popen[bytes], Path]]
-                                                  ) -> None:
+                                                  rulebook_runner: Callable[..., RulebookRunner]) -> None:
     dev = netconfd_devices[2]
     inv, store_url = onboard(tmp_path, [dev])
     with st.open_store(store_url) as store:
         store.set_settings({"resync_delay": 3})  # both commits land before the run reads
-        proc, log = rulebook(inv, store_url, {
+        runner = rulebook_runner(inv, store_url, {
             "netsync_netconf_notifications": True, "netsync_inventory": str(inv),
-            "netsync_syslog_udp": f"127.0.0.1:{free_udp_port()}", "netsync_tick": 0.2,
+            "netsync_syslog_udp": f"127.0.0.1:{free_port()}", "netsync_tick": 0.2,
             "netsync_job_timeout": 120})
-        wait_for("the subscription", lambda: f"subscription to {dev.name} up".encode() in log.read_bytes(),
-                 proc, log)
+        runner.start()
+        log = runner.log
+        runner.wait_for("the subscription", lambda: f"subscription to {dev.name} up".encode() in log.read_bytes())
         for n in range(2):  # two commits close together: one damped resync run
             dev.oob_commit(f"rulebook-{n}")
-        wait_for("the resync run", lambda: in_sync_with(store, dev.name, "rulebook-1"), proc, log)
+        runner.wait_for("the resync run", lambda: in_sync_with(store, dev.name, "rulebook-1"))
         jobs = auto_jobs(store, dev.name)
         assert len(jobs) == 1 and jobs[0]["state"] == "done"
         snap = store.latest_snapshot(dev.name)
