@@ -22,7 +22,8 @@ from aiohttp import web
 API = "/api/v1"
 DEFAULT_MAX_PAGE = 5000
 DEFAULT_MAX_REQUEST = 1024 * 1024
-ENDPOINTS = ("/time", "/topology/types", "/topology/changes", "/topology/index", "/topology/objects", "/stats")
+ENDPOINTS = ("/time", "/topology/types", "/topology/changes", "/topology/index", "/topology/objects", "/stats",
+             "/alarms/changes", "/metrics/index", "/metrics/series")  # the last three: _federation_api_alarms.py
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -46,6 +47,8 @@ class ServerConfig:
     clock_offset: float = 0.0  # test-only: shifts the reported server time (seconds)
     clock: Callable[[], float] = time.time
     counters: dict[str, dict[str, int]] = field(default_factory=dict)
+    alarms: Any = None  # alarms.AlarmConfig (None: defaults)
+    alarm_retention: float = 7 * 86400.0  # seconds cleared alarms are kept
 
 
 def error_body(status: int, code: str, message: str) -> web.Response:
@@ -217,4 +220,6 @@ def make_app(cfg: ServerConfig, max_request: int = DEFAULT_MAX_REQUEST) -> web.A
     app.router.add_get(API + "/topology/index", api.index)
     app.router.add_post(API + "/topology/objects", api.objects)
     app.router.add_get(API + "/stats", api.stats)
+    from ansible_collections.netsync.fleet.plugins.module_utils._federation_api_alarms import register
+    register(app, api)  # alarm queue and metrics
     return app

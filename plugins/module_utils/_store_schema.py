@@ -174,6 +174,69 @@ MIGRATIONS: list[list[str]] = [
             body TEXT NOT NULL
         )""",
     ],
+    # 4: alarms and metrics. Child side: alarms (latest state, ``seq`` = sequence number of the
+    # last change: the queue), their meta (sequence, epoch, purge horizon) and metric points;
+    # master side: per-child alarm pull state, alarm copies, the metric source sets.
+    [
+        """CREATE TABLE alarms (
+            id {id},
+            akey TEXT NOT NULL,
+            type TEXT NOT NULL,
+            device TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            severity TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT '',
+            raised_at {real} NOT NULL,
+            cleared_at {real},
+            updated_at {real} NOT NULL,
+            count {bigint} NOT NULL DEFAULT 1,
+            seq {bigint} NOT NULL
+        )""",
+        "CREATE INDEX alarms_seq ON alarms (seq)",
+        "CREATE INDEX alarms_key ON alarms (akey, cleared_at)",
+        "CREATE INDEX alarms_device ON alarms (device)",
+        """CREATE TABLE alarm_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE metric_points (
+            name TEXT NOT NULL,
+            device TEXT NOT NULL,
+            at {real} NOT NULL,
+            value {real} NOT NULL,
+            PRIMARY KEY (name, device, at)
+        )""",
+        """CREATE TABLE fed_alarm_children (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL DEFAULT '',
+            epoch TEXT NOT NULL DEFAULT '',
+            cursor {bigint} NOT NULL DEFAULT 0,
+            last_pull {real},
+            last_success {real},
+            clock_offset {real},
+            stale INTEGER NOT NULL DEFAULT 0,
+            suspect INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE fed_alarms (
+            child TEXT NOT NULL,
+            id {bigint} NOT NULL,
+            device TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            cleared INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (child, id)
+        )""",
+        "CREATE INDEX fed_alarms_device ON fed_alarms (device)",
+        """CREATE TABLE fed_metric_sources (
+            name TEXT NOT NULL,
+            object TEXT NOT NULL,
+            config TEXT NOT NULL,
+            determined_at {real} NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (name, object)
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

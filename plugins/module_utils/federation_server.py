@@ -23,6 +23,7 @@ from typing import Any, Optional, Sequence
 
 from aiohttp import web
 
+from ansible_collections.netsync.fleet.plugins.module_utils import _federation_api_alarms as alarm_api
 from ansible_collections.netsync.fleet.plugins.module_utils._federation_api import (
     API_KEY,
     DEFAULT_MAX_PAGE,
@@ -73,6 +74,7 @@ def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p.add_argument("--refresh-interval", type=float, default=1.0,
                    help="least seconds between two derivations of topology from snapshots (0: every request)")
     p.add_argument("--clock-offset", type=float, default=0.0, help=argparse.SUPPRESS)  # tests: skewed clock
+    alarm_api.add_arguments(p)
     args = p.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         p.error("--tls-cert and --tls-key go together")
@@ -120,7 +122,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("federation child: %s" % exc, file=sys.stderr)
         return 2
     cfg = ServerConfig(store=store, site=args.site, token=token, max_page=args.max_page,
-                       refresh_interval=args.refresh_interval, clock_offset=args.clock_offset)
+                       refresh_interval=args.refresh_interval, clock_offset=args.clock_offset,
+                       **alarm_api.server_options(args))
     try:
         asyncio.run(serve(cfg, host, port, ctx, args.max_request))
     except OSError as exc:  # e.g. the address is in use

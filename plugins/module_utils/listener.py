@@ -23,7 +23,10 @@ notification records and status changes; ``flush`` writes them in one transactio
 flushes on its own every ``flush_every`` buffered records. Within one flush batch,
 repeated damped (or covered, ignored, unknown-source) notifications of a device are
 recorded once, with "(and N more like it)". Only messages containing ``UI_COMMIT``
-are parsed; others count as ``not-a-commit``. A crash loses at most the
+are parsed for commits; others count as ``not-a-commit``. Messages at severity ``err`` or
+worse (one PRI lookup) are also parsed and raise a ``device_syslog`` alarm of their device;
+commits from unknown sources raise ``unknown_source`` (``alarms.py``; written by ``flush``
+with a ``commits_notified`` metric point per device). A crash loses at most the
 notifications received since the last flush (the event source flushes within
 ``flush_delay`` of a notification), never a dispatched job.
 """
@@ -35,6 +38,9 @@ from collections import Counter
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils import damper
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms import (
+    ERROR_PRIS, Signal, SignalBuffer, syslog_signal,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog import (
     SyslogParseError, is_resync_trigger, parse_syslog,
 )
@@ -79,6 +85,7 @@ class Listener:
         self._status_dirty: dict[str, str] = {}
         self._records: list[dict[str, Any]] = []
         self._repeats: dict[tuple[Optional[str], str, str, str], dict[str, Any]] = {}
+        self.alarm_signals, self._commits = SignalBuffer(), Counter[str]()  # alarms and metrics, flushed
         for name, doc in store.load_damper_states().items():
             try:
                 self.states[name] = DeviceState.from_dict(doc)
@@ -149,6 +156,8 @@ class Listener:
                       transport: str = "udp") -> Optional[Decision]:
         """One syslog message from ``source_addr``; returns the damper's decision, if any."""
         self.counters["received"] += 1
+        if data[:data.find(b">", 1, 5) + 1] in ERROR_PRIS:  # severity err or worse: a device_syslog alarm
+            self._syslog_alarm(data, source_addr, now)
         if _COMMIT_TAG not in data:  # cheap filter: only commit messages are parsed
             self.counters["not-a-commit"] += 1
             return None
@@ -169,6 +178,8 @@ class Listener:
             name = self.resolve(source_addr, msg.hostname)
         if name is None:
             self.counters["dropped:unknown-source"] += 1
+            self.alarm_signals.add(Signal("unknown_source", source_addr, True, now, "commit notification from "
+                                          "unknown source %s (host %s)" % (source, msg.hostname or "-")))
             self._record(source, msg.event, None, False, "unknown source (host %s)" % (msg.hostname or "-"),
                          msg.commit_user, data)
             return None
@@ -181,6 +192,19 @@ class Listener:
         # junos:commit-seconds, and comparing the two could skip a commit or loop on
         # follow-ups. Arrival order (damper R6.3) is exact enough and always safe.
         return self._notify(name, now, source, msg.event, msg.commit_user, data)
+
+    def _syslog_alarm(self, data: bytes, source_addr: str, now: float) -> None:
+        try:
+            msg = parse_syslog(data, now=now)
+        except SyslogParseError:
+            return  # counted by the commit path if it matters there
+        self._maybe_refresh(now)
+        name = self.resolve(source_addr, msg.hostname)
+        if name is None:
+            self.counters["syslog-error:unknown-source"] += 1
+            return
+        self.counters["syslog-error"] += 1
+        self.alarm_signals.add(syslog_signal(name, msg.severity, msg.msgid or msg.app or "", msg.message, now))
 
     def ingest_netconf(self, device: str, data: bytes, now: float,
                        resubscribed: bool = False) -> Optional[Decision]:
@@ -241,6 +265,7 @@ class Listener:
         before = state.status
         decision = damper.notify(state, now)
         self.counters["accepted"] += 1
+        self._commits[name] += 1
         self._dirty.add(name)
         if state.status != before:
             self._status_dirty[name] = decision.reason
@@ -412,8 +437,9 @@ class Listener:
     # -- persistence -----------------------------------------------------------------------
     def flush(self) -> None:
         """Persist buffered damper states, notification records and status changes."""
-        if not (self._dirty or self._records or self._status_dirty):
+        if not (self._dirty or self._records or self._status_dirty or self.alarm_signals or self._commits):
             return
+        signals, commits, self._commits = self.alarm_signals.take(), self._commits, Counter()
         records, self._records, self._repeats = self._records, [], {}
         dirty, self._dirty = self._dirty, set()
         statuses, self._status_dirty = self._status_dirty, {}
@@ -424,6 +450,7 @@ class Listener:
                 reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
                 store.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],
                                           reason, None, rec["commit_user"], rec["detail"])
+            store.record_listener(signals, commits)
             store.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
             for name, reason in statuses.items():
                 state = self.states.get(name)

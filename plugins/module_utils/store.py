@@ -16,9 +16,11 @@ import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional
 
+from ansible_collections.netsync.fleet.plugins.module_utils._store_alarms import AlarmStoreMixin
 from ansible_collections.netsync.fleet.plugins.module_utils._store_db import (
     Database, StoreError, connect, redact_url,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils._store_fed_alarms import FedAlarmStoreMixin
 from ansible_collections.netsync.fleet.plugins.module_utils._store_federation import FederationStoreMixin
 from ansible_collections.netsync.fleet.plugins.module_utils._store_schema import migrate
 from ansible_collections.netsync.fleet.plugins.module_utils._store_topology import TopologyStoreMixin
@@ -88,11 +90,12 @@ def _coerce_setting(key: str, value: Any) -> Any:
     return number
 
 
-class Store(TopologyStoreMixin, FederationStoreMixin):
+class Store(TopologyStoreMixin, FederationStoreMixin, AlarmStoreMixin, FedAlarmStoreMixin):
     """A handle on one store. Methods are short transactions; safe across processes.
 
     Federation: the child side (``refresh_topology``, ``topology_*``) is in
-    ``_store_topology.py``, the master side (``fed_*``) in ``_store_federation.py``.
+    ``_store_topology.py``, the master side (``fed_*``) in ``_store_federation.py``; alarms and
+    metrics in ``_store_alarms.py`` (child) and ``_store_fed_alarms.py`` (master).
     """
 
     def __init__(self, db: Database, url: str, clock: Callable[[], float] = time.time) -> None:

@@ -135,6 +135,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                     state = "down" if exc.kind in ("unreachable", "timeout") else None
                     store.set_status(name, st.SYNC_FAILED, str(exc), state)
                     store.job_finished(job_id, False, str(exc))
+                    store.record_resync(name, False, since, str(exc), down=state == "down")  # alarms, metrics
             raise TaskFailed("resync of %s failed: %s" % (name, exc), error=exc.kind,
                              managed_status=st.SYNC_FAILED if not check_mode else row["managed_status"],
                              snapshot_version=int(previous["version"]) if previous else None)
@@ -156,6 +157,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                     status, reason = st.OUT_OF_SYNC, "a commit was notified that job %s did not read" % job_id
                 store.set_status(name, status, reason, "up")
                 store.job_finished(job_id, True, "snapshot %d%s" % (version, " (new)" if created else ""))
+                store.record_resync(name, True, since, size=len(read.config.encode("utf-8")))  # alarms, metrics
         result: dict[str, Any] = {"changed": created, "managed_status": status, "snapshot_version": version,
                                   "sha256": digest, "job_id": None if check_mode else job_id,
                                   "commit_time": read.commit_time, "commit_user": read.commit_user}
