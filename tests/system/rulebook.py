@@ -46,10 +46,14 @@ def rulebook_env(store: str) -> dict[str, str]:
 
 
 class RulebookRunner:
-    """One ansible-rulebook (``--rulebook auto_resync.yml``) at a time; logs appended to ``log``."""
+    """One ansible-rulebook at a time; logs appended to ``log``.
+
+    ``rulebook`` is a path or a collection rulebook name (``netsync.fleet.auto_resync``);
+    ``env_extra`` overrides the environment (e.g. ``ANSIBLE_COLLECTIONS_PATH``).
+    """
 
     def __init__(self, workdir: Path, inventory: Path, store: str, variables: dict[str, Any],
-                 rulebook: Path = RULEBOOK, source_dir: Optional[Path] = None,
+                 rulebook: Path | str = RULEBOOK, source_dir: Optional[Path] = None,
                  env_extra: Optional[dict[str, str]] = None) -> None:
         self.workdir, self.inventory, self.store = workdir, inventory, store
         self.variables, self.rulebook, self.source_dir = variables, rulebook, source_dir
