@@ -135,7 +135,7 @@ async def _pull_child(store: Any, client: ChildClient, state: Mapping[str, Any],
     report.suspect = clock_suspect(float(server_time), (t0 + t1) / 2.0, cfg.max_system_time_difference)
     epoch, cursor = str(state.get("epoch") or ""), int(state.get("cursor") or 0)
     for attempt in range(2):
-        params: dict[str, Any] = {"since": cursor if epoch else 0, "limit": cfg.page_size}
+        params: dict[str, Any] = {"since": cursor if epoch else 0}  # pages of the child's --max-page
         if epoch:
             params["epoch"] = epoch
         replace = not epoch or attempt == 1

@@ -30,7 +30,6 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_alarms im
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_client import ChildClient, ChildError, ChildSpec
 
 DEFAULT_SOURCE_REUSE = 180.0
-PAGE_POINTS = 100000
 
 
 @dataclass
@@ -66,8 +65,7 @@ async def _probe(client: ChildClient, name: str, obj: str, max_diff: float,
 
 
 async def _series(client: ChildClient, name: str, obj: str, start: float, end: float, pull: SeriesPull) -> None:
-    params: dict[str, Any] = {"name": name, "object": obj, "start": repr(start), "end": repr(end),
-                              "limit": PAGE_POINTS}
+    params: dict[str, Any] = {"name": name, "object": obj, "start": repr(start), "end": repr(end)}
     while True:
         doc = await client.call("GET", "/metrics/series", params=params)
         points = doc.get("points")

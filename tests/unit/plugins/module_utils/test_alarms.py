@@ -32,7 +32,8 @@ def test_plan_raise_repeat_clear() -> None:
     changes = plan({}, [up, Signal("sync_failed", "r1", True, 11.0, "again"), Signal("sync_failed", "r1", False, 12.0)])
     assert [(c.action, c.count) for c in changes] == [("raise", 2), ("clear", 1)]
     active = {up.key: {"id": 7, "count": 3}}
-    changes = plan(active, [Signal("sync_failed", "r1", True, 20.0, "x", times=2), Signal("sync_failed", "r1", True, 21.0)])
+    changes = plan(active, [Signal("sync_failed", "r1", True, 20.0, "x", times=2),
+                            Signal("sync_failed", "r1", True, 21.0)])
     assert [(c.action, c.alarm_id, c.count, c.at) for c in changes] == [("repeat", 7, 6, 21.0)]
     assert plan({}, [Signal("out_of_sync", "r1", False, 1.0)]) == []  # nothing to clear
     with pytest.raises(ValueError):
@@ -40,7 +41,8 @@ def test_plan_raise_repeat_clear() -> None:
 
 
 def test_plan_keys_are_independent() -> None:
-    sigs = [Signal("device_syslog", "r1", True, 1.0, subject="A"), Signal("device_syslog", "r1", True, 1.0, subject="B"),
+    sigs = [Signal("device_syslog", "r1", True, 1.0, subject="A"),
+            Signal("device_syslog", "r1", True, 1.0, subject="B"),
             Signal("device_syslog", "r2", True, 1.0, subject="A")]
     assert [c.action for c in plan({}, sigs)] == ["raise"] * 3
     assert len({c.key for c in plan({}, sigs)}) == 3
