@@ -39,16 +39,34 @@ def measured(cmd: list[str]) -> dict[str, Any]:
     return {"stdout": proc.stdout}
 
 
-def run_rusage(cmd: list[str], env: dict[str, str] | None = None, out_path: str = os.devnull) -> dict[str, Any]:
+def run_rusage(cmd: list[str], env: dict[str, str] | None = None, out_path: str = os.devnull,
+               timeout: float | None = None, max_gib: float | None = None) -> dict[str, Any]:
+    """Run to completion (killed after ``timeout`` s; address space capped at ``max_gib``): time, peak RSS."""
+    import resource
+    import signal
+    import threading
+
+    def cap() -> None:
+        if max_gib:
+            limit = int(max_gib * 2 ** 30)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     start = time.monotonic()
-    with open(out_path, "w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env, cwd=str(REPO))
-        assert proc.stderr is not None
-        err = proc.stderr.read()
+    with open(out_path, "w") as out, open(out_path + ".err", "w+b") as errf:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=errf, env=env, cwd=str(REPO), preexec_fn=cap)
+        timer = threading.Timer(timeout, lambda: proc.send_signal(signal.SIGKILL)) if timeout else None
+        if timer:
+            timer.start()
         _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = status
+        if timer:
+            timer.cancel()
+        errf.seek(0)
+        err = errf.read()
     seconds = time.monotonic() - start
     if status != 0:
-        raise RuntimeError("%s failed: %s" % (cmd[:3], err[-3000:]))
+        raise RuntimeError("%s failed (status %s after %.0f s, peak %.0f MiB): %s" % (
+            cmd[:3], status, seconds, usage.ru_maxrss / 1024.0, err[-2000:].decode(errors="replace")))
     return {"seconds": seconds, "peak_mib": usage.ru_maxrss / 1024.0, "stderr": err.decode(errors="replace")}
 
 
@@ -109,6 +127,8 @@ def main() -> int:
     p.add_argument("--fraction", type=float, default=0.01)
     p.add_argument("--repeat", type=int, default=3, help="runs of each ansible-inventory measurement")
     p.add_argument("--skip-static", action="store_true", help="no static YAML run (it is slow at 50,000 hosts)")
+    p.add_argument("--static-timeout", type=float, default=7200.0, help="seconds one static YAML run may take")
+    p.add_argument("--static-max-gib", type=float, default=12.0, help="address space of one static YAML run")
     p.add_argument("--out", default=str(REPO / "benchmarks" / "federation" / "results.json"))
     p.add_argument("--workdir", default=str(REPO / ".tmp" / "bench-federation"))
     p.add_argument("--options", help=argparse.SUPPRESS)
@@ -168,18 +188,37 @@ def main() -> int:
     results["hosts"] = static_inventory(options["store"], static_path)
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_INVENTORY_UNPARSED_FAILED="True")
     inv = [str(VENV_BIN / "ansible-inventory"), "--list", "-i"]
+    graph = [str(VENV_BIN / "ansible-inventory"), "--graph", "-i"]
     results["inventory_from_store"] = run_rusage(inv + [str(fed_path)], env, str(work / "fed.json"))
+    print("inventory from the store", results["inventory_from_store"]["seconds"], flush=True)
     fed_runs = [run_rusage(inv + [str(fed_path)], env, str(work / "fed.json")) for _ in range(args.repeat)]
-    static_runs = [] if args.skip_static else [run_rusage(inv + [str(static_path)], env, str(work / "static.json"))
-                                               for _ in range(args.repeat)]
+    fed_load = run_rusage(graph + [str(fed_path)], env, str(work / "fed.graph"))
+    print("inventory from the cache", [r["seconds"] for r in fed_runs], "load", fed_load["seconds"], flush=True)
+    static_runs: list[dict[str, Any]] = []
+    static_load: dict[str, Any] = {}
+    static_error = ""
+    if not args.skip_static:
+        try:
+            for _ in range(args.repeat):
+                static_runs.append(run_rusage(inv + [str(static_path)], env, str(work / "static.json"),
+                                              args.static_timeout, args.static_max_gib))
+            static_load = run_rusage(graph + [str(static_path)], env, str(work / "static.graph"),
+                                     args.static_timeout, args.static_max_gib)
+        except RuntimeError as exc:
+            static_error = str(exc)[:1000]
+        print("static", [r["seconds"] for r in static_runs], static_load.get("seconds"), static_error, flush=True)
     fed_hosts = len(json.loads((work / "fed.json").read_text())["_meta"]["hostvars"])
-    static_hosts = 0 if args.skip_static else len(json.loads((work / "static.json").read_text())["_meta"]["hostvars"])
+    static_hosts = len(json.loads((work / "static.json").read_text())["_meta"]["hostvars"]) if static_runs else 0
     results["inventory"] = {
         "hosts_from_cache": fed_hosts, "hosts_static": static_hosts,
         "cache_seconds": [r["seconds"] for r in fed_runs], "static_seconds": [r["seconds"] for r in static_runs],
         "cache_peak_mib": max(r["peak_mib"] for r in fed_runs),
         "static_peak_mib": max((r["peak_mib"] for r in static_runs), default=None),
         "static_file_mib": static_path.stat().st_size / 2 ** 20,
+        "cache_file_mib": sum(f.stat().st_size for f in (work / "cache").iterdir()) / 2 ** 20,
+        "cache_load_seconds": fed_load["seconds"], "cache_load_peak_mib": fed_load["peak_mib"],
+        "static_load_seconds": static_load.get("seconds"), "static_load_peak_mib": static_load.get("peak_mib"),
+        "static_error": static_error,
     }
     if static_runs:
         results["ratio_inventory"] = statistics.median(results["inventory"]["cache_seconds"]) / statistics.median(

@@ -17,8 +17,10 @@ description:
   - A child that is down, slow or answers garbage keeps its last known objects, marked stale
     (group C(federation_stale)); a child whose clock differs from the master's by more than
     O(max_system_time_difference) has its devices in group C(federation_clock_skew).
-  - Host variables C(netsync_device), C(netsync_interfaces) (with addresses),
-    C(netsync_sources), C(netsync_stale), C(netsync_clock_suspect), C(netsync_version).
+  - Host variables C(netsync_device) (the Device's merged properties), C(netsync_interfaces)
+    (interface name to its other properties and C(addresses), its prefixes), C(netsync_sources),
+    C(netsync_stale), C(netsync_clock_suspect), C(netsync_version), C(netsync_updated_at), and
+    C(netsync_objects) (objects of other types) when there are any.
     Groups C(site_<site>), C(child_<child>), C(platform_<platform>). All remote data is unsafe
     (never templated).
   - The configuration file name must end with C(.federation.yml) or C(.federation.yaml).
@@ -115,6 +117,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_inventory
     config_from_options,
     inventory_data,
     populate,
+    usable,
 )
 
 
@@ -136,6 +139,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 data = self._cache[cache_key]
             except KeyError:
                 update_cache = True
+            if data is not None and not usable(data):  # written by an older version of this plugin
+                data, update_cache = None, True
         if data is None:
             data = self._pull(path)
         for warning in data.get("warnings") or []:

@@ -5,12 +5,20 @@
 
 ``config_from_options`` validates the ``*.federation.yml`` options;
 ``inventory_data`` runs a sync cycle when one is due (else answers from the
-master's store) and returns ``{"hosts": [...], "warnings": [...]}`` — the
-form kept in the inventory cache; ``populate`` adds it to an inventory with
-every remote value marked unsafe and applies Constructable options.
+master's store) and returns ``{"format": 2, "hosts": [JSON text of each host
+document], "warnings": [...]}`` — the form kept in the inventory cache: the
+cache plugin stores and loads a list of strings, and each host is parsed only
+when it is added. ``populate`` adds the hosts to an inventory and applies
+Constructable options.
+
+Unsafe: every value ``populate`` sets comes out of ``json.loads`` of that
+text, so no string carries ansible-core's ``TrustedAsTemplate`` tag and none
+is ever templated (ansible-core >= 2.19 trusts only tagged strings), whatever
+cache plugin held the text. ``wrap_var`` over every nested value is not needed.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -25,6 +33,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_sync impo
 )
 
 DEFAULT_MASTER_STORE = "~/.netsync/federation.db"
+CACHE_FORMAT = 2
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
@@ -83,19 +92,25 @@ def inventory_data(store: Any, cfg: FederationConfig, clock: Callable[[], float]
                                 % (name, row["error"]))
             if row["suspect"]:
                 warnings.append("federation child %s: clock differs from the master's; its data is suspect" % name)
-    return {"hosts": list(store.fed_hosts()), "warnings": warnings}
+    return {"format": CACHE_FORMAT, "hosts": list(store.fed_host_texts()), "warnings": warnings}
+
+
+def usable(data: Any) -> bool:
+    """True when ``data`` (e.g. from the inventory cache) has the form :func:`inventory_data` returns."""
+    return isinstance(data, Mapping) and data.get("format") == CACHE_FORMAT and isinstance(data.get("hosts"), list)
 
 
 def populate(plugin: Any, data: Mapping[str, Any], strict: bool = False) -> int:
-    """Add hosts, groups and (unsafe) variables to ``plugin.inventory``; returns the host count."""
-    from ansible.utils.unsafe_proxy import wrap_var as wrap
+    """Add hosts, groups and (never trusted) variables to ``plugin.inventory``; returns the host count."""
     inventory = plugin.inventory
     compose = plugin.get_option("compose")
     groups = plugin.get_option("groups")
     keyed = plugin.get_option("keyed_groups")
+    constructed = bool(compose or groups or keyed)
     known: set[str] = set()
-    hosts: Sequence[Mapping[str, Any]] = data.get("hosts") or []
-    for doc in hosts:
+    hosts: Sequence[str] = data.get("hosts") or []
+    for text in hosts:
+        doc = json.loads(str(text))  # fresh, untagged values (see the module docstring)
         name = str(doc["name"])
         inventory.add_host(name)
         for group in doc.get("groups") or []:
@@ -103,10 +118,10 @@ def populate(plugin: Any, data: Mapping[str, Any], strict: bool = False) -> int:
                 inventory.add_group(group)
                 known.add(group)
             inventory.add_child(group, name)
-        hostvars = {k: wrap(v) for k, v in (doc.get("vars") or {}).items()}
+        hostvars = doc.get("vars") or {}
         for key, value in hostvars.items():
             inventory.set_variable(name, key, value)
-        if compose or groups or keyed:
+        if constructed:
             plugin._set_composite_vars(compose, hostvars, name, strict=strict)
             plugin._add_host_to_composed_groups(groups, hostvars, name, strict=strict)
             plugin._add_host_to_keyed_groups(keyed, hostvars, name, strict=strict)

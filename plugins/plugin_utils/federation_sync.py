@@ -8,8 +8,9 @@ Per child, concurrently: server time (clock check), types, then objects —
 child says the cursor or its history expired, its full index diffed against
 the master's copy and only the differing objects fetched. Pages are applied
 to the master's copy as they arrive. A child that fails keeps its last copy,
-marked stale. Then the host documents of every touched device are merged
-again (``Store.fed_merge``).
+marked stale. Then the host documents of the touched devices are brought
+up to date (``Store.fed_merge``): only the changed objects of a device that
+had upserts only, the whole device otherwise.
 """
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ class ChildReport:
     clock_offset: Optional[float] = None
     suspect: bool = False
     traffic: Traffic = field(default_factory=Traffic)
-    touched: set[str] = field(default_factory=set)
+    touched: dict[str, Optional[set[str]]] = field(default_factory=dict)  # device -> keys; None: in full
 
 
 @dataclass
@@ -107,6 +108,17 @@ def refresh_due(store: Any, config: FederationConfig, now: float) -> bool:
         if row is None or row["last_pull"] is None or now - float(row["last_pull"]) >= config.refresh_interval:
             return True
     return set(state) - {c.name for c in config.children} != set()
+
+
+def _add_touched(into: dict[str, Optional[set[str]]], new: Mapping[str, Optional[set[str]]]) -> None:
+    """Accumulate ``{device: upserted keys or None (merge in full)}``."""
+    for device, keys in new.items():
+        if keys is None or device not in into:
+            into[device] = None if keys is None else set(keys)
+            continue
+        current = into[device]
+        if current is not None:
+            current.update(keys)
 
 
 def _objects(doc: Mapping[str, Any], what: str) -> list[TopologyObject]:
@@ -139,7 +151,7 @@ class _Puller:
         self.report.deleted += len(deleted)
         self.client.traffic.objects += len(objects)
         self.client.traffic.deleted += len(deleted)
-        self.report.touched |= await self._db(self.store.fed_apply, self.name, keep, drop)
+        _add_touched(self.report.touched, await self._db(self.store.fed_apply, self.name, keep, drop))
 
     async def run(self, state: Optional[Mapping[str, Any]]) -> None:
         t0 = self.clock()
@@ -244,7 +256,7 @@ def run_cycle(store: Any, config: FederationConfig, clock: Callable[[], float] =
     reports = asyncio.run(_pull_all(store, config, clock))
     now = clock()
     warnings: list[str] = []
-    touched: set[str] = set()
+    touched: dict[str, Optional[set[str]]] = {}
     for name, rep in reports.items():
         old = before.get(name) or {}
         fields: dict[str, Any] = {"url": next(c.url for c in config.children if c.name == name), "last_pull": now,
@@ -259,17 +271,18 @@ def run_cycle(store: Any, config: FederationConfig, clock: Callable[[], float] =
             warnings.append("federation child %s: %s; keeping its last known objects, marked stale"
                             % (name, rep.error))
         store.fed_save_child(name, **fields)
-        touched |= rep.touched
+        _add_touched(touched, rep.touched)
         flipped = int(old.get("stale", 0)) != fields["stale"] or \
             ("suspect" in fields and int(old.get("suspect", 0)) != fields["suspect"]) or not old
-        if flipped:
-            touched |= store.fed_child_devices(name)
+        if flipped:  # every device of the child gets its flags again: in full
+            touched.update(dict.fromkeys(store.fed_child_devices(name)))
     for gone in set(before) - set(reports):
-        touched |= store.fed_forget_child(gone)
+        touched.update(dict.fromkeys(store.fed_forget_child(gone)))
     after = store.fed_children()
     stale = {n for n, r in after.items() if r["stale"]}
     suspect = {n for n, r in after.items() if r["suspect"]}
-    merged = store.fed_merge(touched, stale=stale, suspect=suspect)
+    merged = store.fed_merge({d for d, keys in touched.items() if keys is None}, stale=stale, suspect=suspect,
+                             changed={d: keys for d, keys in touched.items() if keys is not None})
     return CycleReport(reports, merged, time.monotonic() - start, warnings)
 
 

@@ -128,16 +128,16 @@ class FakePlugin:
 
 
 def test_populate_marks_every_remote_value_unsafe() -> None:
-    """Even text that arrives marked trusted-as-template (it never should) leaves populate() untrusted."""
+    """Even a host that arrives marked trusted-as-template (it never should) leaves populate() untrusted."""
     from ansible._internal._datatag._tags import TrustedAsTemplate
 
-    trusted = TrustedAsTemplate().tag(TEMPLATE)
-    assert TrustedAsTemplate.is_tagged_on(trusted)
     plugin = FakePlugin()
     doc = {"name": "r1", "groups": ["site_x"],
-           "vars": {"netsync_device": {"name": "r1", "model": trusted},
-                    "netsync_interfaces": {"e0": {"addresses": [TrustedAsTemplate().tag("10.0.0.1/24")]}}}}
-    assert populate(plugin, {"hosts": [doc]}) == 1
+           "vars": {"netsync_device": {"name": "r1", "model": TEMPLATE},
+                    "netsync_interfaces": {"e0": {"addresses": ["10.0.0.1/24"]}}}}
+    trusted = TrustedAsTemplate().tag(json.dumps(doc))
+    assert TrustedAsTemplate.is_tagged_on(trusted)
+    assert populate(plugin, {"format": 2, "hosts": [trusted]}) == 1
     hv = plugin.inventory.get_host("r1").vars
     assert hv["netsync_device"]["model"] == TEMPLATE
     assert not TrustedAsTemplate.is_tagged_on(hv["netsync_device"]["model"])

@@ -1,13 +1,19 @@
-"""Master sync cycles against in-process child servers: full, incremental, deletions, stale, skew, union."""
+"""Master sync cycles against in-process child servers: full, incremental (patched), deletions, stale, skew, union."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils._federation_hosts import (
+    host_document,
+    patch_host_document,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils._federation_api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.module_utils.topology import MergedObject
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_client import ChildSpec
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_sync import (
     FederationConfig,
@@ -78,8 +84,35 @@ def test_incremental_cycle_moves_only_changed_objects(fed: dict[str, Any]) -> No
     assert fed["servers"]["a"].counters["/topology/changes"]["objects"] == 2
     assert fed["servers"]["b"].counters["/topology/changes"]["objects"] == 0
     assert "/topology/index" not in fed["servers"]["a"].counters
-    assert rep.merged["hosts"] == 1
+    assert rep.merged["hosts"] == 1 and rep.merged["patched"] == 1  # only its 2 changed objects merged
+    assert rep.merged["objects"] == 2
     assert hosts(fed["master"])["sw1"]["vars"]["netsync_interfaces"]["eth0"]["description"] == "new uplink"
+    assert_same_as_full_merge(fed["master"])
+
+
+def assert_same_as_full_merge(master: st.Store) -> None:
+    """The documents the cycles left equal those of a merge of every device from every copy."""
+    patched = hosts(master)
+    state = master.fed_children()
+    master.fed_merge(patched, stale={n for n, r in state.items() if r["stale"]},
+                     suspect={n for n, r in state.items() if r["suspect"]})
+    assert hosts(master) == patched
+
+
+def test_incremental_union_on_two_children_is_patched_like_a_full_merge(fed: dict[str, Any]) -> None:
+    """sw2 is on a and b: a change on b merges eth0's copies of both children into sw2's document."""
+    fed["servers"]["b"].cfg.clock_offset = 120.0  # b suspect: flags survive a patch
+    run_cycle(fed["master"], fed["config"])
+    put_device(fed["stores"]["b"], "sw2", "netconf", ietf_config("sw2", 2, descriptions={0: "from b"}))
+    put_device(fed["stores"]["a"], "sw0", "netconf", ietf_config("sw0", 3))  # a new interface: in full
+    rep = run_cycle(fed["master"], fed["config"])
+    assert rep.merged["patched"] == 1 and rep.merged["hosts"] == 2
+    sw2 = hosts(fed["master"])["sw2"]
+    assert sw2["vars"]["netsync_interfaces"]["eth0"]["description"] == "from b"
+    assert sw2["vars"]["netsync_sources"] == ["a", "b"] and sw2["vars"]["netsync_clock_suspect"] is True
+    assert "federation_clock_skew" in sw2["groups"]
+    assert sorted(hosts(fed["master"])["sw0"]["vars"]["netsync_interfaces"]) == ["eth0", "eth1", "eth2"]
+    assert_same_as_full_merge(fed["master"])
 
 
 def test_union_newest_wins_and_contained_sets_merge(fed: dict[str, Any]) -> None:
@@ -99,6 +132,8 @@ def test_deletion_on_one_child_keeps_the_other_copy(fed: dict[str, Any]) -> None
     assert rep.children["b"].deleted == 5 and rep.children["a"].deleted == 5
     h = hosts(fed["master"])
     assert "sw0" not in h and h["sw2"]["vars"]["netsync_sources"] == ["a"]
+    assert rep.merged["patched"] == 0  # a deletion: merged in full
+    assert_same_as_full_merge(fed["master"])
 
 
 def test_child_down_keeps_objects_marked_stale(fed: dict[str, Any]) -> None:
@@ -164,3 +199,64 @@ def test_child_removed_from_config_is_forgotten(fed: dict[str, Any]) -> None:
     assert refresh_due(fed["master"], fed["config"], fed["master"].clock())
     run_cycle(fed["master"], fed["config"])
     assert "sw3" not in hosts(fed["master"]) and "b" not in fed["master"].fed_children()
+
+
+# ---------------------------------------------------------------- patching a host document (pure)
+
+def _m(key: str, props: dict[str, Any], sources: tuple[str, ...] = ("a",), **flags: Any) -> MergedObject:
+    return MergedObject(key.split(":", 1)[0], key, props, (), "v-" + key, 1.0, sources,
+                        {s: "v" for s in sources}, **flags)
+
+
+def _objects() -> list[MergedObject]:
+    return [_m("Device:r1", {"name": "r1", "site": "s", "platform": "netconf"}),
+            _m("Interface:r1:e0", {"device": "r1", "name": "e0", "description": "x"}),
+            _m("Interface:r1:e1", {"device": "r1", "name": "e1"}),
+            _m("Address:r1:e0:10.0.0.1/24", {"device": "r1", "interface": "e0", "prefix": "10.0.0.1/24"})]
+
+
+def _patched(changed: list[MergedObject]) -> dict[str, Any] | None:
+    doc = host_document("r1", _objects())
+    assert doc is not None
+    return patch_host_document(json.loads(json.dumps(doc)), "r1", changed)
+
+
+def _full(changed: list[MergedObject]) -> dict[str, Any]:
+    by_key = {o.key: o for o in _objects()}
+    by_key.update((o.key, o) for o in changed)
+    doc = host_document("r1", [by_key[k] for k in sorted(by_key)])
+    assert doc is not None
+    return json.loads(json.dumps(doc))
+
+
+@pytest.mark.parametrize("changed", [
+    [_m("Interface:r1:e0", {"device": "r1", "name": "e0", "description": "new", "mtu": 9000})],
+    [_m("Device:r1", {"name": "r1", "site": "t", "platform": "junos"}, ("a", "b"), suspect_sources=("b",))],
+    [_m("Address:r1:e1:10.0.1.1/24", {"device": "r1", "interface": "e1", "prefix": "10.0.1.1/24"}),
+     _m("Address:r1:e0:10.0.0.0/24", {"device": "r1", "interface": "e0", "prefix": "10.0.0.0/24"})],
+    [_m("Address:r1:e0:10.0.0.1/24", {"device": "r1", "interface": "e0", "prefix": "10.0.0.1/24"}, ("a", "c"),
+        stale_sources=("c",))],
+    [_m("Vlan:r1:100", {"device": "r1", "id": 100})],
+])
+def test_patch_gives_the_full_document(changed: list[MergedObject]) -> None:
+    assert _patched(changed) == _full(changed)
+
+
+@pytest.mark.parametrize("changed", [
+    [_m("Interface:r1:e2", {"device": "r1", "name": "e2"})],  # new interface: stored addresses may be its own
+    [_m("Interface:r1:e0", {"device": "r1", "name": "e1"})],  # key and name disagree
+    [_m("Address:r1:e0:10.9.9.9/24", {"device": "r1", "interface": "e0", "prefix": "10.0.0.1/24"})],
+])
+def test_patch_refuses_what_it_cannot_place(changed: list[MergedObject]) -> None:
+    assert _patched(changed) is None
+
+
+def test_irregular_or_old_documents_are_not_patched() -> None:
+    odd = _objects() + [_m("Interface:r1:weird", {"device": "r1", "name": "e0"})]
+    doc = host_document("r1", odd)
+    assert doc is not None and doc["irregular"] is True
+    assert patch_host_document(doc, "r1", [_m("Device:r1", {"name": "r1"})]) is None
+    old = host_document("r1", _objects())
+    assert old is not None
+    old.pop("format")
+    assert patch_host_document(old, "r1", [_m("Device:r1", {"name": "r1"})]) is None
