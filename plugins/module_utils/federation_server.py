@@ -62,7 +62,7 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 
 
 def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="netsync-federation-child", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="netsync-federation-child", description=(__doc__ or "").split("\n", maxsplit=1)[0])
     p.add_argument("--store", default=os.environ.get("NETSYNC_STORE"), help="store URL (default $NETSYNC_STORE)")
     p.add_argument("--site", default=socket.gethostname(), help="site name put on every Device")
     p.add_argument("--listen", default="127.0.0.1:8443", help="HOST:PORT (port 0 picks a free port)")
@@ -100,7 +100,7 @@ async def serve(cfg: ServerConfig, host: str, port: int, ssl_ctx: Optional[ssl.S
     bound = server.sockets[0].getsockname()[1] if server is not None and server.sockets else port
     shown = "[%s]" % host if ":" in host else host
     url = "%s://%s:%d" % ("https" if ssl_ctx else "http", shown, bound)
-    print("listening on %s" % url, flush=True)
+    print("listening on %s" % url, flush=True)  # pylint: disable=ansible-bad-function
     if ready is not None:
         ready(url)
     try:
@@ -119,7 +119,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         ctx = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
         store = open_store(args.store)
     except (OSError, ValueError, ssl.SSLError, StoreError) as exc:
-        print("federation child: %s" % exc, file=sys.stderr)
+        print("federation child: %s" % exc, file=sys.stderr)  # pylint: disable=ansible-bad-function
         return 2
     cfg = ServerConfig(store=store, site=args.site, token=token, max_page=args.max_page,
                        refresh_interval=args.refresh_interval, clock_offset=args.clock_offset,
@@ -127,7 +127,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         asyncio.run(serve(cfg, host, port, ctx, args.max_request))
     except OSError as exc:  # e.g. the address is in use
-        print("federation child: cannot listen on %s: %s" % (args.listen, exc), file=sys.stderr)
+        print("federation child: cannot listen on %s: %s" % (args.listen, exc),  # pylint: disable=ansible-bad-function
+              file=sys.stderr)
         return 2
     finally:
         store.close()
@@ -135,4 +136,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main())  # pylint: disable=ansible-bad-function

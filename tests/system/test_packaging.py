@@ -44,8 +44,8 @@ def tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def installed(tarball: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     cols = tmp_path_factory.mktemp("collections")
-    proc = subprocess.run([str(VENV_BIN / "ansible-galaxy"), "collection", "install", "--force", str(tarball), "-p", str(cols)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([str(VENV_BIN / "ansible-galaxy"), "collection", "install", "--force", str(tarball),
+                           "-p", str(cols)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (cols / "ansible_collections/netsync/fleet/MANIFEST.json").is_file()
     return cols

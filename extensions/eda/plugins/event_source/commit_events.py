@@ -323,7 +323,7 @@ async def _periodic(listener: Any, receiver: _Receiver, queue: asyncio.Queue[Any
 
 def _netconf(opts: dict[str, Any], store: Any, receiver: _Receiver) -> Any:
     """The NETCONF subscriber, or None when netconf_notifications is off."""
-    from ansible_collections.netsync.fleet.plugins.module_utils import _netconf_notify_inventory as inv
+    from ansible_collections.netsync.fleet.plugins.plugin_utils import _netconf_notify_inventory as inv
     if not opts["netconf"]:
         wanted, _missing = inv.wanted_targets(store, None)
         if wanted:
@@ -331,7 +331,7 @@ def _netconf(opts: dict[str, Any], store: Any, receiver: _Receiver) -> Any:
                         "netconf_notifications is off: their commits are not notified", len(wanted),
                         ", ".join(sorted(wanted)[:10]))
         return None
-    from ansible_collections.netsync.fleet.plugins.module_utils._netconf_notify_runner import NetconfSubscriber
+    from ansible_collections.netsync.fleet.plugins.plugin_utils._netconf_notify_runner import NetconfSubscriber
     LOG.info("netsync.fleet.commit_events: NETCONF notifications on (inventory: %s)", opts["inventory"] or "none")
     return NetconfSubscriber(store, receiver.netconf, inventory=opts["inventory"],
                              keepalive=opts["netconf_keepalive"], max_backoff=opts["netconf_max_backoff"],
@@ -353,7 +353,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     netconf_task: Optional[asyncio.Task[None]] = None
     try:
         listener = mod.Listener(store, job_timeout=opts["job_timeout"], match_hostname=opts["match_hostname"],
-                                 batch_window=opts["batch_window"], batch_hold=opts["batch_hold"])
+                                batch_window=opts["batch_window"], batch_hold=opts["batch_hold"])
         listener.refresh(time.time())
         receiver = _Receiver(listener, opts["flush_delay"])
         loop = asyncio.get_running_loop()

@@ -9,7 +9,7 @@ from typing import Any, Iterator, Optional
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils._netconf_notify_inventory import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils._netconf_notify_inventory import (
     load_inventory_targets, wanted_targets,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils._netconf_notify_session import NcclientSubscription

@@ -19,7 +19,7 @@ import logging
 import time
 from typing import Any, Callable, Optional
 
-from ansible_collections.netsync.fleet.plugins.module_utils._netconf_notify_inventory import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils._netconf_notify_inventory import (
     load_inventory_targets, wanted_targets,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils._netconf_notify_session import (
