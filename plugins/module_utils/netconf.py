@@ -157,8 +157,11 @@ def open_session(target: Target) -> DeviceSession:
             session.load_known_hosts(os.path.expanduser(target.known_hosts_file))
         session.connect(host=target.host, port=int(target.port), timeout=target.timeout,
                         username=target.username, password=target.password, key_filename=target.key_file,
-                        hostkey_verify=target.host_key_checking, allow_agent=False,
-                        look_for_keys=False if (target.password or target.key_file) else True)
+                        hostkey_verify=target.host_key_checking,
+                        # no password and no key file: the SSH agent (AWX/AAP machine credentials
+                        # load keys into one) and the user's default keys
+                        allow_agent=not (target.password or target.key_file),
+                        look_for_keys=not (target.password or target.key_file))
         manager = nc_manager.Manager(session, device_handler, timeout=target.timeout)
     except Exception as exc:
         try:

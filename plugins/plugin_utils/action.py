@@ -11,6 +11,7 @@ task are filled from the host's inventory variables (see ``args.HOSTVARS``).
 """
 from __future__ import annotations
 
+import os
 import traceback
 from typing import Any, Callable, Optional
 
@@ -19,6 +20,12 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.netsync.fleet.plugins.module_utils.args import HOSTVARS
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed
+
+
+# option -> PlayContext attribute, and -> AWX/AAP "Network" credential environment variable
+PLAY_CONTEXT = {"username": "remote_user", "password": "password", "private_key_file": "private_key_file"}
+NET_ENV = {"username": "ANSIBLE_NET_USERNAME", "password": "ANSIBLE_NET_PASSWORD",
+           "private_key_file": "ANSIBLE_NET_SSH_KEYFILE"}
 
 
 class NetsyncAction(ActionBase):
@@ -38,6 +45,16 @@ class NetsyncAction(ActionBase):
                 return self._templar.template(task_vars[var])
         return None
 
+    def _fallback(self, option: str) -> Any:
+        """The play's connection settings, then AWX/AAP network credential variables."""
+        play = getattr(self, "_play_context", None)
+        attr = PLAY_CONTEXT.get(option)
+        value = getattr(play, attr, None) if play is not None and attr else None
+        if value:
+            return value
+        env = NET_ENV.get(option)
+        return os.environ.get(env) or None if env else None
+
     def run(self, tmp: Any = None, task_vars: Optional[dict[str, Any]] = None) -> dict[str, Any]:
         result: dict[str, Any] = super().run(tmp, task_vars)
         task_vars = task_vars or {}
@@ -45,6 +62,8 @@ class NetsyncAction(ActionBase):
         for option in self.fill_from_hostvars:
             if args.get(option) is None:
                 value = self._hostvar(task_vars, HOSTVARS.get(option, ()))
+                if value is None:
+                    value = self._fallback(option)
                 if value is not None:
                     args[option] = value
         validated = ArgumentSpecValidator(self.spec).validate(args)
