@@ -57,7 +57,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.time{white-space:nowrap;font-variant-numeric:tabular-nums;color:var(--soft)}
 td.name{font-weight:600;white-space:nowrap}
 td.reason{color:var(--soft);max-width:380px;overflow-wrap:anywhere}
-code{font-size:12px;color:var(--soft)}
+code{font-size:12px;color:var(--soft);white-space:nowrap}
 .pill{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;font-weight:600;white-space:nowrap;
 color:#fff;background:var(--mute)}
 .pill.ok{background:var(--ok)}.pill.warn{background:var(--warn)}.pill.busy{background:var(--busy)}
@@ -72,7 +72,7 @@ border-radius:50%%;margin-right:5px;background:var(--mute)}
 .site-box.stale{stroke-dasharray:6 4;stroke:#d64545}
 .site-name{font-size:13px;font-weight:600;fill:#1d2330}
 .site-kids{font-size:11px;fill:#5b6577;text-anchor:end}
-.link{stroke:#7d8aa0;stroke-width:2;opacity:.75}
+.link{stroke:#7d8aa0;stroke-width:2;opacity:.75;fill:none}
 .dev{stroke:#fff;stroke-width:2}
 .dev.stale{stroke:#1d2330;stroke-dasharray:3 2}
 .dev-name{font-size:11px;text-anchor:middle;fill:#1d2330}

@@ -125,6 +125,17 @@ def _layout(topo: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, tu
     return boxes, centres, int(width), int(y + row_h)
 
 
+def _arc(a: tuple[float, float], b: tuple[float, float]) -> str:
+    """A link as a curve bowing to the left of a->b (by a quarter of its length, at most 90 px),
+    so a link between two distant devices does not run through the devices between them."""
+    (x1, y1), (x2, y2) = sorted((a, b))
+    dx, dy = x2 - x1, y2 - y1
+    length = math.hypot(dx, dy) or 1.0
+    bow = min(length / 4, 90.0)
+    cx, cy = (x1 + x2) / 2 + dy / length * bow, (y1 + y2) / 2 - dx / length * bow
+    return "M%.1f %.1fQ%.1f %.1f %.1f %.1f" % (x1, y1, cx, cy, x2, y2)
+
+
 def render_svg(topo: Mapping[str, Any]) -> str:
     """The topology as an inline ``<svg>`` element (text only from escaped strings)."""
     boxes, centres, width, height = _layout(topo)
@@ -142,13 +153,13 @@ def render_svg(topo: Mapping[str, Any]) -> str:
                    '<text x="%d" y="%d" class="site-kids">%s</text></g>'
                    % (escape(site["name"]), box["count"], escape(kids), box["x"], box["y"], box["w"], box["h"],
                       " stale" if stale else "", box["x"] + 12, box["y"] + 20, escape(_short(site["name"], 24)),
-                      box["x"] + box["w"] - 10, box["y"] + 20, escape(_short(kids, 28))))
+                      box["x"] + box["w"] - 10, box["y"] + box["h"] - 8, escape(_short(kids, 28))))
     for link in topo["links"]:
         if link["a"] in centres and link["b"] in centres:
-            (x1, y1), (x2, y2) = centres[link["a"]], centres[link["b"]]
-            out.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="link"><title>%s %s \u2194 %s %s (%s)'
-                       '</title></line>' % (x1, y1, x2, y2, escape(link["a"]), escape(link["a_interface"]),
-                                            escape(link["b"]), escape(link["b_interface"]), escape(link["subnet"])))
+            out.append('<path d="%s" class="link"><title>%s %s \u2194 %s %s (%s)</title></path>'
+                       % (_arc(centres[link["a"]], centres[link["b"]]), escape(link["a"]),
+                          escape(link["a_interface"]), escape(link["b"]), escape(link["b_interface"]),
+                          escape(link["subnet"])))
     for node in topo["devices"][:MAX_DEVICES]:
         cx, cy = centres[node["name"]]
         colour = STATUS_COLOURS.get(node["managed_status"], UNKNOWN_COLOUR)

@@ -13,7 +13,6 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils._topology_model import (
     ADDRESS, DEVICE, INTERFACE, make_key, make_object,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.alarms import Signal
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed
 
 XSS = "<script>alert(1)</script>"
@@ -93,16 +92,29 @@ def _fill(url: str) -> None:
         s.job_started("job-3", "r2")
         s.job_finished("job-3", False, "timeout " + XSS)
         s.set_status("r2", st.SYNC_FAILED, "timeout " + XSS, connection_state="down")
-        s.alarm_signals([Signal("sync_failed", "r2", True, s.clock(), "resync failed: " + XSS)])
 
 
-def test_collect_from_a_store(tmp_path: Path) -> None:
-    url = str(tmp_path / "fleet.db")
+def _alarm_service() -> Any:
+    """The alarm service's Signal, or skip (a tree without it: the report says so, see below)."""
+    alarms = pytest.importorskip("ansible_collections.netsync.fleet.plugins.module_utils.alarms")
+    if not hasattr(st.Store, "alarm_signals"):
+        pytest.skip("the store has no alarm service")
+    return alarms.Signal
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: Any, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "fleet.db")
+    return str(request.getfixturevalue("postgres_database"))  # a fresh database per test
+
+
+def test_collect_from_a_store(store_url: str) -> None:
+    url = store_url
     _fill(url)
     with st.open_store(url) as s:
         data = rp.collect(s, jobs=10)
     assert data["summary"]["line"] == "3 devices: 1 In Sync, 1 Out of Sync, 1 Sync Failed"
-    assert data["summary"]["open_alarms"] == 1
     jobs = {j["id"]: j for j in data["jobs"]}
     assert [j["id"] for j in data["jobs"]] == ["job-3", "job-2", "job-1"]  # newest first
     assert jobs["job-1"]["notifications"] == 0 and jobs["job-2"]["notifications"] == 2
@@ -110,9 +122,36 @@ def test_collect_from_a_store(tmp_path: Path) -> None:
     devices = {d["name"]: d for d in data["devices"]}
     assert devices["r1"]["unsynced_notifications"] == 1
     assert devices["r2"]["connection_state"] == "down"
-    assert data["alarms"][0]["device"] == "r2" and data["alarms"][0]["severity"] == "major"
     assert data["federation"] is None
     assert data["as_of"] is not None
+
+
+def test_open_alarms_worst_first(tmp_path: Path) -> None:
+    signal = _alarm_service()
+    url = str(tmp_path / "fleet.db")
+    _fill(url)
+    with st.open_store(url) as s:
+        s.alarm_signals([signal("out_of_sync", "r3", True, 10.0, "out of sync"),
+                         signal("sync_failed", "r2", True, 11.0, "resync failed: " + XSS),
+                         signal("connection_down", "r2", True, 12.0, "down")])
+        s.alarm_signals([signal("out_of_sync", "r3", False, 13.0, "in sync")])  # cleared: not open
+        data = rp.collect(s)
+    assert [(a["type"], a["severity"]) for a in data["alarms"]] == [("connection_down", "critical"),
+                                                                      ("sync_failed", "major")]
+    assert data["summary"]["open_alarms"] == 2
+    page = rp.render_html(data)
+    assert page.count('<tr class="alarm">') == 2 and "resync failed: &lt;script&gt;" in page
+
+
+def test_store_without_alarm_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = str(tmp_path / "fleet.db")
+    _fill(url)
+    for name in ("alarms", "fed_alarm_list"):
+        monkeypatch.setattr(st.Store, name, None, raising=False)
+    with st.open_store(url) as s:
+        data = rp.collect(s)
+    assert data["alarms"] is None and data["summary"]["open_alarms"] is None
+    assert "This store has no alarm service." in rp.render_html(data)
 
 
 def test_collect_with_few_recent_jobs_still_counts_right(tmp_path: Path) -> None:
@@ -203,7 +242,14 @@ def test_master_topology_sites_devices_links(tmp_path: Path) -> None:
                                                            {"ge-0/0/0.0": "10.0.0.2/30", "xe-0/0/0.0": "10.1.0.1/31",
                                                             "lo0.0": "10.9.9.1/32"}), []))
         s.fed_merge(touched, stale={"lyon"})
+        federated_alarms = callable(getattr(s, "fed_alarm_apply", None))
+        if federated_alarms:
+            s.fed_alarm_apply("lyon", [{"id": 7, "type": "connection_down", "device": "l1", "subject": "",
+                                        "severity": "critical", "message": XSS, "raised_at": 5.0, "cleared_at": None,
+                                        "updated_at": 5.0, "count": 2, "seq": 3}])
         data = rp.collect(s)
+    if federated_alarms:
+        assert [(a["child"], a["device"], a["count"]) for a in data["alarms"]] == [("lyon", "l1", 2)]
     topo = data["federation"]
     assert [site["name"] for site in topo["sites"]] == ["lyon", "paris"]
     assert {d["name"] for d in topo["devices"]} == {"p1", "l1", XSS}
