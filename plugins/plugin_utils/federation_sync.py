@@ -39,6 +39,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_client im
 )
 
 DEFAULT_REFRESH_INTERVAL = 300.0
+PATCH_MAX_KEYS = 8  # changed objects of one device up to which the cycle patches its host document
 
 
 @dataclass(frozen=True)
@@ -111,14 +112,18 @@ def refresh_due(store: Any, config: FederationConfig, now: float) -> bool:
 
 
 def _add_touched(into: dict[str, Optional[set[str]]], new: Mapping[str, Optional[set[str]]]) -> None:
-    """Accumulate ``{device: upserted keys or None (merge in full)}``."""
+    """Accumulate ``{device: upserted keys or None (merge in full)}``.
+
+    A device with more than ``PATCH_MAX_KEYS`` changed objects is merged in full:
+    patching most of a device costs as much, and the first cycle keeps no key sets.
+    """
     for device, keys in new.items():
-        if keys is None or device not in into:
-            into[device] = None if keys is None else set(keys)
-            continue
-        current = into[device]
+        current = into.get(device, set()) if keys is not None else None
         if current is not None:
-            current.update(keys)
+            current.update(keys or ())
+            if len(current) > PATCH_MAX_KEYS:
+                current = None
+        into[device] = current
 
 
 def _objects(doc: Mapping[str, Any], what: str) -> list[TopologyObject]:

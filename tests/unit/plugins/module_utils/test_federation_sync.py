@@ -260,3 +260,14 @@ def test_irregular_or_old_documents_are_not_patched() -> None:
     assert old is not None
     old.pop("format")
     assert patch_host_document(old, "r1", [_m("Device:r1", {"name": "r1"})]) is None
+
+
+def test_touched_devices_accumulate_and_fall_back_to_full() -> None:
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_sync import PATCH_MAX_KEYS, _add_touched
+
+    touched: dict[str, set[str] | None] = {}
+    _add_touched(touched, {"r1": {"k1"}, "r2": {"k1"}, "r3": None})
+    _add_touched(touched, {"r1": {"k2"}, "r2": None, "r3": {"k9"}})
+    assert touched == {"r1": {"k1", "k2"}, "r2": None, "r3": None}
+    _add_touched(touched, {"r1": {"x%d" % i for i in range(PATCH_MAX_KEYS)}})  # most of the device: in full
+    assert touched["r1"] is None
