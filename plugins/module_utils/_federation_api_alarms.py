@@ -10,7 +10,8 @@
   down left by a crash, expired event alarms) are evaluated, at most once per
   ``AlarmConfig.evaluate_every`` seconds, and cleared alarms older than the retention purged.
 * ``GET /metrics/index?object=&name=`` — the series held for an object, with their time span.
-* ``GET /metrics/series?name=&object=&start=&end=&after=&limit=`` — points of one series.
+* ``GET /metrics/series?name=&object=&start=&end=&after=&limit=`` — points of one series, as two
+  arrays ``times`` and ``values`` (compact, and cheap to check on the master).
 """
 from __future__ import annotations
 
@@ -112,12 +113,12 @@ class AlarmApi:
         if start > end:
             raise ApiError(400, "bad_parameter", "start is after end")
         limit = api._int(request, "limit", MAX_POINTS, 1, MAX_POINTS)
-        points = await api._store(api.cfg.store.metric_series, name, obj, start, end, after, limit + 1)
-        more = len(points) > limit
-        points = points[:limit]
+        times, values = await api._store(api.cfg.store.metric_columns, name, obj, start, end, after, limit + 1)
+        more = len(times) > limit
+        times, values = times[:limit], values[:limit]
         body = {"name": name, "object": obj, "start": start, "end": end, "more": more,
-                "next": points[-1][0] if more else None, "points": points}
-        return api._reply("/metrics/series", json.dumps(body, separators=_COMPACT), objects=len(points))
+                "next": times[-1] if more else None, "times": times, "values": values}
+        return api._reply("/metrics/series", json.dumps(body, separators=_COMPACT), objects=len(times))
 
 
 def register(app: web.Application, api: ChildApi) -> AlarmApi:

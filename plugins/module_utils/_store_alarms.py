@@ -219,13 +219,25 @@ class AlarmStoreMixin:
     def metric_series(self, name: str, device: str, start: float, end: float, after: Optional[float] = None,
                       limit: int = 100000) -> list[tuple[float, float]]:
         """Points of one series in ``[start, end]`` (after ``after``, exclusive), by time."""
+        times, values = self.metric_columns(name, device, start, end, after, limit)
+        return list(zip(times, values, strict=True))
+
+    def metric_columns(self, name: str, device: str, start: float, end: float, after: Optional[float] = None,
+                       limit: int = 100000) -> tuple[list[float], list[float]]:
+        """``metric_series`` as two lists, times and values (the child server's fast path)."""
         sql = "SELECT at, value FROM metric_points WHERE name = ? AND device = ? AND at >= ? AND at <= ?"
-        params: list[Any] = [name, device, start, end]
+        params: list[Any] = [name, device, float(start), float(end)]
         if after is not None:
             sql += " AND at > ?"
-            params.append(after)
-        rows = self.db.query(sql + " ORDER BY at LIMIT ?", params + [int(limit)])
-        return [(float(r["at"]), float(r["value"])) for r in rows]
+            params.append(float(after))
+        sql += " ORDER BY at LIMIT ?"
+        params.append(int(limit))
+        if self.db.dialect == "sqlite":  # tuples straight from the driver: no dict per row
+            conn: Any = self.db.conn  # type: ignore[attr-defined]
+            rows: list[Any] = conn.execute(sql, params).fetchall()
+            return [float(r[0]) for r in rows], [float(r[1]) for r in rows]
+        found = self.db.query(sql, params)
+        return [float(r["at"]) for r in found], [float(r["value"]) for r in found]
 
     def metric_index(self, device: str, name: Optional[str] = None) -> list[dict[str, Any]]:
         """The series held for ``device``: name, first and last point time, number of points."""

@@ -21,9 +21,22 @@ from ansible_collections.netsync.fleet.plugins.module_utils._store_db import Dat
 from ansible_collections.netsync.fleet.plugins.module_utils._store_topology import executemany
 
 _FIELDS = ("url", "epoch", "cursor", "last_pull", "last_success", "clock_offset", "stale", "suspect", "error")
-_UPSERT = ("INSERT INTO fed_alarms (child, id, device, severity, cleared, body) VALUES (?, ?, ?, ?, ?, ?) "
-           "ON CONFLICT (child, id) DO UPDATE SET device = excluded.device, severity = excluded.severity, "
-           "cleared = excluded.cleared, body = excluded.body")
+_COLUMNS = ("id", "type", "device", "subject", "severity", "message", "raised_at", "cleared_at", "updated_at",
+            "count", "seq")
+_UPSERT = ("INSERT INTO fed_alarms (child, %s) VALUES (?, %s) ON CONFLICT (child, id) DO UPDATE SET %s"
+           % (", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS)),
+              ", ".join("%s = excluded.%s" % (c, c) for c in _COLUMNS[1:])))
+
+
+def _opt(value: Any) -> Optional[float]:
+    return None if value is None else float(value)
+
+
+def _row(child: str, a: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A copy row from an alarm of the API (ValueError/TypeError on a bad field)."""
+    return (child, int(a["id"]), str(a["type"]), str(a["device"]), str(a.get("subject") or ""), str(a["severity"]),
+            str(a.get("message") or ""), _opt(a.get("raised_at")), _opt(a.get("cleared_at")),
+            _opt(a.get("updated_at")), int(a.get("count") or 1), int(a.get("seq") or 0))
 
 
 class FedAlarmStoreMixin:
@@ -65,9 +78,14 @@ class FedAlarmStoreMixin:
 
     # -- copies --------------------------------------------------------------------------------
     def fed_alarm_apply(self, child: str, alarms: Iterable[Mapping[str, Any]], replace: bool = False) -> int:
-        """Upsert alarms (API form) into the child's copy; ``replace`` drops the old copy first."""
-        rows = [(child, int(a["id"]), str(a["device"]), str(a["severity"]), 0 if a.get("cleared_at") is None else 1,
-                 json.dumps(a, sort_keys=True, separators=(",", ":"))) for a in alarms]
+        """Upsert alarms (API form) into the child's copy; ``replace`` drops the old copy first.
+
+        ValueError if an alarm lacks a field or has one of the wrong type (nothing is written).
+        """
+        try:
+            rows = [_row(child, a) for a in alarms]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError("an alarm with a missing or malformed field: %s" % exc)
         with self.db.transaction():
             if replace:
                 self.db.execute("DELETE FROM fed_alarms WHERE child = ?", (child,))
@@ -77,8 +95,8 @@ class FedAlarmStoreMixin:
     def fed_alarm_list(self, children: Optional[Collection[str]] = None, device: Optional[str] = None,
                        cleared: Optional[bool] = None, severities: Optional[Collection[str]] = None
                        ) -> list[dict[str, Any]]:
-        """Copied alarms, each with ``child``; filtered in SQL by child, device, state and severity."""
-        sql, params = "SELECT child, body FROM fed_alarms WHERE 1 = 1", []  # type: tuple[str, list[Any]]
+        """Copied alarms (API form), each with ``child``; filtered in SQL by child, device, state, severity."""
+        sql, params = "SELECT child, %s FROM fed_alarms WHERE 1 = 1" % ", ".join(_COLUMNS), []  # type: tuple[str, list[Any]]
         for column, values in (("child", children), ("severity", severities)):
             if values is not None:
                 vals = sorted(values)
@@ -90,13 +108,10 @@ class FedAlarmStoreMixin:
             sql += " AND device = ?"
             params.append(device)
         if cleared is not None:
-            sql += " AND cleared = ?"
-            params.append(1 if cleared else 0)
-        out = []
-        for row in self.db.query(sql + " ORDER BY child, id", params):
-            doc = json.loads(row["body"])
-            doc["child"] = row["child"]
-            out.append(doc)
+            sql += " AND cleared_at IS %s NULL" % ("NOT" if cleared else "")
+        out = self.db.query(sql + " ORDER BY child, id", params)
+        for row in out:
+            row["state"] = "active" if row["cleared_at"] is None else "cleared"
         return out
 
     # -- metric source sets --------------------------------------------------------------------

@@ -221,10 +221,16 @@ MIGRATIONS: list[list[str]] = [
         """CREATE TABLE fed_alarms (
             child TEXT NOT NULL,
             id {bigint} NOT NULL,
+            type TEXT NOT NULL,
             device TEXT NOT NULL,
+            subject TEXT NOT NULL,
             severity TEXT NOT NULL,
-            cleared INTEGER NOT NULL,
-            body TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raised_at {real},
+            cleared_at {real},
+            updated_at {real},
+            count {bigint} NOT NULL,
+            seq {bigint} NOT NULL,
             PRIMARY KEY (child, id)
         )""",
         "CREATE INDEX fed_alarms_device ON fed_alarms (device)",

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Union
 
-__all__ = ["SERIES", "merge_series", "parse_time", "parse_range", "check_name"]
+__all__ = ["SERIES", "merge_columns", "merge_series", "parse_time", "parse_range", "check_name"]
 
 SERIES = ("resync_duration", "config_size", "commits_notified", "jobs_run")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -80,9 +80,22 @@ def merge_series(series: Mapping[str, Sequence[Sequence[float]]], prefer: Iterab
     Where two sources have a point at the same time, the first source of ``prefer``
     (then of the mapping's order) wins.
     """
-    order = [s for s in prefer if s in series] + [s for s in series if s not in set(prefer)]
+    wanted = list(prefer)
+    order = [s for s in wanted if s in series] + [s for s in series if s not in set(wanted)]
     merged: dict[float, float] = {}
     for source in reversed(order):  # earlier sources overwrite later ones
         for point in series[source]:
             merged[float(point[0])] = float(point[1])
+    return sorted(merged.items())
+
+
+def merge_columns(series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+                  prefer: Iterable[str] = ()) -> list[Point]:
+    """``merge_series`` for sources given as ``(times, values)`` columns (the wire form); faster."""
+    wanted = list(prefer)
+    order = [s for s in wanted if s in series] + [s for s in series if s not in set(wanted)]
+    merged: dict[float, float] = {}
+    for source in reversed(order):  # earlier sources overwrite later ones
+        times, values = series[source]
+        merged.update(zip(map(float, times), map(float, values), strict=True))
     return sorted(merged.items())

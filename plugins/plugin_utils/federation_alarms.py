@@ -147,7 +147,10 @@ async def _pull_child(store: Any, client: ChildClient, state: Mapping[str, Any],
                     raise ChildError("malformed", "/alarms/changes: no alarm list or cursor")
                 _check(alarms)
                 epoch = str(page.get("epoch") or "")
-                report.alarms += store.fed_alarm_apply(report.name, alarms, replace=replace)
+                try:
+                    report.alarms += store.fed_alarm_apply(report.name, alarms, replace=replace)
+                except ValueError as exc:
+                    raise ChildError("malformed", "/alarms/changes: %s" % exc)
                 replace = False
                 store.fed_alarm_save_child(report.name, epoch=epoch, cursor=new_cursor)
                 if not page.get("more"):

@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional
 
 import aiohttp
 
-from ansible_collections.netsync.fleet.plugins.module_utils.metrics import check_name, merge_series
+from ansible_collections.netsync.fleet.plugins.module_utils.metrics import check_name, merge_columns
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import clock_suspect
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_alarms import Federation
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_client import ChildClient, ChildError, ChildSpec
@@ -32,10 +32,19 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_client im
 DEFAULT_SOURCE_REUSE = 180.0
 
 
+_NUMBERS = {int, float}
+
+
+def _numbers(values: Any) -> bool:
+    """A list of JSON numbers only (``bool`` is its own type: refused); one C-level pass."""
+    return isinstance(values, list) and set(map(type, values)) <= _NUMBERS
+
+
 @dataclass
 class SeriesPull:
     name: str
-    points: list[list[float]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
     error: str = ""
     suspect: bool = False
     requests: int = 0
@@ -68,11 +77,12 @@ async def _series(client: ChildClient, name: str, obj: str, start: float, end: f
     params: dict[str, Any] = {"name": name, "object": obj, "start": repr(start), "end": repr(end)}
     while True:
         doc = await client.call("GET", "/metrics/series", params=params)
-        points = doc.get("points")
-        if not isinstance(points, list) or not all(isinstance(p, list) and len(p) == 2 and not _bad(p[0])
-                                                   and not _bad(p[1]) for p in points):
-            raise ChildError("malformed", "/metrics/series: points must be [time, value] pairs")
-        pull.points += points
+        times: Any = doc.get("times")
+        values: Any = doc.get("values")
+        if not _numbers(times) or not _numbers(values) or len(times) != len(values):
+            raise ChildError("malformed", "/metrics/series: times and values must be lists of numbers of one length")
+        pull.times += times
+        pull.values += values
         nxt: Any = doc.get("next")
         if not doc.get("more") or _bad(nxt):
             return
@@ -141,9 +151,9 @@ def query_metric(store: Any, fed: Federation, name: str, obj: str, start: float,
     suspect = sorted(n for n, p in pulls.items() if p.suspect)
     for child in suspect:
         warnings.append("federation child %s: clock differs from the master's; its points are suspect" % child)
-    good = {n: p.points for n, p in pulls.items() if not p.error}
+    good = {n: (p.times, p.values) for n, p in pulls.items() if not p.error}
     prefer = [n for n in good if n not in suspect] + [n for n in good if n in suspect]
-    merged = merge_series(good, prefer)
+    merged = merge_columns(good, prefer)
     return {"name": name, "object": obj, "start": start, "end": end,
             "points": [[t, v] for t, v in merged], "sources": sorted(good), "missing": sorted(set(pulls) - set(good)),
             "clock_suspect": suspect, "sources_reused": src["reused"], "sources_determined_at": src["determined_at"],

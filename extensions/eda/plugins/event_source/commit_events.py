@@ -20,6 +20,10 @@ description:
   - Listens for commit syslog (RFC 5424 or RFC 3164, Junos C(UI_COMMIT_COMPLETED)) over UDP
     and optionally TCP (RFC 6587 framing), and reads the store inbox the callback plugin fills.
   - Only devices known to the store count; other sources are dropped, counted and recorded.
+  - Alarms (docs/federation-api.md) - a commit notification from an unknown source raises an
+    C(unknown_source) alarm; syslog of a device at severity err or worse raises a C(device_syslog)
+    alarm (send those messages to the listener too, for example C(match) of the syslog stanza).
+    They are written with the notification records, with a C(commits_notified) metric point per device.
   - The damper (docs/auto-resync.md) decides when a resync runs. All devices due at the same
     moment come as one event
     C({"netsync": {"type": "resync", "devices": [...], "job_ids": {...}, "limit": "r1,r2"}}).

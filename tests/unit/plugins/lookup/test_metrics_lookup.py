@@ -96,3 +96,9 @@ def test_several_names(fed: Fed) -> None:
     with st.open_store(master_store(None, fed_cfg)) as store:
         out = metric_query(store, fed_cfg, ["resync_duration", "jobs_run"], "r1", 0, time.time())
     assert [r["name"] for r in out] == ["resync_duration", "jobs_run"] and out[1]["points"] == []
+
+
+def test_wire_check_refuses_non_numbers() -> None:
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_metrics import _numbers
+    assert _numbers([1, 2.5]) and _numbers([])
+    assert not _numbers([1, True]) and not _numbers(["1"]) and not _numbers(None) and not _numbers([[1, 2]])

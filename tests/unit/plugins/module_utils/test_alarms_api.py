@@ -74,11 +74,12 @@ def test_metrics_index_and_series(site: dict[str, Any]) -> None:
     assert call(srv.url, "/metrics/index?object=r1&name=jobs_run")[1]["series"][0]["name"] == "jobs_run"
     assert call(srv.url, "/metrics/index?object=zz")[1]["series"] == []
     status, doc = call(srv.url, "/metrics/series?name=resync_duration&object=r1&start=1010&end=1200&limit=100")
-    assert status == 200 and doc["more"] is True and len(doc["points"]) == 100 and doc["points"][0] == [1010.0, 1.0]
+    assert status == 200 and doc["more"] is True and len(doc["times"]) == len(doc["values"]) == 100
+    assert (doc["times"][0], doc["values"][0]) == (1010.0, 1.0)
     status, doc = call(srv.url, "/metrics/series?name=resync_duration&object=r1&start=1010&end=1200&limit=100"
                                 "&after=%r" % doc["next"])
-    assert doc["points"][0][0] == 1110.0 and len(doc["points"]) == 91
-    assert doc["more"] is False and doc["next"] is None and doc["points"][-1][0] == 1200.0
+    assert doc["times"][0] == 1110.0 and len(doc["times"]) == 91
+    assert doc["more"] is False and doc["next"] is None and doc["times"][-1] == 1200.0
     for bad in ("name=cpu&object=r1", "name=jobs_run", "name=jobs_run&object=r1&start=x",
                 "name=jobs_run&object=r1&start=10&end=5", "name=jobs_run&object=r1&start=nan"):
         status, doc = call(srv.url, "/metrics/series?" + bad)

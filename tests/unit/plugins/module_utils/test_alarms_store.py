@@ -139,6 +139,9 @@ def test_master_copies_claim_and_sources(store: st.Store) -> None:
     assert store.fed_alarm_list(children=[]) == []
     store.fed_alarm_apply("east", [dict(alarms[0], cleared_at=T0 + 1)], replace=True)
     assert [(a["id"], a["cleared_at"]) for a in store.fed_alarm_list(children=["east"])] == [(1, T0 + 1)]
+    with pytest.raises(ValueError, match="malformed"):  # a child's garbage: nothing written
+        store.fed_alarm_apply("east", [dict(alarms[0], id=9), {"id": "x", "device": "r1"}])
+    assert [a["id"] for a in store.fed_alarm_list(children=["east"])] == [1]
     store.fed_alarm_save_child("east", cursor=7, epoch="e1", stale=1, error="down")
     assert store.fed_alarm_children()["east"]["cursor"] == 7
     with pytest.raises(ValueError):

@@ -5,6 +5,7 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils.metrics import (
     check_name,
+    merge_columns,
     merge_series,
     parse_range,
     parse_time,
@@ -47,3 +48,7 @@ def test_merge_dedups_by_time_with_preference() -> None:
     assert merge_series(series) == [(1.0, 10.0), (2.0, 20.0), (3.0, 30.0), (4.0, 40.0)]
     assert merge_series(series, prefer=["west"]) == [(1.0, 10.0), (2.0, 99.0), (3.0, 30.0), (4.0, 40.0)]
     assert merge_series({}) == [] and merge_series({"a": []}) == []
+    assert merge_series(series, prefer=iter(["west"]))[1] == (2.0, 99.0)
+    columns = {"east": ([1, 2, 4], [10, 20, 40]), "west": ([2, 3], [99, 30])}
+    assert merge_columns(columns) == merge_series(series)
+    assert merge_columns(columns, prefer=iter(["west"])) == merge_series(series, prefer=["west"])
