@@ -132,7 +132,11 @@ class AlarmStoreMixin:
     def alarms_evaluate(self, cfg: AlarmConfig, now: Optional[float] = None) -> int:
         """Raise and clear what the devices' state implies (Out of Sync too long, ...); expire event alarms."""
         now = self.clock() if now is None else now
-        active = self.alarms(state="active")
+        # only what can change: active state alarms, and event alarms old enough to expire
+        marks = ", ".join("?" * len(_STATE_TYPES))
+        active = [alarm_view(r) for r in self.db.query(
+            "SELECT %s FROM alarms WHERE cleared_at IS NULL AND (type IN (%s) OR updated_at <= ?)" % (_COLUMNS, marks),
+            list(_STATE_TYPES) + [now - cfg.event_ttl])]
         by_device: dict[str, dict[str, dict[str, Any]]] = {}
         for row in active:
             by_device.setdefault(row["device"], {})["%s|%s|%s" % (row["type"], row["device"], row["subject"])] = row
