@@ -42,7 +42,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.alarms import (
     ERROR_PRIS, Signal, SignalBuffer, syslog_signal,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog import (
-    SyslogParseError, is_resync_trigger, parse_syslog,
+    SyslogMessage, SyslogParseError, is_resync_trigger, parse_syslog,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.damper import Decision, DeviceState, Settings
 from ansible_collections.netsync.fleet.plugins.module_utils.netconf_notify import (
@@ -85,7 +85,7 @@ class Listener:
         self._status_dirty: dict[str, str] = {}
         self._records: list[dict[str, Any]] = []
         self._repeats: dict[tuple[Optional[str], str, str, str], dict[str, Any]] = {}
-        self.alarm_signals, self._commits = SignalBuffer(), Counter[str]()  # alarms and metrics, flushed
+        self.alarm_signals = SignalBuffer()  # alarms, written by flush
         for name, doc in store.load_damper_states().items():
             try:
                 self.states[name] = DeviceState.from_dict(doc)
@@ -156,9 +156,9 @@ class Listener:
                       transport: str = "udp") -> Optional[Decision]:
         """One syslog message from ``source_addr``; returns the damper's decision, if any."""
         self.counters["received"] += 1
-        if data[:data.find(b">", 1, 5) + 1] in ERROR_PRIS:  # severity err or worse: a device_syslog alarm
-            self._syslog_alarm(data, source_addr, now)
         if _COMMIT_TAG not in data:  # cheap filter: only commit messages are parsed
+            if data[:data.find(b">", 1, 5) + 1] in ERROR_PRIS:  # severity err or worse: a device_syslog alarm
+                self._syslog_alarm(data, source_addr, now)
             self.counters["not-a-commit"] += 1
             return None
         try:
@@ -167,6 +167,8 @@ class Listener:
             self.counters["malformed"] += 1
             self.counters["malformed:" + exc.reason] += 1
             return None
+        if msg.severity <= 3:  # a commit-tagged message at err or worse: an alarm too (parsed already)
+            self._syslog_alarm(data, source_addr, now, msg)
         if msg.event == "other":
             self.counters["not-a-commit"] += 1
             return None
@@ -193,11 +195,12 @@ class Listener:
         # follow-ups. Arrival order (damper R6.3) is exact enough and always safe.
         return self._notify(name, now, source, msg.event, msg.commit_user, data)
 
-    def _syslog_alarm(self, data: bytes, source_addr: str, now: float) -> None:
+    def _syslog_alarm(self, data: bytes, source_addr: str, now: float, msg: Optional[SyslogMessage] = None) -> None:
         try:
-            msg = parse_syslog(data, now=now)
+            msg = msg or parse_syslog(data, now=now)
         except SyslogParseError:
-            return  # counted by the commit path if it matters there
+            self.counters["syslog-error:malformed"] += 1
+            return
         self._maybe_refresh(now)
         name = self.resolve(source_addr, msg.hostname)
         if name is None:
@@ -265,7 +268,6 @@ class Listener:
         before = state.status
         decision = damper.notify(state, now)
         self.counters["accepted"] += 1
-        self._commits[name] += 1
         self._dirty.add(name)
         if state.status != before:
             self._status_dirty[name] = decision.reason
@@ -437,15 +439,17 @@ class Listener:
     # -- persistence -----------------------------------------------------------------------
     def flush(self) -> None:
         """Persist buffered damper states, notification records and status changes."""
-        if not (self._dirty or self._records or self._status_dirty or self.alarm_signals or self._commits):
+        if not (self._dirty or self._records or self._status_dirty or self.alarm_signals):
             return
-        signals, commits, self._commits = self.alarm_signals.take(), self._commits, Counter()
+        signals, commits = self.alarm_signals.take(), Counter[str]()
         records, self._records, self._repeats = self._records, [], {}
         dirty, self._dirty = self._dirty, set()
         statuses, self._status_dirty = self._status_dirty, {}
         store = self.store
         with store.transaction():
             for rec in records:
+                if rec["accepted"]:  # the commits_notified metric: counted here, not on the ingest path
+                    commits[rec["device"]] += rec["count"]
                 more = rec["count"] - 1
                 reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
                 store.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],

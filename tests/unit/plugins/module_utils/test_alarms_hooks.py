@@ -68,13 +68,15 @@ def test_listener_error_syslog_raises_device_syslog(tmp_path: Path) -> None:
     lis.ingest_syslog(crit, "10.0.0.1", clock.now)
     lis.ingest_syslog(info, "10.0.0.1", clock.now)
     lis.ingest_syslog(err, "10.7.7.7", clock.now)  # an error from no device: counted, no alarm
+    failed_commit = completed("r1").replace(b"<189>", b"<187>")  # a commit-tagged message at err
+    assert lis.ingest_syslog(failed_commit, "10.0.0.1", clock.now) is not None  # still a commit notification
     assert store.alarms() == []  # buffered until the flush
     lis.flush()
     active = {a["subject"]: a for a in store.alarms("active")}
-    assert set(active) == {"CHASSISD_FRU_OFFLINE", "KERN_PANIC"}
+    assert set(active) == {"CHASSISD_FRU_OFFLINE", "KERN_PANIC", "UI_COMMIT_COMPLETED"}
     assert active["CHASSISD_FRU_OFFLINE"]["severity"] == "major" and active["CHASSISD_FRU_OFFLINE"]["count"] == 3
     assert active["KERN_PANIC"]["severity"] == "critical" and active["KERN_PANIC"]["device"] == "r1"
-    assert lis.counters["syslog-error"] == 4 and lis.counters["syslog-error:unknown-source"] == 1
+    assert lis.counters["syslog-error"] == 5 and lis.counters["syslog-error:unknown-source"] == 1
     assert lis.counters["not-a-commit"] == 6  # the commit path is unchanged
     store.close()
 
