@@ -110,7 +110,7 @@ def _summary(data: Mapping[str, Any]) -> str:
     total = summary["devices"] or 1
     statuses: Mapping[str, int] = summary["managed_status"]
     order = list(_STATUS_ORDER[::-1]) + sorted(s for s in statuses if s not in _STATUS_ORDER)
-    bar = "".join('<span style="width:%.3f%%;background:%s" title="%s"></span>'
+    stripe = "".join('<span style="width:%.3f%%;background:%s" title="%s"></span>'
                   % (100.0 * statuses[s] / total, STATUS_COLOURS.get(s, UNKNOWN_COLOUR), _e("%d %s" % (statuses[s], s)))
                   for s in order if statuses.get(s))
     chips = ['<span class="chip"><span class="dot" style="background:%s"></span>%s <b>%d</b></span>'
@@ -124,7 +124,7 @@ def _summary(data: Mapping[str, Any]) -> str:
         chips.append('<span class="chip">open alarms <b>%d</b>%s</span>' % (alarms, " (%s)" % sev if sev else ""))
     chips.append('<span class="chip">recent jobs <b>%d</b></span>' % summary["jobs"])
     return ('<section id="summary"><p class="summary">%s</p><div class="bar">%s</div><div class="chips">%s</div>'
-            '</section>' % (_e(summary["line"]), bar, "".join(c for c in chips if c)))
+            '</section>' % (_e(summary["line"]), stripe, "".join(c for c in chips if c)))
 
 
 def _devices(devices: Sequence[Mapping[str, Any]]) -> str:

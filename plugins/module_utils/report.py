@@ -211,8 +211,8 @@ def build(devices: Sequence[Mapping[str, Any]], jobs: Sequence[Mapping[str, Any]
         for node in topo["devices"]:
             status = node["managed_status"] or "status unknown"
             fed_statuses[status] = fed_statuses.get(status, 0) + 1
-        topo["line"] = "%d federated %s" % (len(topo["devices"]), summary_line(len(topo["devices"]), fed_statuses)
-                                             .split(" ", 1)[1])
+        counts = summary_line(len(topo["devices"]), fed_statuses).split(" ", 1)[1]
+        topo["line"] = "%d federated %s" % (len(topo["devices"]), counts)
         data["federation"] = topo
     data["as_of"] = _as_of(data)
     return data
