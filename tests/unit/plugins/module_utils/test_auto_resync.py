@@ -2,61 +2,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from lxml import etree
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.auto_resync import (
     ENABLE_COMMENT, REMOVE_COMMENT, find_host, run_auto_resync, stanza_lines,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.netconf import ConfigRead, DeviceError, Target
+from ansible_collections.netsync.fleet.plugins.module_utils.netconf import DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.render import parse_xml
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import Opener, TaskFailed, run_device
-from tests.sims.junos_config import merge
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_device
+from tests.unit.plugins.module_utils.fake_device import FakeDevice, opener
 
 BASE = ("<configuration><system><host-name>r1</host-name><syslog><file><name>messages</name>"
         "<contents><name>any</name><notice/></contents></file></syslog></system></configuration>")
 
 
-class FakeDevice:
-    """A Junos-like device: committed config as XML, loads merged the simulator's way, commits recorded."""
-
-    def __init__(self, platform: str = "junos", config: str = BASE) -> None:
-        self.platform_name = platform
-        self.config = config
-        self.commits: list[tuple[str, str, str]] = []
-        self.opened: list[Target] = []
-        self.error: DeviceError | None = None
-
-    def __call__(self, target: Target) -> "FakeDevice":
-        self.opened.append(target)
-        if self.error is not None:
-            raise self.error
-        return self
-
-    def __enter__(self) -> "FakeDevice":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-    def facts(self) -> dict[str, Any]:
-        return {"hostname": "r1"}
-
-    def read_config(self) -> ConfigRead:
-        return ConfigRead("junos-xml", self.config, parse_xml(self.config), 100.0, "ops")
-
-    def load_and_commit(self, config_xml: str, action: str, comment: str) -> None:
-        self.commits.append((config_xml, action, comment))
-        root = parse_xml(self.config)
-        merge(root, parse_xml(config_xml), honour_replace=action == "replace")
-        self.config = etree.tostring(root, encoding="unicode")
+def _device(platform: str = "junos") -> FakeDevice:
+    return FakeDevice(platform, BASE, facts={"hostname": "r1"})
 
 
-def _o(dev: FakeDevice) -> Opener:
-    return cast(Opener, dev)
+_o = opener
 
 
 def _params(tmp_path: Path, **kw: Any) -> dict[str, Any]:
@@ -69,7 +36,7 @@ def _params(tmp_path: Path, **kw: Any) -> dict[str, Any]:
 
 
 def _imported(tmp_path: Path, platform: str = "junos") -> FakeDevice:
-    dev = FakeDevice(platform)
+    dev = _device(platform)
     run_device(dict(_params(tmp_path), state="present"), False, False, opener=_o(dev))
     return dev
 
@@ -156,7 +123,7 @@ def test_generic_device_sets_flag_without_commit(tmp_path: Path) -> None:
 
 def test_errors(tmp_path: Path) -> None:
     with pytest.raises(TaskFailed, match="not in the store"):
-        run_auto_resync(_params(tmp_path), False, False, opener=_o(FakeDevice()))
+        run_auto_resync(_params(tmp_path), False, False, opener=_o(_device()))
     dev = _imported(tmp_path)
     with pytest.raises(TaskFailed, match="listener_host is required"):
         run_auto_resync(_params(tmp_path, listener_host=None), False, False, opener=_o(dev))

@@ -8,43 +8,11 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.args import target_from_params
-from ansible_collections.netsync.fleet.plugins.module_utils.netconf import ConfigRead, DeviceError, Target
-from ansible_collections.netsync.fleet.plugins.module_utils.render import parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.netconf import ConfigRead, DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks import (
     TaskFailed, run_device, run_device_info, run_resync, run_settings,
 )
-
-
-class FakeDevice:
-    def __init__(self) -> None:
-        self.config = "<configuration><system><host-name>r1</host-name></system></configuration>"
-        self.commit_time = 100.0
-        self.error: DeviceError | None = None
-        self.opened: list[Target] = []
-
-    def __call__(self, target: Target) -> "FakeDevice":
-        self.opened.append(target)
-        if self.error is not None:
-            raise self.error
-        return self
-
-    def __enter__(self) -> "FakeDevice":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-    platform_name = "junos"
-
-    def facts(self) -> dict[str, Any]:
-        return {"hostname": "r1", "model": "vmx"}
-
-    def read_config(self) -> ConfigRead:
-        return ConfigRead("junos-xml", self.config, parse_xml(self.config), self.commit_time, "ops")
-
-    def commit(self, hostname: str) -> None:
-        self.config = self.config.replace(self.config.split("<host-name>")[1].split("<")[0], hostname)
-        self.commit_time += 10
+from tests.unit.plugins.module_utils.fake_device import FakeDevice
 
 
 def _params(tmp_path: Path, **kw: Any) -> dict[str, Any]:
