@@ -107,11 +107,11 @@ _list:
       description: C(sync_failed), C(connection_down), C(out_of_sync), C(unknown_source) or C(device_syslog).
       type: str
     severity: {description: "C(critical), C(major), C(minor), C(warning) or C(info).", type: str}
-    device: {description: Device name (for C(unknown_source), the source address)., type: str}
+    device: {description: "Device name (for C(unknown_source), the source address).", type: str}
     subject: {description: What tells apart alarms of one type on one device (syslog tag)., type: str}
     message: {description: What happened., type: str}
-    raised_at: {description: When it was raised (epoch seconds, child clock)., type: float}
-    cleared_at: {description: When it was cleared, or null., type: float}
+    raised_at: {description: "When it was raised (epoch seconds, child clock).", type: float}
+    cleared_at: {description: "When it was cleared, or null.", type: float}
     updated_at: {description: Last change (a repeat or the clear)., type: float}
     count: {description: Occurrences while active., type: int}
     state: {description: C(active) or C(cleared)., type: str}

@@ -109,7 +109,8 @@ class AlarmApi:
         end = self._float(request, "end", api.cfg.clock())
         start = self._float(request, "start", (end or 0.0) - 3600.0)
         after = self._float(request, "after", None)
-        assert start is not None and end is not None
+        if start is None or end is None:  # both have numeric defaults; kept for the type checker
+            raise ApiError(400, "bad_parameter", "start and end are required")
         if start > end:
             raise ApiError(400, "bad_parameter", "start is after end")
         limit = api._int(request, "limit", MAX_POINTS, 1, MAX_POINTS)

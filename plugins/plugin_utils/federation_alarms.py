@@ -227,9 +227,9 @@ def query_alarms(store: Any, cfg: FederationConfig, query: AlarmQuery, delay: fl
             warnings.append("federation child %s: alarm pull failed (%s); its last known alarms are returned, "
                             "marked stale" % (name, row.get("error")))
         if row.get("suspect"):
+            offset_ms = float(row.get("clock_offset") or 0) * 1000
             warnings.append("federation child %s: clock differs from the master's by %.0f ms (more than %.0f): its "
-                            "alarms are flagged clock_suspect" % (name, float(row.get("clock_offset") or 0) * 1000,
-                                                                 cfg.max_system_time_difference))
+                            "alarms are flagged clock_suspect" % (name, offset_ms, cfg.max_system_time_difference))
     glob = query.device is not None and any(ch in query.device for ch in "*?[")
     cleared = None if query.state == "all" else query.state == "cleared"
     out = []

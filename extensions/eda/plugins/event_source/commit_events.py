@@ -24,7 +24,8 @@ description:
     C(unknown_source) alarm; syslog of a device at severity err or worse raises a C(device_syslog)
     alarm (send those messages to the listener too, for example C(match) of the syslog stanza).
     They are written with the notification records, with a C(commits_notified) metric point per device.
-  - The damper (docs/auto-resync.md) decides when a resync runs. All devices due at the same
+  - >-
+    The damper (docs/auto-resync.md) decides when a resync runs. All devices due at the same
     moment come as one event
     C({"netsync": {"type": "resync", "devices": [...], "job_ids": {...}, "limit": "r1,r2"}}).
   - Decisions are persisted in the store; a restart loses no pending or running job.
