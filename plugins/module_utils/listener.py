@@ -38,6 +38,7 @@ from collections import Counter
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils import damper
+from ansible_collections.netsync.fleet.plugins.module_utils._listener_jobs import JobTracking
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms import (
     ERROR_PRIS, Signal, SignalBuffer, syslog_signal,
 )
@@ -55,10 +56,9 @@ __all__ = ["Listener"]
 _DAMPER_KEYS = ("auto_resync", "resync_delay", "damping_window", "damper_interval")
 _COMMIT_TAG = b"UI_COMMIT"
 _REPEATS = ("damp", "cover", "ignore", "disabled")  # repeats of these are recorded once per flush
-_JOB_LOOKBACK = 20  # jobs per device searched to recover a dispatched job after a restart
 
 
-class Listener:
+class Listener(JobTracking):
     """Maps notifications to devices, runs the damper, persists, emits resync events."""
 
     def __init__(self, store: Store, job_timeout: Optional[float] = None,
@@ -291,88 +291,6 @@ class Listener:
             self._repeats[key] = rec
         if len(self._records) >= self.flush_every:
             self.flush()
-
-    # -- jobs ------------------------------------------------------------------------------
-    def poll_jobs(self, now: float) -> list[Decision]:
-        """Feed the damper the lifecycle of jobs, read from the jobs table.
-
-        Jobs it dispatched, and jobs others started (manual resyncs) since the
-        listener's first poll.
-        """
-        out: list[Decision] = []
-        self._recover_jobs()
-        self._manual_jobs(now)
-        for job_id, name in list(self.jobs.items()):
-            state = self.states.get(name)
-            job = self.store.get_job(job_id)
-            if state is None:
-                self.jobs.pop(job_id)
-                continue
-            if job is None or job["started_at"] is None:
-                if state.running is None:
-                    self.jobs.pop(job_id)
-                continue
-            before = state.status
-            events = self._job_events(state, job_id, job, now)
-            out += events
-            if job["state"] in ("done", "failed") or state.running is None:
-                self.jobs.pop(job_id, None)
-                self._ended.add(job_id)
-            if state.status != before and events:
-                self._status_dirty[name] = events[-1].reason
-            self._dirty.add(name)
-        self._log(out)
-        self.flush()
-        return out
-
-    def _job_events(self, state: DeviceState, job_id: str, job: dict[str, Any], now: float) -> list[Decision]:
-        started = min(float(job["started_at"]), now)
-        run = state.running
-        out: list[Decision] = []
-        if run is None or run.job_id != job_id:
-            decision = damper.job_started(state, job_id, started)
-            out.append(decision)
-            if decision.action == damper.REJECT:
-                return out
-        run = state.running
-        if job["read_at"] is not None and run is not None and run.read is None:
-            # read_at in the jobs table is when the read ended; the start is a safe bound.
-            out += damper.config_read(state, job_id, now, commit_time=job["read_commit_time"],
-                                      read_at=started)
-        if job["state"] in ("done", "failed"):
-            out += damper.job_finished(state, job_id, now, job["state"] == "done")
-        return out
-
-    def _manual_jobs(self, now: float) -> None:
-        """Follow jobs the listener did not dispatch (manual resyncs, R9), from its start on."""
-        if self._since is None:
-            self._since = now
-        for job in self.store.list_jobs(limit=_JOB_LOOKBACK * 5):
-            if float(job["created_at"]) < self._since:
-                break  # newest first
-            job_id = job["id"]
-            if job_id in self.jobs or job_id in self._ended or job["device"] not in self.store_status:
-                continue
-            self._state(job["device"], now)
-            self.jobs[job_id] = job["device"]
-
-    def _recover_jobs(self) -> None:
-        """After a restart: find the job ids of dispatched jobs in the jobs table."""
-        known = set(self.jobs)
-        for name, state in self.states.items():
-            run = state.running
-            if run is None:
-                continue
-            if run.job_id is not None:
-                if run.job_id not in known:
-                    self.jobs[run.job_id] = name
-                continue
-            if name in self.jobs.values() or run.dispatched_at is None:
-                continue
-            for job in self.store.list_jobs(name, _JOB_LOOKBACK):
-                if job["origin"] == "auto" and float(job["created_at"]) >= run.dispatched_at - 1.0:
-                    self.jobs[job["id"]] = name
-                    break
 
     # -- scheduling ------------------------------------------------------------------------
     def tick(self, now: float) -> list[dict[str, Any]]:
