@@ -3,9 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private: what the status report reads from a store (read-only; both back ends).
 
-Everything goes through the ``Store`` API except two narrow read-only queries
-(jobs that read a configuration, accepted notifications) that ``store.py``
-has no method for yet. Optional parts (alarms, federation) are read only when
+Everything goes through the ``Store`` API. Optional parts (alarms, federation) are read only when
 the store in this tree has them, so the report works on older stores too.
 """
 from __future__ import annotations
@@ -15,29 +13,14 @@ from typing import Any, Callable, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
 
-_BATCH = 500
-
-
-def _in_batches(store: Store, sql: str, names: Sequence[str], params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    """Run ``sql`` (with one ``IN (%s)`` placeholder group) over ``names`` in batches."""
-    out: list[dict[str, Any]] = []
-    names = sorted(set(names))
-    for i in range(0, len(names), _BATCH):
-        chunk = names[i:i + _BATCH]
-        out.extend(store.db.query(sql % ", ".join("?" * len(chunk)), list(chunk) + list(params)))
-    return out
-
-
 def read_jobs(store: Store, devices: Sequence[str]) -> list[dict[str, Any]]:
-    """Every job of ``devices`` that read a configuration (``read_at`` set), by read time."""
-    return _in_batches(store, "SELECT id, device, read_at, read_commit_time FROM jobs WHERE device IN (%s) "
-                              "AND read_at IS NOT NULL ORDER BY read_at, id", devices)
+    """Every job of ``devices`` that read a configuration, by read time (``Store.read_jobs``)."""
+    return store.read_jobs(devices)
 
 
 def accepted_notifications(store: Store, devices: Sequence[str], after: float) -> list[dict[str, Any]]:
-    """Accepted notifications of ``devices`` received after ``after``, oldest first."""
-    return _in_batches(store, "SELECT device, received_at, commit_time FROM notifications WHERE device IN (%s) "
-                              "AND accepted = 1 AND received_at > ? ORDER BY received_at, id", devices, (after,))
+    """Accepted notifications of ``devices`` after ``after`` (``Store.accepted_notifications``)."""
+    return store.accepted_notifications(devices, after)
 
 
 def _optional(store: Store, name: str) -> Optional[Callable[..., Any]]:

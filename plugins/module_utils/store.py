@@ -14,7 +14,7 @@ import math
 import os
 import time
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from ansible_collections.netsync.fleet.plugins.module_utils._store_alarms import AlarmStoreMixin
 from ansible_collections.netsync.fleet.plugins.module_utils._store_db import (
@@ -302,6 +302,25 @@ class Store(TopologyStoreMixin, FederationStoreMixin, AlarmStoreMixin, FedAlarmS
             "commit_user, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (self.clock(), device, source, kind, 1 if accepted else 0, reason, commit_time, commit_user,
              detail[:2000]))
+
+    def _in_batches(self, sql: str, names: Sequence[str], params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run ``sql`` (one ``IN (%s)`` placeholder group) over ``names``, 500 at a time."""
+        out: list[dict[str, Any]] = []
+        names = sorted(set(names))
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            out.extend(self.db.query(sql % ", ".join("?" * len(chunk)), list(chunk) + list(params)))
+        return out
+
+    def read_jobs(self, devices: Sequence[str]) -> list[dict[str, Any]]:
+        """Every job of ``devices`` that read a configuration (``read_at`` set), by read time."""
+        return self._in_batches("SELECT id, device, read_at, read_commit_time FROM jobs WHERE device IN (%s) "
+                                "AND read_at IS NOT NULL ORDER BY read_at, id", devices)
+
+    def accepted_notifications(self, devices: Sequence[str], after: float) -> list[dict[str, Any]]:
+        """Accepted notifications of ``devices`` received after ``after``, oldest first."""
+        return self._in_batches("SELECT device, received_at, commit_time FROM notifications WHERE device IN (%s) "
+                                "AND accepted = 1 AND received_at > ? ORDER BY received_at, id", devices, (after,))
 
     def notified_since(self, device: str, since: float, read_commit_time: Optional[float]) -> bool:
         """True if an accepted notification after ``since`` names a commit the read did not include."""
