@@ -183,7 +183,7 @@ class Listener(JobTracking):
             self.alarm_signals.add(Signal("unknown_source", source_addr, True, now, "commit notification from "
                                           "unknown source %s (host %s)" % (source, msg.hostname or "-")))
             self._record(source, msg.event, None, False, "unknown source (host %s)" % (msg.hostname or "-"),
-                         msg.commit_user, data)
+                         msg.commit_user, data, now)
             return None
         if msg.event == "commit":
             self.sends_completed.add(name)
@@ -236,7 +236,7 @@ class Listener(JobTracking):
             self.refresh(now)  # onboarded since the last refresh (at most once a second)
         if device not in self.store_status:
             self.counters["dropped:unknown-device"] += 1
-            self._record(source, kind, None, False, "unknown device %s" % device, user, detail)
+            self._record(source, kind, None, False, "unknown device %s" % device, user, detail, now)
             return None
         # eventTime is not passed as the commit time (one-second resolution on netconfd,
         # device clock): the damper compares arrival times (R6.3), as for syslog.
@@ -255,7 +255,7 @@ class Listener(JobTracking):
             if name not in self.store_status:
                 self.counters["dropped:unknown-device"] += 1
                 self._record(source, "inbox", None, False, "unknown device %s" % name, None,
-                             str(row["detail"]).encode())
+                             str(row["detail"]).encode(), now)
                 continue
             out.append(self._notify(name, now, source, "inbox", _inbox_user(row["detail"]),
                                     str(row["detail"]).encode()))
@@ -271,13 +271,14 @@ class Listener(JobTracking):
         self._dirty.add(name)
         if state.status != before:
             self._status_dirty[name] = decision.reason
-        self._record(source, kind, name, True, decision.reason, user, data,
+        self._record(source, kind, name, True, decision.reason, user, data, now,
                      repeat=decision.action if decision.action in _REPEATS else None)
         return decision
 
     def _record(self, source: str, kind: str, device: Optional[str], accepted: bool, reason: str,
-                user: Optional[str], data: bytes, repeat: Optional[str] = "unknown") -> None:
-        """Buffer a notification record; repeats in one flush batch become one record with a count."""
+                user: Optional[str], data: bytes, now: float, repeat: Optional[str] = "unknown") -> None:
+        """Buffer a notification record (received at ``now``); repeats in one flush batch become one
+        record with a count, received when the first of them was."""
         key = (device, source, kind, repeat) if repeat is not None else None
         if key is not None:
             rec = self._repeats.get(key)
@@ -285,7 +286,7 @@ class Listener(JobTracking):
                 rec["count"] += 1
                 return
         rec = {"source": source, "kind": kind, "device": device, "accepted": accepted, "reason": reason,
-               "commit_user": user, "detail": data[:2000].decode("utf-8", "replace"), "count": 1}
+               "commit_user": user, "detail": data[:2000].decode("utf-8", "replace"), "count": 1, "at": now}
         self._records.append(rec)
         if key is not None:
             self._repeats[key] = rec
@@ -371,7 +372,7 @@ class Listener(JobTracking):
                 more = rec["count"] - 1
                 reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
                 store.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],
-                                          reason, None, rec["commit_user"], rec["detail"])
+                                          reason, None, rec["commit_user"], rec["detail"], received_at=rec["at"])
             store.record_listener(signals, commits)
             store.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
             for name, reason in statuses.items():

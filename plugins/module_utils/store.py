@@ -296,12 +296,14 @@ class Store(TopologyStoreMixin, FederationStoreMixin, AlarmStoreMixin, FedAlarmS
     # -- notifications ---------------------------------------------------------------------
     def record_notification(self, source: str, kind: str, device: Optional[str], accepted: bool,
                             reason: str = "", commit_time: Optional[float] = None,
-                            commit_user: Optional[str] = None, detail: str = "") -> int:
+                            commit_user: Optional[str] = None, detail: str = "",
+                            received_at: Optional[float] = None) -> int:
+        """One notification; ``received_at`` defaults to now (the listener passes the arrival time)."""
         return self.db.insert(
             "INSERT INTO notifications (received_at, device, source, kind, accepted, reason, commit_time, "
             "commit_user, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.clock(), device, source, kind, 1 if accepted else 0, reason, commit_time, commit_user,
-             detail[:2000]))
+            (self.clock() if received_at is None else received_at, device, source, kind, 1 if accepted else 0,
+             reason, commit_time, commit_user, detail[:2000]))
 
     def _in_batches(self, sql: str, names: Sequence[str], params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run ``sql`` (one ``IN (%s)`` placeholder group) over ``names``, 500 at a time."""

@@ -349,3 +349,13 @@ def test_reports_of_a_timed_out_job_are_ignored(store: st.Store, clock: Clock) -
     run_job(store, clock, job_id, "r1")
     assert lis.poll_jobs(clock.now) == []
     assert lis.states["r1"].status == "Sync Failed" and lis.states["r1"].pending is not None
+
+
+def test_records_keep_the_arrival_time_not_the_flush_time(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0 + 7)
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0 + 8)  # damped: a record of its own
+    clock.now = T0 + 50
+    lis.flush()
+    rows = store.db.query("SELECT received_at, reason FROM notifications ORDER BY id")
+    assert [r["received_at"] for r in rows] == [T0 + 7, T0 + 8]
