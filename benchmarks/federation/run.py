@@ -67,7 +67,8 @@ def run_rusage(cmd: list[str], env: dict[str, str] | None = None, out_path: str 
     if status != 0:
         raise RuntimeError("%s failed (status %s after %.0f s, peak %.0f MiB): %s" % (
             cmd[:3], status, seconds, usage.ru_maxrss / 1024.0, err[-2000:].decode(errors="replace")))
-    return {"seconds": seconds, "peak_mib": usage.ru_maxrss / 1024.0, "stderr": err.decode(errors="replace")}
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024.0,
+            "stderr": err.decode(errors="replace")}
 
 
 def cycle_main(args: argparse.Namespace) -> None:
@@ -82,8 +83,10 @@ def cycle_main(args: argparse.Namespace) -> None:
     cfg = config_from_options(options, str(Path(args.options).parent))
     with st.open_store(options["store"]) as store:
         rep = run_cycle(store, cfg)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({
-        "seconds": rep.seconds, "bytes": rep.bytes, "merged": rep.merged,
+        "seconds": rep.seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "bytes": rep.bytes, "merged": rep.merged,
         "fetched": sum(r.fetched for r in rep.children.values()),
         "deleted": sum(r.deleted for r in rep.children.values()),
         "requests": sum(r.traffic.requests for r in rep.children.values()),
@@ -127,6 +130,7 @@ def main() -> int:
     p.add_argument("--fraction", type=float, default=0.01)
     p.add_argument("--repeat", type=int, default=3, help="runs of each ansible-inventory measurement")
     p.add_argument("--skip-static", action="store_true", help="no static YAML run (it is slow at 50,000 hosts)")
+    p.add_argument("--skip-static-load", action="store_true", help="no load-only (--graph) run of the static YAML")
     p.add_argument("--static-timeout", type=float, default=7200.0, help="seconds one static YAML run may take")
     p.add_argument("--static-max-gib", type=float, default=12.0, help="address space of one static YAML run")
     p.add_argument("--out", default=str(REPO / "benchmarks" / "federation" / "results.json"))
@@ -202,8 +206,9 @@ def main() -> int:
             for _ in range(args.repeat):
                 static_runs.append(run_rusage(inv + [str(static_path)], env, str(work / "static.json"),
                                               args.static_timeout, args.static_max_gib))
-            static_load = run_rusage(graph + [str(static_path)], env, str(work / "static.graph"),
-                                     args.static_timeout, args.static_max_gib)
+            if not args.skip_static_load:
+                static_load = run_rusage(graph + [str(static_path)], env, str(work / "static.graph"),
+                                         args.static_timeout, args.static_max_gib)
         except RuntimeError as exc:
             static_error = str(exc)[:1000]
         print("static", [r["seconds"] for r in static_runs], static_load.get("seconds"), static_error, flush=True)
@@ -212,6 +217,9 @@ def main() -> int:
     results["inventory"] = {
         "hosts_from_cache": fed_hosts, "hosts_static": static_hosts,
         "cache_seconds": [r["seconds"] for r in fed_runs], "static_seconds": [r["seconds"] for r in static_runs],
+        "cache_cpu_seconds": [r["cpu_seconds"] for r in fed_runs],
+        "static_cpu_seconds": [r["cpu_seconds"] for r in static_runs],
+        "cache_load_cpu_seconds": fed_load["cpu_seconds"], "static_load_cpu_seconds": static_load.get("cpu_seconds"),
         "cache_peak_mib": max(r["peak_mib"] for r in fed_runs),
         "static_peak_mib": max((r["peak_mib"] for r in static_runs), default=None),
         "static_file_mib": static_path.stat().st_size / 2 ** 20,
