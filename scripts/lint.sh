@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=()
-for d in roles playbooks extensions/eda/rulebooks; do
+for d in roles playbooks extensions/eda/rulebooks extensions/molecule; do
   [[ -n "$(find "$d" -name '*.yml' -print -quit 2>/dev/null)" ]] && targets+=("$d")
 done
 ((${#targets[@]})) || { echo "ansible-lint: nothing to lint"; exit 0; }

@@ -28,6 +28,7 @@ NEEDED = ("plugins/modules/resync.py", "plugins/module_utils/store.py", "plugins
           "meta/runtime.yml", "meta/execution-environment.yml", "requirements.txt", "bindep.txt",
           "docs/auto-resync.md", "MANIFEST.json")
 NOT_WANTED = ("tests/", "benchmarks/", "scripts/", ".hypothesis/", ".venv/", ".collections/", ".demo/",
+              "extensions/molecule",
               "Makefile", "ansible.cfg", "pyproject.toml", "requirements/")
 
 
