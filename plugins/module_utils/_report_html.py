@@ -111,8 +111,9 @@ def _summary(data: Mapping[str, Any]) -> str:
     statuses: Mapping[str, int] = summary["managed_status"]
     order = list(_STATUS_ORDER[::-1]) + sorted(s for s in statuses if s not in _STATUS_ORDER)
     stripe = "".join('<span style="width:%.3f%%;background:%s" title="%s"></span>'
-                  % (100.0 * statuses[s] / total, STATUS_COLOURS.get(s, UNKNOWN_COLOUR), _e("%d %s" % (statuses[s], s)))
-                  for s in order if statuses.get(s))
+                     % (100.0 * statuses[s] / total, STATUS_COLOURS.get(s, UNKNOWN_COLOUR),
+                        _e("%d %s" % (statuses[s], s)))
+                     for s in order if statuses.get(s))
     chips = ['<span class="chip"><span class="dot" style="background:%s"></span>%s <b>%d</b></span>'
              % (STATUS_COLOURS.get(s, UNKNOWN_COLOUR), _e(s), statuses[s]) for s in order if statuses.get(s)]
     conn = summary["connection_state"]

@@ -13,6 +13,7 @@ from typing import Any, Callable, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
 
+
 def read_jobs(store: Store, devices: Sequence[str]) -> list[dict[str, Any]]:
     """Every job of ``devices`` that read a configuration, by read time (``Store.read_jobs``)."""
     return store.read_jobs(devices)

@@ -64,9 +64,9 @@ def config_from_options(options: Mapping[str, Any], base_dir: str = ".") -> Fede
     if len(set(names)) != len(names):
         raise ValueError("child names must be unique")
     cfg = FederationConfig(children, parse_queries(options.get("topology_queries")))
-    for opt, attr in (("refresh_interval", "refresh_interval"), ("max_system_time_difference",
-                                                                  "max_system_time_difference"),
-                      ("timeout", "timeout")):
+    pairs = (("refresh_interval", "refresh_interval"),
+             ("max_system_time_difference", "max_system_time_difference"), ("timeout", "timeout"))
+    for opt, attr in pairs:
         if options.get(opt) is not None:
             value = float(options[opt])
             if value < 0:
