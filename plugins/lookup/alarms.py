@@ -25,25 +25,6 @@ description:
   - Every value returned is unsafe (never templated).
   - Use C(query()) or C(wantlist=true) to always get a list.
 options:
-  federation_config:
-    description: Path of the federation configuration (a C(*.federation.yml) file of the inventory plugin).
-    type: path
-    required: true
-    env:
-      - name: NETSYNC_FEDERATION_CONFIG
-    ini:
-      - section: netsync_fleet
-        key: federation_config
-  store:
-    description:
-      - The master's store (SQLite path or C(postgresql://) URL) holding the alarm copies and cursors.
-      - Unset, the C(store) of the federation configuration, else C(~/.netsync/federation.db).
-    type: str
-    env:
-      - name: NETSYNC_FEDERATION_STORE
-    ini:
-      - section: netsync_fleet
-        key: federation_store
   max_alarm_update_delay:
     description:
       - Seconds a copy of a child's alarms is used without asking the child again.
@@ -77,6 +58,8 @@ options:
     type: str
     choices: [active, cleared, all]
     default: active
+extends_documentation_fragment:
+  - netsync.fleet.federation_master
 """
 
 EXAMPLES = r"""

@@ -43,25 +43,6 @@ options:
     description: End of the period, same forms as O(start).
     type: str
     default: now
-  federation_config:
-    description: Path of the federation configuration (a C(*.federation.yml) file of the inventory plugin).
-    type: path
-    required: true
-    env:
-      - name: NETSYNC_FEDERATION_CONFIG
-    ini:
-      - section: netsync_fleet
-        key: federation_config
-  store:
-    description:
-      - The master's store (SQLite path or C(postgresql://) URL) that keeps the metric source sets.
-      - Unset, the C(store) of the federation configuration, else C(~/.netsync/federation.db).
-    type: str
-    env:
-      - name: NETSYNC_FEDERATION_STORE
-    ini:
-      - section: netsync_fleet
-        key: federation_store
   metric_source_reuse:
     description:
       - Seconds a set of sources is reused before all children are asked again.
@@ -75,6 +56,8 @@ options:
   timeout:
     description: Seconds one request to a child may take (unset, the federation configuration's, else 30).
     type: float
+extends_documentation_fragment:
+  - netsync.fleet.federation_master
 """
 
 EXAMPLES = r"""
