@@ -75,7 +75,7 @@ def auto_resync(store_url: str, inventory: Path, udp: int, sim: Any) -> None:
     runner = RulebookRunner(WORK, inventory, store_url, {"netsync_syslog_udp": "127.0.0.1:%d" % udp,
                                                          "netsync_tick": 0.2, "netsync_batch_window": 0.2})
     try:
-        runner.start()
+        runner.start(ready=b"Waiting for events")  # the rules engine is up, not only the source
         name = sim.hostname
         say("A burst: user 'ops' commits 3 times on %s; the device sends each commit to the listener" % name)
         with st.open_store(store_url) as store:
