@@ -67,7 +67,7 @@ def timeline(names: list[str], commits: int, window: float, seed: int = 5) -> li
 def scenario(name: str, runner: RulebookRunner, sims: SimProcess, store: st.Store, names: list[str],
              commits: int, runs_file: Path, timeout: float) -> dict[str, Any]:
     runs_file.write_text("")
-    runner.start()
+    runner.start(ready=b"Waiting for events")  # the rules engine is up, not only the source
     t0 = time.monotonic()
     for at, dev, n in timeline(names, commits, WINDOW):  # the same random timeline for ours and the peer
         time.sleep(max(0.0, t0 + at - time.monotonic()))
