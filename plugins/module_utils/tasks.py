@@ -251,3 +251,18 @@ def run_settings(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[s
         if diff and changed_keys:
             result["diff"] = {"before": before, "after": after}
         return result
+
+
+def module_main(spec: dict[str, Any], task_fn: Callable[..., dict[str, Any]]) -> None:
+    """A module's ``main()``: validate ``spec``, run ``task_fn(params, check_mode, diff)``, exit.
+
+    The action plugins call the same ``task_fn`` on the controller; this path serves a module
+    run on its own (``ansible -m``, or an action plugin bypassed).
+    """
+    from ansible.module_utils.basic import AnsibleModule
+
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    try:
+        module.exit_json(**task_fn(module.params, module.check_mode, module._diff))
+    except TaskFailed as exc:
+        module.fail_json(msg=exc.msg, **exc.result)

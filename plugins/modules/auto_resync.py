@@ -106,18 +106,12 @@ error:
   sample: unreachable
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.netsync.fleet.plugins.module_utils.auto_resync import AUTO_RESYNC_SPEC, run_auto_resync
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=AUTO_RESYNC_SPEC, supports_check_mode=True)
-    try:
-        module.exit_json(**run_auto_resync(module.params, module.check_mode, module._diff))
-    except TaskFailed as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    module_main(AUTO_RESYNC_SPEC, run_auto_resync)
 
 
 if __name__ == "__main__":

@@ -76,18 +76,12 @@ device:
     snapshot_version: {description: Latest snapshot version., type: int, returned: success, sample: 1}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.netsync.fleet.plugins.module_utils.args import DEVICE_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_device
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main, run_device
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=DEVICE_SPEC, supports_check_mode=True)
-    try:
-        module.exit_json(**run_device(module.params, module.check_mode, module._diff))
-    except TaskFailed as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    module_main(DEVICE_SPEC, run_device)
 
 
 if __name__ == "__main__":

@@ -106,18 +106,12 @@ diff:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.netsync.fleet.plugins.module_utils.args import DEVICE_INFO_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_device_info
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main, run_device_info
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=DEVICE_INFO_SPEC, supports_check_mode=True)
-    try:
-        module.exit_json(**run_device_info(module.params))
-    except TaskFailed as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    module_main(DEVICE_INFO_SPEC, run_device_info)
 
 
 if __name__ == "__main__":

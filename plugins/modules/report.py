@@ -118,18 +118,12 @@ summary:
     alarm_severity: {description: Open alarms per severity., type: dict, returned: always}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.netsync.fleet.plugins.module_utils.report import REPORT_SPEC, run_report_task
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=REPORT_SPEC, supports_check_mode=True)
-    try:
-        module.exit_json(**run_report_task(module.params, check_mode=module.check_mode, diff=module._diff))
-    except TaskFailed as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    module_main(REPORT_SPEC, run_report_task)
 
 
 if __name__ == "__main__":

@@ -97,18 +97,12 @@ error:
   sample: unreachable
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.netsync.fleet.plugins.module_utils.args import RESYNC_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_resync
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main, run_resync
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=RESYNC_SPEC, supports_check_mode=True)
-    try:
-        module.exit_json(**run_resync(module.params, module.check_mode, module._diff))
-    except TaskFailed as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    module_main(RESYNC_SPEC, run_resync)
 
 
 if __name__ == "__main__":

@@ -82,18 +82,12 @@ overrides:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.netsync.fleet.plugins.module_utils.args import SETTINGS_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_settings
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main, run_settings
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=SETTINGS_SPEC, supports_check_mode=True)
-    try:
-        module.exit_json(**run_settings(module.params, module.check_mode, module._diff))
-    except TaskFailed as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+    module_main(SETTINGS_SPEC, run_settings)
 
 
 if __name__ == "__main__":
