@@ -8,20 +8,9 @@ the store in this tree has them, so the report works on older stores too.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
-
-
-def read_jobs(store: Store, devices: Sequence[str]) -> list[dict[str, Any]]:
-    """Every job of ``devices`` that read a configuration, by read time (``Store.read_jobs``)."""
-    return store.read_jobs(devices)
-
-
-def accepted_notifications(store: Store, devices: Sequence[str], after: float) -> list[dict[str, Any]]:
-    """Accepted notifications of ``devices`` after ``after`` (``Store.accepted_notifications``)."""
-    return store.accepted_notifications(devices, after)
 
 
 def _optional(store: Store, name: str) -> Optional[Callable[..., Any]]:

@@ -57,6 +57,12 @@ def _flags(d: Mapping[str, Any], what: str) -> dict[str, Any]:
             "suspect_sources": _str_list(d, "suspect_sources", what)}
 
 
+def _flags_out(merged: Any) -> dict[str, Any]:
+    """The inverse of :func:`_flags`: a merged object's or type's sources, as plain data."""
+    return {"sources": list(merged.sources), "source_versions": dict(merged.source_versions),
+            "stale_sources": list(merged.stale_sources), "suspect_sources": list(merged.suspect_sources)}
+
+
 def _source_versions(d: Mapping[str, Any], what: str) -> dict[str, str]:
     versions = _req(d, "source_versions", dict, what) if "source_versions" in d else {}
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in versions.items()):
@@ -86,8 +92,7 @@ class MergedObject:
 
     def to_dict(self) -> dict[str, Any]:
         out = self.as_object().to_dict()
-        out.update(sources=list(self.sources), source_versions=dict(self.source_versions),
-                   stale_sources=list(self.stale_sources), suspect_sources=list(self.suspect_sources))
+        out.update(_flags_out(self))
         return out
 
     @classmethod
@@ -116,8 +121,7 @@ class MergedType:
 
     def to_dict(self) -> dict[str, Any]:
         out = self.as_type().to_dict()
-        out.update(sources=list(self.sources), source_versions=dict(self.source_versions),
-                   stale_sources=list(self.stale_sources), suspect_sources=list(self.suspect_sources))
+        out.update(_flags_out(self))
         return out
 
     @classmethod

@@ -223,7 +223,7 @@ def collect(store: st.Store, jobs: int = 20, title: str = "netsync.fleet status"
     devices = store.list_devices()
     recent = store.list_jobs(limit=int(jobs)) if jobs > 0 else []
     names = [str(d["name"]) for d in devices]
-    reads = rs.read_jobs(store, names) if names else []
+    reads = store.read_jobs(names) if names else []
     # Notifications received at or before a read are covered by that read or an earlier one, so
     # only those after ``floor`` can count for a recent job or be unsynced: per device, the last
     # read before its oldest recent job (devices without a recent job: their last read).
@@ -236,7 +236,7 @@ def collect(store: st.Store, jobs: int = 20, title: str = "netsync.fleet status"
         if read_at < oldest.get(name, float("inf")):
             last[name] = max(last.get(name, 0.0), read_at)
     floor = min((last.get(n, 0.0) for n in names), default=0.0)
-    notes = rs.accepted_notifications(store, names, floor) if names else []
+    notes = store.accepted_notifications(names, floor) if names else []
     return build(devices, recent, reads, notes, rs.open_alarms(store), rs.federation(store), title, store.url)
 
 
