@@ -17,6 +17,9 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ansible_collections.netsync.fleet.plugins.module_utils._netconf_transport import (
+    DEFAULT_FIRST_REPLY_WAIT, DEFAULT_TICK, session_class,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils._netconf_types import ConfigRead, DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils._netconf_platforms import (
     GenericPlatform, JunosPlatform, Platform,
@@ -25,8 +28,6 @@ from ansible_collections.netsync.fleet.plugins.module_utils.render import Unsafe
 
 PLATFORMS = ("auto", "junos", "netconf")
 JUNOS_CAPABILITY = "http://xml.juniper.net/netconf/junos/1.0"
-# ncclient's session loop waits up to TICK (0.1 s) before sending each queued RPC.
-DEFAULT_TICK = 0.002
 
 
 @dataclass
@@ -45,11 +46,13 @@ class Target:
     timeout: float = 30.0
 
 
-def _tick() -> float:
+def _env_seconds(name: str, default: float) -> float:
+    """A tuning knob from the environment (benchmarks); a bad or negative value means the default."""
     try:
-        return float(os.environ.get("NETSYNC_NCCLIENT_TICK", DEFAULT_TICK))
+        value = float(os.environ.get(name, default))
     except ValueError:
-        return DEFAULT_TICK
+        return default
+    return value if value >= 0 else default
 
 
 def classify(exc: BaseException, target: Target) -> DeviceError:
@@ -144,14 +147,12 @@ def open_session(target: Target) -> DeviceSession:
     """Connect to a device and pick its platform (``target.platform`` or the hello's capabilities)."""
     if target.platform not in PLATFORMS:
         raise DeviceError("unsupported", "platform %r is not one of %s" % (target.platform, ", ".join(PLATFORMS)))
-    import ncclient.transport.session as nc_session  # type: ignore[import-untyped]
     from ncclient import manager as nc_manager  # type: ignore[import-untyped]
-    from ncclient import transport  # type: ignore[import-untyped]
 
-    nc_session.TICK = _tick()
     # The default handler for every platform: replies are read by local name, Junos included.
     device_handler = nc_manager.make_device_handler({"name": "default"}, None)
-    session = transport.SSHSession(device_handler)
+    session = session_class(_env_seconds("NETSYNC_NCCLIENT_TICK", DEFAULT_TICK),
+                            _env_seconds("NETSYNC_FIRST_REPLY_WAIT", DEFAULT_FIRST_REPLY_WAIT))(device_handler)
     try:
         if target.host_key_checking and target.known_hosts_file:
             session.load_known_hosts(os.path.expanduser(target.known_hosts_file))

@@ -40,13 +40,16 @@ class Faults:
 
     ``malformed_reply`` breaks the next reply only (then resets itself);
     ``rpc_error_on`` names an RPC (e.g. ``get-configuration``) that answers rpc-error;
-    ``delay`` seconds pass before each reply; ``reject_auth`` refuses every login.
+    ``delay`` seconds pass before each reply; ``reject_auth`` refuses every login;
+    ``drop_first_rpc`` sessions to come lose their first RPC without an answer, as netconfd
+    (yuma123 2.13) does when that RPC arrives in the same read as the client's hello.
     """
 
     malformed_reply: bool = False
     rpc_error_on: str | None = None
     delay: float = 0.0
     reject_auth: bool = False
+    drop_first_rpc: int = 0
 
 
 class SimCore:
@@ -89,6 +92,7 @@ class NetconfSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._chan: asyncssh.SSHServerChannel | None = None  # type: ignore[type-arg]
         self._worker: asyncio.Task[None] | None = None
+        self._drop_first = False
 
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[type-arg]
         self._chan = chan
@@ -105,6 +109,9 @@ class NetconfSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     def session_started(self) -> None:
         assert self._chan is not None
         self._core.sessions += 1
+        if self._core.faults.drop_first_rpc > 0:
+            self._core.faults.drop_first_rpc -= 1
+            self._drop_first = True
         self._chan.write(self._core.hello(self._info.session_id, self._info.user))
         self._worker = asyncio.get_running_loop().create_task(self._serve())
 
@@ -157,6 +164,9 @@ class NetconfSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         except ConfigError as exc:
             return handler.reply({}, handler.error(exc.message, "malformed-message", "rpc"))
         if root.tag == "hello":
+            return None
+        if self._drop_first:
+            self._drop_first = False
             return None
         attrs = dict(root.attrib)
         ops = [c for c in root if isinstance(c.tag, str)]
