@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / ".collections"), str(REPO)]
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st  # noqa: E402
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import run_device_info  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import run_device_info  # noqa: E402
 from tests.sims.junos_sim import SimFleet  # noqa: E402
 from tests.system.helpers import from_sim, write_inventory  # noqa: E402
 from tests.system.rulebook import RulebookRunner, free_port, settled  # noqa: E402

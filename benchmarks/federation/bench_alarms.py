@@ -33,13 +33,13 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / ".collections"), str(REPO)]
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st  # noqa: E402
-from ansible_collections.netsync.fleet.plugins.module_utils.alarms import Signal  # noqa: E402
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_alarms import (  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import Signal  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import (  # noqa: E402
     AlarmQuery,
     load_federation,
     query_alarms,
 )
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_metrics import query_metric  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import query_metric  # noqa: E402
 from tests.system.federation.servers import ProcessChild, new_token, self_signed  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent

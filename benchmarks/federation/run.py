@@ -76,8 +76,8 @@ def cycle_main(args: argparse.Namespace) -> None:
     import resource
 
     from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_inventory import config_from_options
-    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_sync import run_cycle
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import config_from_options
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import run_cycle
 
     options = json.loads(Path(args.options).read_text())
     cfg = config_from_options(options, str(Path(args.options).parent))

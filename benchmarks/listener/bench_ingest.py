@@ -37,7 +37,7 @@ sys.path[:0] = [os.path.join(ROOT, ".collections"), ROOT, HERE]
 from bench_parse import peer_parse  # noqa: E402
 from ansible_collections.netsync.fleet.extensions.eda.plugins.event_source import commit_events  # noqa: E402
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st  # noqa: E402
-from ansible_collections.netsync.fleet.plugins.module_utils.listener import Listener  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener  # noqa: E402
 
 MARKER = "zz-marker"
 

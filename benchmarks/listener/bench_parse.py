@@ -20,7 +20,7 @@ from typing import Any
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path[:0] = [os.path.join(ROOT, ".collections"), ROOT]
 
-from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog import (  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import (  # noqa: E402
     SyslogParseError,
     SyslogStreamDecoder,
     parse_syslog,

@@ -28,8 +28,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / ".collections")]
 
-from ansible_collections.netsync.fleet.plugins.module_utils import netconf  # noqa: E402
-from ansible_collections.netsync.fleet.plugins.module_utils._netconf_types import DeviceError  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.module_utils.device import session as netconf  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import DeviceError  # noqa: E402
 from tests.testbed.netconfd import NetconfdFleet  # noqa: E402
 
 VARIANTS = {"ours": ("0.002", "1.0"), "no_resend": ("0.002", "0"), "ncclient_default": ("0.1", "0")}

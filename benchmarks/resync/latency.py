@@ -18,10 +18,14 @@ from typing import Any, Callable
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.netsync.fleet.plugins.module_utils import netconf, tasks
-from ansible_collections.netsync.fleet.plugins.module_utils._netconf_types import ConfigRead
-from ansible_collections.netsync.fleet.plugins.module_utils.args import DEVICE_SPEC, RESYNC_SPEC, target_from_params
-from ansible_collections.netsync.fleet.plugins.module_utils.render import render, sha256_text
+from ansible_collections.netsync.fleet.plugins.module_utils.device import session as netconf
+
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import device as tasks
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import (
+    DEVICE_SPEC, RESYNC_SPEC, target_from_params,
+)
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text
 from benchmarks.resync.checks import failed_hosts
 from tests.system.helpers import REPO, Device, run_playbook
 
@@ -42,7 +46,8 @@ sys.path[:0] = [%r, %r]
 import ansible.plugins.action, sqlite3
 t = time.perf_counter()
 import ncclient.manager, ncclient.transport, ncclient.transport.session, lxml.etree
-from ansible_collections.netsync.fleet.plugins.module_utils import tasks, netconf
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import device as tasks
+from ansible_collections.netsync.fleet.plugins.module_utils.device import session as netconf
 print(time.perf_counter() - t)
 """ % (str(REPO), str(REPO / ".collections"))
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ansible_collections.netsync.fleet.plugins.module_utils.args import HOSTVARS
-from ansible_collections.netsync.fleet.plugins.module_utils.auto_resync import (
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import HOSTVARS
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.auto_resync import (
     AUTO_RESYNC_SPEC, LISTENER_HOSTVARS, run_auto_resync,
 )
 from ansible_collections.netsync.fleet.plugins.plugin_utils.action import NetsyncAction

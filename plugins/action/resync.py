@@ -4,8 +4,8 @@
 """Action plugin of netsync.fleet.resync: runs on the controller, options from hostvars."""
 from __future__ import annotations
 
-from ansible_collections.netsync.fleet.plugins.module_utils.args import RESYNC_SPEC, HOSTVARS
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import run_resync
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import RESYNC_SPEC, HOSTVARS
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import run_resync
 from ansible_collections.netsync.fleet.plugins.plugin_utils.action import NetsyncAction
 
 

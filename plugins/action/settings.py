@@ -4,8 +4,8 @@
 """Action plugin of netsync.fleet.settings: reads and writes the store on the controller."""
 from __future__ import annotations
 
-from ansible_collections.netsync.fleet.plugins.module_utils.args import SETTINGS_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import run_settings
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import SETTINGS_SPEC
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import run_settings
 from ansible_collections.netsync.fleet.plugins.plugin_utils.action import NetsyncAction
 
 

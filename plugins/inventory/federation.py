@@ -113,7 +113,7 @@ from typing import Any
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_inventory import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import (
     config_from_options,
     inventory_data,
     populate,

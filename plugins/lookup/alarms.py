@@ -117,7 +117,7 @@ class LookupModule(LookupBase):
         from ansible.utils.unsafe_proxy import wrap_var
 
         from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreError, open_store
-        from ansible_collections.netsync.fleet.plugins.plugin_utils import federation_alarms as fa
+        from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import alarms as fa
 
         self.set_options(var_options=variables, direct=kwargs)
         if terms:

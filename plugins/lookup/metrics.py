@@ -103,10 +103,10 @@ class LookupModule(LookupBase):
     def run(self, terms: list[Any], variables: Optional[dict[str, Any]] = None, **kwargs: Any) -> list[Any]:
         from ansible.utils.unsafe_proxy import wrap_var
 
-        from ansible_collections.netsync.fleet.plugins.module_utils.metrics import check_name, parse_range
+        from ansible_collections.netsync.fleet.plugins.module_utils.alarms.metrics import check_name, parse_range
         from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreError, open_store
-        from ansible_collections.netsync.fleet.plugins.plugin_utils import federation_alarms as fa
-        from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_metrics import (
+        from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import alarms as fa
+        from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import (
             DEFAULT_SOURCE_REUSE,
             metric_query,
         )

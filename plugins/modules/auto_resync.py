@@ -106,8 +106,8 @@ error:
   sample: unreachable
 """
 
-from ansible_collections.netsync.fleet.plugins.module_utils.auto_resync import AUTO_RESYNC_SPEC, run_auto_resync
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.auto_resync import AUTO_RESYNC_SPEC, run_auto_resync
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main
 
 
 def main() -> None:

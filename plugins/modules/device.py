@@ -76,8 +76,8 @@ device:
     snapshot_version: {description: Latest snapshot version., type: int, returned: success, sample: 1}
 """
 
-from ansible_collections.netsync.fleet.plugins.module_utils.args import DEVICE_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main, run_device
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import DEVICE_SPEC
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main, run_device
 
 
 def main() -> None:

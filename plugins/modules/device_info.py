@@ -106,8 +106,8 @@ diff:
   type: str
 """
 
-from ansible_collections.netsync.fleet.plugins.module_utils.args import DEVICE_INFO_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main, run_device_info
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import DEVICE_INFO_SPEC
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main, run_device_info
 
 
 def main() -> None:

@@ -119,7 +119,7 @@ summary:
 """
 
 from ansible_collections.netsync.fleet.plugins.module_utils.report import REPORT_SPEC, run_report_task
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main
 
 
 def main() -> None:

@@ -97,8 +97,8 @@ error:
   sample: unreachable
 """
 
-from ansible_collections.netsync.fleet.plugins.module_utils.args import RESYNC_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main, run_resync
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import RESYNC_SPEC
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main, run_resync
 
 
 def main() -> None:

@@ -82,8 +82,8 @@ overrides:
   type: dict
 """
 
-from ansible_collections.netsync.fleet.plugins.module_utils.args import SETTINGS_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import module_main, run_settings
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import SETTINGS_SPEC
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main, run_settings
 
 
 def main() -> None:

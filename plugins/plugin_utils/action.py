@@ -18,8 +18,8 @@ from typing import Any, Callable, Optional
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.netsync.fleet.plugins.module_utils.args import HOSTVARS
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import HOSTVARS
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
 
 
 # option -> PlayContext attribute, and -> AWX/AAP "Network" credential environment variable

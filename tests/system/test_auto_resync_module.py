@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.auto_resync import find_host, stanza_lines
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.auto_resync import find_host, stanza_lines
 from tests.sims.helpers import UdpReceiver
 from tests.sims.junos_config import canonical
 from tests.system.helpers import REPO, from_netconfd, from_sim, run_playbook, write_inventory

@@ -8,8 +8,8 @@ from typing import Any, Callable
 
 import pytest
 
-from ansible_collections.netsync.fleet.plugins.module_utils import netconf
-from ansible_collections.netsync.fleet.plugins.module_utils._netconf_types import DeviceError
+from ansible_collections.netsync.fleet.plugins.module_utils.device import session as netconf
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import DeviceError
 
 pytestmark = pytest.mark.system
 

@@ -21,7 +21,7 @@ from tests.system.rulebook import RulebookRunner, free_port, settled
 
 pytestmark = pytest.mark.system
 
-NEEDED = ("plugins/modules/resync.py", "plugins/module_utils/store.py", "plugins/inventory/federation.py",
+NEEDED = ("plugins/modules/resync.py", "plugins/module_utils/store/__init__.py", "plugins/inventory/federation.py",
           "extensions/eda/rulebooks/auto_resync.yml", "extensions/eda/plugins/event_source/commit_events.py",
           "extensions/ee/execution-environment.yml", "extensions/ee/decision-environment.yml",
           "roles/onboard/tasks/main.yml", "roles/listener/tasks/main.yml", "playbooks/resync.yml",

@@ -13,10 +13,10 @@ from typing import Any, Optional
 
 from aiohttp import web
 
-from ansible_collections.netsync.fleet.plugins.module_utils._federation_api import API_KEY, ServerConfig, make_app
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import API_KEY, ServerConfig, make_app
 
 REPO = Path(__file__).resolve().parents[3]
-MODULE = "ansible_collections.netsync.fleet.plugins.module_utils.federation_server"
+MODULE = "ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.server"
 
 
 def new_token() -> str:

@@ -136,7 +136,7 @@ LOG = logging.getLogger("netsync.fleet.commit_events")
 
 def _import_listener() -> Any:
     try:
-        from ansible_collections.netsync.fleet.plugins.module_utils import listener
+        from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import core as listener
     except ImportError:
         paths = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.environ.get("ANSIBLE_COLLECTIONS_PATHS") or ""
         extra = [p for p in paths.split(os.pathsep) if p]
@@ -146,7 +146,7 @@ def _import_listener() -> Any:
                 if (root / "ansible_collections" / "netsync" / "fleet").is_dir():
                     extra.append(str(root))
         sys.path[:0] = [p for p in extra if p not in sys.path]
-        from ansible_collections.netsync.fleet.plugins.module_utils import listener
+        from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import core as listener
     return listener
 
 
@@ -328,7 +328,7 @@ async def _periodic(listener: Any, receiver: _Receiver, queue: asyncio.Queue[Any
 
 def _netconf(opts: dict[str, Any], store: Any, receiver: _Receiver) -> Any:
     """The NETCONF subscriber, or None when netconf_notifications is off."""
-    from ansible_collections.netsync.fleet.plugins.plugin_utils import _netconf_notify_inventory as inv
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import notify_inventory as inv
     if not opts["netconf"]:
         wanted, _missing = inv.wanted_targets(store, None)
         if wanted:
@@ -336,7 +336,7 @@ def _netconf(opts: dict[str, Any], store: Any, receiver: _Receiver) -> Any:
                         "netconf_notifications is off: their commits are not notified", len(wanted),
                         ", ".join(sorted(wanted)[:10]))
         return None
-    from ansible_collections.netsync.fleet.plugins.plugin_utils._netconf_notify_runner import NetconfSubscriber
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify_runner import NetconfSubscriber
     LOG.info("netsync.fleet.commit_events: NETCONF notifications on (inventory: %s)", opts["inventory"] or "none")
     return NetconfSubscriber(store, receiver.netconf, inventory=opts["inventory"],
                              keepalive=opts["netconf_keepalive"], max_backoff=opts["netconf_max_backoff"],
@@ -347,7 +347,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     """Run the listener until cancelled."""
     opts = parse_args(args)
     mod = _import_listener()
-    from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog import SyslogStreamDecoder
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import SyslogStreamDecoder
     from ansible_collections.netsync.fleet.plugins.module_utils.store import open_store
 
     store = open_store(opts["store"])

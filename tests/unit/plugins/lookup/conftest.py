@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils._federation_api import ServerConfig
-from ansible_collections.netsync.fleet.plugins.module_utils.alarms import AlarmConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig
 from tests.system.federation.servers import ThreadChild
 
 TOKEN = "t0ken-for-tests-0123456789"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.alarms import Signal
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_alarms import (
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import Signal
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import (
     AlarmQuery,
     load_federation,
     master_store,

@@ -7,7 +7,7 @@ import subprocess
 import time
 from typing import Any
 
-from ansible_collections.netsync.fleet.plugins.module_utils.alarms import Signal
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import Signal
 from tests.system.helpers import REPO, VENV_BIN, ansible_env
 from tests.unit.plugins.lookup.conftest import Fed
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import time
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_alarms import load_federation, master_store
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_metrics import metric_query, query_metric
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import (
+    load_federation, master_store,
+)
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import metric_query, query_metric
 from tests.unit.plugins.lookup.conftest import Fed
 from tests.unit.plugins.lookup.test_alarms_lookup import Clock
 
@@ -99,6 +101,6 @@ def test_several_names(fed: Fed) -> None:
 
 
 def test_wire_check_refuses_non_numbers() -> None:
-    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_metrics import _numbers
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import _numbers
     assert _numbers([1, 2.5]) and _numbers([])
     assert not _numbers([1, True]) and not _numbers(["1"]) and not _numbers(None) and not _numbers([[1, 2]])

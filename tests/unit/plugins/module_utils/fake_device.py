@@ -10,9 +10,9 @@ from typing import Any, Optional, cast
 
 from lxml import etree
 
-from ansible_collections.netsync.fleet.plugins.module_utils.netconf import ConfigRead, DeviceError, Target
-from ansible_collections.netsync.fleet.plugins.module_utils.render import parse_xml
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import Opener
+from ansible_collections.netsync.fleet.plugins.module_utils.device.session import ConfigRead, DeviceError, Target
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import Opener
 from tests.sims.junos_config import merge
 
 SMALL = "<configuration><system><host-name>r1</host-name></system></configuration>"

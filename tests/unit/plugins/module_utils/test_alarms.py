@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.netsync.fleet.plugins.module_utils.alarms import (
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import (
     ERROR_PRIS,
     AlarmConfig,
     Signal,

@@ -8,8 +8,8 @@ from typing import Any, Iterator
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils._federation_api import ServerConfig
-from ansible_collections.netsync.fleet.plugins.module_utils.alarms import AlarmConfig, Signal
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig, Signal
 from tests.system.federation.servers import ThreadChild
 from tests.unit.plugins.module_utils.test_federation_server import TOKEN, call
 

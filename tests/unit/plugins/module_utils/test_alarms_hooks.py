@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.listener import Listener
-from ansible_collections.netsync.fleet.plugins.module_utils.netconf import DeviceError
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_device, run_resync
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
+from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed, run_device, run_resync
 from tests.unit.plugins.module_utils.test_listener import T0, Clock, completed
 from tests.unit.plugins.module_utils.test_tasks import FakeDevice, _params
 

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.alarms import AlarmConfig, Signal
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig, Signal
 
 T0 = 1_000_000.0
 

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.auto_resync import (
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.auto_resync import (
     ENABLE_COMMENT, REMOVE_COMMENT, find_host, run_auto_resync, stanza_lines,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.netconf import DeviceError
-from ansible_collections.netsync.fleet.plugins.module_utils.render import parse_xml
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed, run_device
+from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed, run_device
 from tests.unit.plugins.module_utils.fake_device import FakeDevice, opener
 
 BASE = ("<configuration><system><host-name>r1</host-name><syslog><file><name>messages</name>"

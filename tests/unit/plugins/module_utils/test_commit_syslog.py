@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import (
     REJECT_REASONS,
     SyslogMessage,
     SyslogParseError,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import (
     SyslogParseError,
     SyslogStreamDecoder,
     parse_syslog,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog_framing import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog_framing import (
     FRAME_REJECT_REASONS,
 )
 from hypothesis import given, settings

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netsync.fleet.plugins.module_utils.commit_syslog import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import (
     REJECT_REASONS,
     SyslogParseError,
     parse_syslog,

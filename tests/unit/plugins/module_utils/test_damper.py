@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from ansible_collections.netsync.fleet.plugins.module_utils import damper as d
-from ansible_collections.netsync.fleet.plugins.module_utils.damper import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import damper as d
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.damper import (
     IN_SYNC,
     OUT_OF_SYNC,
     SYNC_FAILED,

@@ -17,8 +17,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netsync.fleet.plugins.module_utils import damper as d
-from ansible_collections.netsync.fleet.plugins.module_utils.damper import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import damper as d
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.damper import (
     IN_SYNC,
     OUT_OF_SYNC,
     STATUSES,

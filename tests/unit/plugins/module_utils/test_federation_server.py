@@ -12,8 +12,8 @@ from typing import Any, Iterator, Optional
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils._federation_api import ServerConfig
-from ansible_collections.netsync.fleet.plugins.module_utils.federation_server import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.server import (
     main,
     parse_listen,
     read_token,

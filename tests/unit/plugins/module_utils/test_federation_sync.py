@@ -8,14 +8,14 @@ from typing import Any, Iterator
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils._federation_hosts import (
+from ansible_collections.netsync.fleet.plugins.module_utils.topology.hosts import (
     host_document,
     patch_host_document,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils._federation_api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import MergedObject
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_client import ChildSpec
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_sync import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import ChildSpec
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import (
     FederationConfig,
     parse_queries,
     refresh_due,
@@ -263,7 +263,9 @@ def test_irregular_or_old_documents_are_not_patched() -> None:
 
 
 def test_touched_devices_accumulate_and_fall_back_to_full() -> None:
-    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_sync import PATCH_MAX_KEYS, _add_touched
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import (
+        PATCH_MAX_KEYS, _add_touched,
+    )
 
     touched: dict[str, set[str] | None] = {}
     _add_touched(touched, {"r1": {"k1"}, "r2": {"k1"}, "r3": None})

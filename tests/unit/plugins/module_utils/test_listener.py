@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.listener import Listener
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
 
 T0 = 1_000_000.0
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netsync.fleet.plugins.module_utils.metrics import (
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.metrics import (
     check_name,
     merge_columns,
     merge_series,

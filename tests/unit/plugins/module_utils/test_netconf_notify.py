@@ -9,13 +9,13 @@ from typing import Any, Iterator, Optional
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils._netconf_notify_inventory import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify_inventory import (
     load_inventory_targets, wanted_targets,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils._netconf_notify_session import NcclientSubscription
-from ansible_collections.netsync.fleet.plugins.module_utils.listener import Listener
-from ansible_collections.netsync.fleet.plugins.module_utils.netconf import DeviceError, Target
-from ansible_collections.netsync.fleet.plugins.module_utils.netconf_notify import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._notify_session import NcclientSubscription
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
+from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, Target
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify import (
     Backoff, NotificationParseError, SubscriptionManager, parse_event_time, parse_notification,
     wants_subscription,
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netsync.fleet.plugins.module_utils import _netconf_transport as tr
+from ansible_collections.netsync.fleet.plugins.module_utils.device import _transport as tr
 
 
 @pytest.mark.parametrize("message,op", [

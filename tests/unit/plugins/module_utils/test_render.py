@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netsync.fleet.plugins.module_utils.render import (
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import (
     UnsafeXMLError, parse_xml, render, sha256_text, unified_diff,
 )
 

@@ -10,10 +10,10 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import report as rp
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils._topology_model import (
+from ansible_collections.netsync.fleet.plugins.module_utils.topology.model import (
     ADDRESS, DEVICE, INTERFACE, make_key, make_object,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import TaskFailed
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
 
 XSS = "<script>alert(1)</script>"
 
@@ -96,7 +96,7 @@ def _fill(url: str) -> None:
 
 def _alarm_service() -> Any:
     """The alarm service's Signal, or skip (a tree without it: the report says so, see below)."""
-    alarms = pytest.importorskip("ansible_collections.netsync.fleet.plugins.module_utils.alarms")
+    alarms = pytest.importorskip("ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules")
     if not hasattr(st.Store, "alarm_signals"):
         pytest.skip("the store has no alarm service")
     return alarms.Signal

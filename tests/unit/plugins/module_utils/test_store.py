@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils._store_schema import SCHEMA_VERSION
+from ansible_collections.netsync.fleet.plugins.module_utils.store._schema import SCHEMA_VERSION
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -48,7 +48,7 @@ def test_store_newer_than_code_is_refused(store_url: str) -> None:
 
 class _raw:
     def __init__(self, url: str) -> None:
-        from ansible_collections.netsync.fleet.plugins.module_utils._store_db import connect
+        from ansible_collections.netsync.fleet.plugins.module_utils.store._db import connect
         self.db = connect(url)
 
     def __enter__(self) -> Any:

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.args import target_from_params
-from ansible_collections.netsync.fleet.plugins.module_utils.netconf import ConfigRead, DeviceError
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks import (
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import target_from_params
+from ansible_collections.netsync.fleet.plugins.module_utils.device.session import ConfigRead, DeviceError
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
     TaskFailed, run_device, run_device_info, run_resync, run_settings,
 )
 from tests.unit.plugins.module_utils.fake_device import FakeDevice

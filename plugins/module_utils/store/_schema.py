@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Private: the store's schema and its forward migrations.
+
+Each migration is a list of statements written for both back ends; ``{id}``,
+``{real}`` and ``{bigint}`` are replaced per dialect. Never edit a released
+migration: append a new one.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.netsync.fleet.plugins.module_utils.store._db import Database, StoreError
+
+_TYPES = {
+    "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "real": "REAL", "bigint": "INTEGER"},
+    "postgresql": {"id": "BIGSERIAL PRIMARY KEY", "real": "DOUBLE PRECISION", "bigint": "BIGINT"},
+}
+
+MIGRATIONS: list[list[str]] = [
+    # 1: devices, snapshots, status history, settings, jobs, notifications, inbox
+    [
+        """CREATE TABLE devices (
+            name TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            port INTEGER NOT NULL,
+            platform TEXT NOT NULL,
+            facts TEXT NOT NULL DEFAULT '{}',
+            managed_status TEXT NOT NULL,
+            connection_state TEXT NOT NULL DEFAULT 'unknown',
+            status_reason TEXT NOT NULL DEFAULT '',
+            created_at {real} NOT NULL,
+            updated_at {real} NOT NULL,
+            status_changed_at {real} NOT NULL,
+            last_synced {real},
+            last_commit_time {real}
+        )""",
+        """CREATE TABLE snapshots (
+            device TEXT NOT NULL REFERENCES devices(name) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            taken_at {real} NOT NULL,
+            sha256 TEXT NOT NULL,
+            format TEXT NOT NULL,
+            config TEXT NOT NULL,
+            rendered TEXT NOT NULL,
+            commit_time {real},
+            commit_user TEXT,
+            commit_seq TEXT,
+            job_id TEXT,
+            PRIMARY KEY (device, version)
+        )""",
+        """CREATE TABLE status_history (
+            id {id},
+            device TEXT NOT NULL REFERENCES devices(name) ON DELETE CASCADE,
+            at {real} NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX status_history_device ON status_history (device, at)",
+        """CREATE TABLE settings (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (scope, key)
+        )""",
+        """CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            device TEXT NOT NULL,
+            state TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT 'manual',
+            created_at {real} NOT NULL,
+            due_at {real},
+            started_at {real},
+            read_at {real},
+            ended_at {real},
+            read_commit_time {real},
+            notifications INTEGER NOT NULL DEFAULT 0,
+            message TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX jobs_device ON jobs (device, state)",
+        """CREATE TABLE notifications (
+            id {id},
+            received_at {real} NOT NULL,
+            device TEXT,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            accepted INTEGER NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            commit_time {real},
+            commit_user TEXT,
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX notifications_device ON notifications (device, received_at)",
+        """CREATE TABLE inbox (
+            id {id},
+            at {real} NOT NULL,
+            device TEXT NOT NULL,
+            source TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            taken_at {real}
+        )""",
+        "CREATE INDEX inbox_pending ON inbox (taken_at, id)",
+    ],
+    # 2: the auto-resync listener's persisted damper state, one JSON document per device
+    [
+        """CREATE TABLE damper_state (
+            device TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at {real} NOT NULL
+        )""",
+    ],
+    # 3: federation. Child side: topology objects derived from snapshots with a change
+    # sequence (cursor) and tombstones; master side: per-child copies, child state, merged hosts.
+    [
+        """CREATE TABLE topo_objects (
+            key TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            device TEXT NOT NULL,
+            version TEXT NOT NULL,
+            updated_at {real} NOT NULL,
+            seq {bigint} NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            body TEXT NOT NULL
+        )""",
+        "CREATE INDEX topo_objects_seq ON topo_objects (seq)",
+        "CREATE INDEX topo_objects_device ON topo_objects (device)",
+        """CREATE TABLE topo_sources (
+            device TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL
+        )""",
+        """CREATE TABLE topo_types (
+            name TEXT PRIMARY KEY,
+            version TEXT NOT NULL,
+            updated_at {real} NOT NULL,
+            seq {bigint} NOT NULL,
+            body TEXT NOT NULL
+        )""",
+        """CREATE TABLE topo_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE fed_children (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL DEFAULT '',
+            epoch TEXT NOT NULL DEFAULT '',
+            cursor {bigint} NOT NULL DEFAULT 0,
+            last_pull {real},
+            last_success {real},
+            clock_offset {real},
+            stale INTEGER NOT NULL DEFAULT 0,
+            suspect INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE fed_objects (
+            child TEXT NOT NULL,
+            key TEXT NOT NULL,
+            type TEXT NOT NULL,
+            device TEXT NOT NULL,
+            version TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (child, key)
+        )""",
+        "CREATE INDEX fed_objects_device ON fed_objects (device)",
+        """CREATE TABLE fed_types (
+            child TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (child, name)
+        )""",
+        """CREATE TABLE fed_hosts (
+            device TEXT PRIMARY KEY,
+            body TEXT NOT NULL
+        )""",
+    ],
+    # 4: alarms and metrics. Child side: alarms (latest state, ``seq`` = sequence number of the
+    # last change: the queue), their meta (sequence, epoch, purge horizon) and metric points;
+    # master side: per-child alarm pull state, alarm copies, the metric source sets.
+    [
+        """CREATE TABLE alarms (
+            id {id},
+            akey TEXT NOT NULL,
+            type TEXT NOT NULL,
+            device TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            severity TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT '',
+            raised_at {real} NOT NULL,
+            cleared_at {real},
+            updated_at {real} NOT NULL,
+            count {bigint} NOT NULL DEFAULT 1,
+            seq {bigint} NOT NULL
+        )""",
+        "CREATE INDEX alarms_seq ON alarms (seq)",
+        "CREATE INDEX alarms_key ON alarms (akey, cleared_at)",
+        "CREATE INDEX alarms_device ON alarms (device)",
+        """CREATE TABLE alarm_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE metric_points (
+            name TEXT NOT NULL,
+            device TEXT NOT NULL,
+            at {real} NOT NULL,
+            value {real} NOT NULL,
+            PRIMARY KEY (name, device, at)
+        )""",
+        """CREATE TABLE fed_alarm_children (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL DEFAULT '',
+            epoch TEXT NOT NULL DEFAULT '',
+            cursor {bigint} NOT NULL DEFAULT 0,
+            last_pull {real},
+            last_success {real},
+            clock_offset {real},
+            stale INTEGER NOT NULL DEFAULT 0,
+            suspect INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE fed_alarms (
+            child TEXT NOT NULL,
+            id {bigint} NOT NULL,
+            type TEXT NOT NULL,
+            device TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raised_at {real},
+            cleared_at {real},
+            updated_at {real},
+            count {bigint} NOT NULL,
+            seq {bigint} NOT NULL,
+            PRIMARY KEY (child, id)
+        )""",
+        "CREATE INDEX fed_alarms_device ON fed_alarms (device)",
+        """CREATE TABLE fed_metric_sources (
+            name TEXT NOT NULL,
+            object TEXT NOT NULL,
+            config TEXT NOT NULL,
+            determined_at {real} NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (name, object)
+        )""",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _current_version(db: Database) -> int:
+    db.execute("CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    rows = db.query("SELECT value FROM store_meta WHERE key = 'schema_version'")
+    return int(rows[0]["value"]) if rows else 0
+
+
+def migrate(db: Database) -> int:
+    """Bring the schema to SCHEMA_VERSION; safe when several processes open at once."""
+    try:  # fast path without a write lock: the usual case
+        rows = db.query("SELECT value FROM store_meta WHERE key = 'schema_version'")
+        if rows and int(rows[0]["value"]) == SCHEMA_VERSION:
+            return SCHEMA_VERSION
+    except Exception:  # no store_meta table yet: a new store
+        pass
+    with db.transaction():
+        if db.dialect == "postgresql":
+            # Serialise concurrent first opens across machines.
+            db.query("SELECT pg_advisory_xact_lock(?)", (0x6E657473,))
+        current = _current_version(db)
+        if current > SCHEMA_VERSION:
+            raise StoreError("the store's schema version %d is newer than this collection knows (%d): "
+                             "upgrade netsync.fleet" % (current, SCHEMA_VERSION))
+        types: dict[str, Any] = _TYPES[db.dialect]
+        for number in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[number - 1]:
+                for token, sql_type in types.items():
+                    statement = statement.replace("{%s}" % token, sql_type)
+                db.execute(statement)
+        if current != SCHEMA_VERSION:
+            db.execute("DELETE FROM store_meta WHERE key = 'schema_version'")
+            db.execute("INSERT INTO store_meta (key, value) VALUES ('schema_version', ?)",
+                       (str(SCHEMA_VERSION),))
+    return SCHEMA_VERSION

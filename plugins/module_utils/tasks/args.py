@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument specs shared by the modules and their action plugins, and Target building.
+
+The action plugins fill the connection options from the usual inventory
+variables (``ansible_host``, ``ansible_port``, ``ansible_user``,
+``ansible_password``, ``ansible_ssh_private_key_file``, ``netsync_platform``,
+``netsync_host_key_checking``); a playbook never repeats credentials.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.netsync.fleet.plugins.module_utils.device.session import Target
+
+STORE_SPEC: dict[str, Any] = {"store": {"type": "str"}}
+
+CONNECTION_SPEC: dict[str, Any] = {
+    "name": {"type": "str"},
+    "host": {"type": "str"},
+    "port": {"type": "int", "default": 830},
+    "username": {"type": "str"},
+    "password": {"type": "str", "no_log": True},
+    "private_key_file": {"type": "path"},
+    "platform": {"type": "str", "default": "auto", "choices": ["auto", "junos", "netconf"]},
+    "host_key_checking": {"type": "bool", "default": True},
+    "known_hosts_file": {"type": "path"},
+    "timeout": {"type": "float", "default": 30.0},
+}
+
+# option -> inventory variables tried in order (first defined wins)
+HOSTVARS: dict[str, tuple[str, ...]] = {
+    "name": ("inventory_hostname",),
+    "host": ("ansible_host", "inventory_hostname"),
+    "port": ("ansible_port", "ansible_netconf_port"),
+    "username": ("ansible_user", "ansible_ssh_user", "ansible_netconf_user"),
+    "password": ("ansible_password", "ansible_ssh_pass", "ansible_netconf_password"),
+    "private_key_file": ("ansible_ssh_private_key_file", "ansible_private_key_file"),
+    "platform": ("netsync_platform",),
+    "host_key_checking": ("netsync_host_key_checking", "ansible_netconf_host_key_checking"),
+    "known_hosts_file": ("netsync_known_hosts_file",),
+    "timeout": ("netsync_timeout",),
+    "store": ("netsync_store",),
+}
+
+DEVICE_SPEC: dict[str, Any] = dict(CONNECTION_SPEC, **STORE_SPEC, state={
+    "type": "str", "default": "present", "choices": ["present", "absent"]})
+
+RESYNC_SPEC: dict[str, Any] = dict(CONNECTION_SPEC, **STORE_SPEC, job_id={"type": "str"}, origin={
+    "type": "str", "default": "manual", "choices": ["manual", "auto"]})
+
+DEVICE_INFO_SPEC: dict[str, Any] = dict(
+    STORE_SPEC,
+    name={"type": "str"},
+    version={"type": "int"},
+    diff_from={"type": "int"},
+    diff_to={"type": "int"},
+    history={"type": "int", "default": 0},
+)
+
+SETTINGS_SPEC: dict[str, Any] = dict(
+    STORE_SPEC,
+    device={"type": "str"},
+    auto_resync={"type": "bool"},
+    resync_delay={"type": "float"},
+    damping_window={"type": "float"},
+    damper_interval={"type": "float"},
+    reset={"type": "list", "elements": "str", "default": [],
+           "choices": ["auto_resync", "resync_delay", "damping_window", "damper_interval"]},
+)
+
+
+def target_from_params(params: dict[str, Any]) -> Target:
+    if not params.get("host"):
+        raise ValueError("no device address: set ansible_host in the inventory or the host option")
+    return Target(
+        name=params.get("name") or params["host"],
+        host=params["host"],
+        port=int(params.get("port") or 830),
+        username=params.get("username"),
+        password=params.get("password"),
+        key_file=params.get("private_key_file"),
+        platform=params.get("platform") or "auto",
+        host_key_checking=bool(params.get("host_key_checking", True)),
+        known_hosts_file=params.get("known_hosts_file"),
+        timeout=float(params.get("timeout") or 30.0),
+    )

@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Master side: one topology sync cycle over every child, into the master's store.
+
+Per child, concurrently: server time (clock check), types, then objects —
+``changes`` since the stored cursor (everything the first time), or, when the
+child says the cursor or its history expired, its full index diffed against
+the master's copy and only the differing objects fetched. Pages are applied
+to the master's copy as they arrive. A child that fails keeps its last copy,
+marked stale. Then the host documents of the touched devices are brought
+up to date (``Store.fed_merge``): only the changed objects of a device that
+had upserts only, the whole device otherwise.
+"""
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import aiohttp
+
+from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
+    DEFAULT_MAX_SYSTEM_TIME_DIFFERENCE_MS,
+    TopologyError,
+    TopologyObject,
+    TopologyType,
+    clock_suspect,
+    diff,
+)
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
+    ChildClient,
+    ChildError,
+    ChildSpec,
+    Traffic,
+)
+
+DEFAULT_REFRESH_INTERVAL = 300.0
+PATCH_MAX_KEYS = 8  # changed objects of one device up to which the cycle patches its host document
+
+
+@dataclass(frozen=True)
+class Query:
+    """One topology query: object types (empty: all) and property globs that must all match."""
+
+    types: tuple[str, ...] = ()
+    where: tuple[tuple[str, str], ...] = ()
+
+    def matches(self, obj: TopologyObject) -> bool:
+        if self.types and obj.type not in self.types:
+            return False
+        return all(fnmatch.fnmatchcase(str(obj.properties.get(p, "")), pat) for p, pat in self.where)
+
+
+@dataclass
+class FederationConfig:
+    children: list[ChildSpec]
+    queries: list[Query] = field(default_factory=list)
+    refresh_interval: float = DEFAULT_REFRESH_INTERVAL
+    max_system_time_difference: float = DEFAULT_MAX_SYSTEM_TIME_DIFFERENCE_MS
+    timeout: float = 30.0
+    page_size: int = 5000
+
+    def in_scope(self, obj: TopologyObject) -> bool:
+        return not self.queries or any(q.matches(obj) for q in self.queries)
+
+    def server_types(self) -> list[str]:
+        """Types to ask children for, when every query names its types; else all."""
+        if not self.queries or any(not q.types for q in self.queries):
+            return []
+        return sorted({t for q in self.queries for t in q.types})
+
+
+@dataclass
+class ChildReport:
+    name: str
+    ok: bool = False
+    mode: str = ""  # "changes" or "full"
+    error: str = ""
+    kind: str = ""
+    fetched: int = 0
+    deleted: int = 0
+    clock_offset: Optional[float] = None
+    suspect: bool = False
+    traffic: Traffic = field(default_factory=Traffic)
+    touched: dict[str, Optional[set[str]]] = field(default_factory=dict)  # device -> keys; None: in full
+
+
+@dataclass
+class CycleReport:
+    children: dict[str, ChildReport]
+    merged: dict[str, int]
+    seconds: float
+    warnings: list[str]
+
+    @property
+    def bytes(self) -> int:
+        return sum(r.traffic.bytes for r in self.children.values())
+
+
+def refresh_due(store: Any, config: FederationConfig, now: float) -> bool:
+    """True when a child is new or its last pull is older than ``refresh_interval``."""
+    state = store.fed_children()
+    for spec in config.children:
+        row = state.get(spec.name)
+        if row is None or row["last_pull"] is None or now - float(row["last_pull"]) >= config.refresh_interval:
+            return True
+    return set(state) - {c.name for c in config.children} != set()
+
+
+def _add_touched(into: dict[str, Optional[set[str]]], new: Mapping[str, Optional[set[str]]]) -> None:
+    """Accumulate ``{device: upserted keys or None (merge in full)}``.
+
+    A device with more than ``PATCH_MAX_KEYS`` changed objects is merged in full:
+    patching most of a device costs as much, and the first cycle keeps no key sets.
+    """
+    for device, keys in new.items():
+        current = into.get(device, set()) if keys is not None else None
+        if current is not None:
+            current.update(keys or ())
+            if len(current) > PATCH_MAX_KEYS:
+                current = None
+        into[device] = current
+
+
+def _objects(doc: Mapping[str, Any], what: str) -> list[TopologyObject]:
+    raw = doc.get("objects")
+    if not isinstance(raw, list):
+        raise ChildError("malformed", "%s: no list of objects" % what)
+    try:
+        return [TopologyObject.from_dict(o) for o in raw]
+    except TopologyError as exc:
+        raise ChildError("malformed", "%s: %s" % (what, exc))
+
+
+class _Puller:
+    """Pulls one child into the master's copy (store calls serialised by ``lock``)."""
+
+    def __init__(self, store: Any, config: FederationConfig, client: ChildClient, lock: asyncio.Lock,
+                 clock: Callable[[], float]) -> None:
+        self.store, self.config, self.client, self.lock, self.clock = store, config, client, lock, clock
+        self.name = client.spec.name
+        self.report = ChildReport(self.name, traffic=client.traffic)
+
+    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        async with self.lock:
+            return fn(*args, **kwargs)
+
+    async def _apply(self, objects: list[TopologyObject], deleted: list[str]) -> None:
+        keep = [o for o in objects if self.config.in_scope(o)]
+        drop = deleted + [o.key for o in objects if not self.config.in_scope(o)]
+        self.report.fetched += len(keep)
+        self.report.deleted += len(deleted)
+        self.client.traffic.objects += len(objects)
+        self.client.traffic.deleted += len(deleted)
+        _add_touched(self.report.touched, await self._db(self.store.fed_apply, self.name, keep, drop))
+
+    async def run(self, state: Optional[Mapping[str, Any]]) -> None:
+        t0 = self.clock()
+        doc = await self.client.call("GET", "/time")
+        t1 = self.clock()
+        server_time = doc.get("server_time")
+        if not isinstance(server_time, (int, float)) or isinstance(server_time, bool):
+            raise ChildError("malformed", "/time: no server_time")
+        master = (t0 + t1) / 2.0
+        self.report.clock_offset = float(server_time) - master
+        self.report.suspect = clock_suspect(float(server_time), master, self.config.max_system_time_difference)
+        types = await self.client.call("GET", "/topology/types")
+        try:
+            parsed = [TopologyType.from_dict(t) for t in types.get("types") or []]
+        except TopologyError as exc:
+            raise ChildError("malformed", "/topology/types: %s" % exc)
+        await self._db(self.store.fed_set_types, self.name, parsed)
+        epoch = str(types.get("epoch", ""))
+        known = str(state["epoch"]) if state else ""
+        try:
+            if known and known != epoch:  # the child's history restarted: diff by version
+                raise ChildError("expired", "new epoch")
+            await self._changes(epoch, int(state["cursor"]) if state and known else 0)
+        except ChildError as exc:
+            if exc.kind != "expired":
+                raise
+            await self._full()
+
+    async def _changes(self, epoch: str, cursor: int) -> None:
+        """Follow the cursor, page by page (everything when the cursor is 0)."""
+        self.report.mode = "changes"
+        params: dict[str, Any] = {"since": cursor, "limit": self.config.page_size, "epoch": epoch}
+        if self.config.server_types():
+            params["types"] = ",".join(self.config.server_types())
+        while True:
+            page = await self.client.call("GET", "/topology/changes", params=params)
+            deleted = page.get("deleted") or []
+            if not isinstance(deleted, list) or not all(isinstance(d, dict) and isinstance(d.get("key"), str)
+                                                        for d in deleted):
+                raise ChildError("malformed", "/topology/changes: bad deleted list")
+            await self._apply(_objects(page, "/topology/changes"), [d["key"] for d in deleted])
+            new_cursor = page.get("cursor")
+            if not isinstance(new_cursor, int) or isinstance(new_cursor, bool):
+                raise ChildError("malformed", "/topology/changes: no cursor")
+            await self._db(self.store.fed_save_child, self.name, epoch=epoch, cursor=new_cursor)
+            if not page.get("more"):
+                return
+            params["since"] = new_cursor
+
+    async def _full(self) -> None:
+        """Full index, diffed by version against the master's copy; fetch only what differs."""
+        self.report.mode = "full"
+        params: dict[str, Any] = {"limit": self.config.page_size * 10}
+        if self.config.server_types():
+            params["types"] = ",".join(self.config.server_types())
+        child_index: dict[str, str] = {}
+        epoch, cursor = "", 0
+        while True:
+            page = await self.client.call("GET", "/topology/index", params=params)
+            rows = page.get("objects")
+            if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == 3 and
+                                                     all(isinstance(x, str) for x in r) for r in rows):
+                raise ChildError("malformed", "/topology/index: bad object list")
+            if not epoch:
+                epoch, cursor = str(page.get("epoch", "")), int(page.get("cursor") or 0)
+            child_index.update((key, version) for _type, key, version in rows)
+            if not page.get("more"):
+                break
+            params["after"] = str(page.get("next"))
+        plan = diff(await self._db(self.store.fed_child_index, self.name), child_index)
+        await self._apply([], list(plan.delete))
+        for i in range(0, len(plan.fetch), self.config.page_size):
+            doc = await self.client.call("POST", "/topology/objects",
+                                         body={"keys": list(plan.fetch[i:i + self.config.page_size])})
+            await self._apply(_objects(doc, "/topology/objects"), [])
+        await self._db(self.store.fed_save_child, self.name, epoch=epoch, cursor=cursor)
+
+
+async def _pull_all(store: Any, config: FederationConfig, clock: Callable[[], float]) -> dict[str, ChildReport]:
+    state = store.fed_children()
+    lock = asyncio.Lock()
+    async with aiohttp.ClientSession() as session:
+        pullers = [_Puller(store, config, ChildClient(spec, session, config.timeout), lock, clock)
+                   for spec in config.children]
+
+        async def one(p: _Puller) -> None:
+            try:
+                await p.run(state.get(p.name))
+                p.report.ok = True
+            except ChildError as exc:
+                p.report.error, p.report.kind = str(exc), exc.kind
+            except Exception as exc:  # noqa: BLE001 - one child must not stop the others
+                p.report.error, p.report.kind = "%s: %s" % (type(exc).__name__, exc), "internal"
+        await asyncio.gather(*(one(p) for p in pullers))
+    return {p.name: p.report for p in pullers}
+
+
+def run_cycle(store: Any, config: FederationConfig, clock: Callable[[], float] = time.time) -> CycleReport:
+    """Pull every child concurrently, then merge the touched devices; returns what happened."""
+    start = time.monotonic()
+    before = store.fed_children()
+    reports = asyncio.run(_pull_all(store, config, clock))
+    now = clock()
+    warnings: list[str] = []
+    touched: dict[str, Optional[set[str]]] = {}
+    for name, rep in reports.items():
+        old = before.get(name) or {}
+        fields: dict[str, Any] = {"url": next(c.url for c in config.children if c.name == name), "last_pull": now,
+                                  "stale": 0 if rep.ok else 1, "error": rep.error[:1000]}
+        if rep.ok:
+            fields.update(last_success=now, clock_offset=rep.clock_offset, suspect=int(rep.suspect))
+            if rep.suspect:
+                warnings.append("federation child %s: clock differs from the master's by %.0f ms (more than %.0f): "
+                                "its data is marked suspect" % (name, (rep.clock_offset or 0) * 1000,
+                                                                config.max_system_time_difference))
+        else:
+            warnings.append("federation child %s: %s; keeping its last known objects, marked stale"
+                            % (name, rep.error))
+        store.fed_save_child(name, **fields)
+        _add_touched(touched, rep.touched)
+        flipped = int(old.get("stale", 0)) != fields["stale"] or \
+            ("suspect" in fields and int(old.get("suspect", 0)) != fields["suspect"]) or not old
+        if flipped:  # every device of the child gets its flags again: in full
+            touched.update(dict.fromkeys(store.fed_child_devices(name)))
+    for gone in set(before) - set(reports):
+        touched.update(dict.fromkeys(store.fed_forget_child(gone)))
+    after = store.fed_children()
+    stale = {n for n, r in after.items() if r["stale"]}
+    suspect = {n for n, r in after.items() if r["suspect"]}
+    merged = store.fed_merge({d for d, keys in touched.items() if keys is None}, stale=stale, suspect=suspect,
+                             changed={d: keys for d, keys in touched.items() if keys is not None})
+    return CycleReport(reports, merged, time.monotonic() - start, warnings)
+
+
+def parse_queries(raw: Sequence[Mapping[str, Any]] | None) -> list[Query]:
+    """``[{"types": [...], "where": {prop: glob}}]`` to queries; raises ValueError on a bad entry."""
+    out: list[Query] = []
+    for item in raw or []:
+        if not isinstance(item, Mapping) or set(item) - {"types", "where"}:
+            raise ValueError("a topology query has only 'types' (list) and 'where' (property: glob)")
+        types = item.get("types") or []
+        where = item.get("where") or {}
+        if isinstance(types, str):
+            types = [types]
+        if not isinstance(types, list) or not isinstance(where, Mapping):
+            raise ValueError("topology query: 'types' must be a list and 'where' a mapping")
+        out.append(Query(tuple(str(t) for t in types), tuple(sorted((str(k), str(v)) for k, v in where.items()))))
+    return out

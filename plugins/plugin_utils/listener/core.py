@@ -1,0 +1,393 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The auto-resync listener's core: notifications in, damper decisions, resync events out.
+
+Synchronous, clock injected (every entry point takes ``now``); the EDA event source
+``netsync.fleet.commit_events`` drives it. Public API::
+
+    Listener(store, job_timeout=None, reindex_every=30.0, flush_every=1000, match_hostname=False,
+             batch_window=0.0, batch_hold=0.0)
+        .ingest_syslog(data: bytes, source_addr: str, now) -> Decision | None
+        .ingest_netconf(device, data, now, resubscribed=False) -> Decision | None
+        .ingest_inbox(now) -> list[Decision]
+        .poll_jobs(now) -> list[Decision]
+        .tick(now) -> list[dict]      # resync events; flushes first
+        .flush() -> None              # persist buffered states, notifications, statuses
+        .next_wakeup() -> float | None
+        .counters: Counter[str]       # received, accepted, dropped by reason
+
+Persistence is batched: ``ingest_*`` buffer the damper states they change, the
+notification records and status changes; ``flush`` writes them in one transaction.
+``poll_jobs`` and ``tick`` flush, ``tick`` before returning any event, and ingest
+flushes on its own every ``flush_every`` buffered records. Within one flush batch,
+repeated damped (or covered, ignored, unknown-source) notifications of a device are
+recorded once, with "(and N more like it)". Only messages containing ``UI_COMMIT``
+are parsed for commits; others count as ``not-a-commit``. Messages at severity ``err`` or
+worse (one PRI lookup) are also parsed and raise a ``device_syslog`` alarm of their device;
+commits from unknown sources raise ``unknown_source`` (``alarms.py``; written by ``flush``
+with a ``commits_notified`` metric point per device). A crash loses at most the
+notifications received since the last flush (the event source flushes within
+``flush_delay`` of a notification), never a dispatched job.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from typing import Any, Optional
+
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import damper
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._jobs import JobTracking
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import (
+    ERROR_PRIS, Signal, SignalBuffer, syslog_signal,
+)
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import (
+    SyslogMessage, SyslogParseError, is_resync_trigger, parse_syslog,
+)
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.damper import Decision, DeviceState, Settings
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify import (
+    NotificationParseError, parse_notification,
+)
+from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
+
+__all__ = ["Listener"]
+
+_DAMPER_KEYS = ("auto_resync", "resync_delay", "damping_window", "damper_interval")
+_COMMIT_TAG = b"UI_COMMIT"
+_REPEATS = ("damp", "cover", "ignore", "disabled")  # repeats of these are recorded once per flush
+
+
+class Listener(JobTracking):
+    """Maps notifications to devices, runs the damper, persists, emits resync events."""
+
+    def __init__(self, store: Store, job_timeout: Optional[float] = None,
+                 reindex_every: float = 30.0, flush_every: int = 1000, match_hostname: bool = False,
+                 batch_window: float = 0.0, batch_hold: float = 0.0) -> None:
+        self.store = store
+        self.match_hostname = match_hostname
+        self.batch_window = batch_window
+        self.batch_hold = batch_hold
+        self.job_timeout = job_timeout
+        self.reindex_every = reindex_every
+        self.flush_every = flush_every
+        self.counters: Counter[str] = Counter()
+        self.states: dict[str, DeviceState] = {}
+        self.by_address: dict[str, list[str]] = {}
+        self.by_hostname: dict[str, str] = {}
+        self.store_status: dict[str, str] = {}
+        self.jobs: dict[str, str] = {}  # dispatched job id -> device
+        self.sends_completed: set[str] = set()
+        self._indexed_at: Optional[float] = None
+        self._since: Optional[float] = None  # manual jobs created before this are not ours to follow
+        self._ended: set[str] = set()  # job ids already fed to the damper to their end
+        self._dirty: set[str] = set()
+        self._status_dirty: dict[str, str] = {}
+        self._records: list[dict[str, Any]] = []
+        self._repeats: dict[tuple[Optional[str], str, str, str], dict[str, Any]] = {}
+        self.alarm_signals = SignalBuffer()  # alarms, written by flush
+        for name, doc in store.load_damper_states().items():
+            try:
+                self.states[name] = DeviceState.from_dict(doc)
+            except ValueError:
+                self.counters["bad-persisted-state"] += 1
+
+    # -- devices and settings --------------------------------------------------------------
+    def refresh(self, now: float) -> None:
+        """Rebuild the device index and apply settings changes from the store."""
+        by_address: dict[str, list[str]] = {}
+        by_hostname: dict[str, str] = {}
+        status: dict[str, str] = {}
+        for row in self.store.list_devices():
+            name = row["name"]
+            by_address.setdefault(str(row["host"]).lower(), []).append(name)
+            hostname = (row.get("facts") or {}).get("hostname")
+            for key in (name, hostname):
+                if isinstance(key, str) and key:
+                    by_hostname.setdefault(key.lower(), name)
+            status[name] = row["managed_status"]
+            state = self.states.get(name)
+            if state is None:
+                continue
+            settings = self._settings(name)
+            if settings != state.settings:
+                self._log(damper.set_settings(state, settings, now))
+                self._dirty.add(name)
+        self.by_address, self.by_hostname, self.store_status = by_address, by_hostname, status
+        self._indexed_at = now
+
+    def _settings(self, name: str) -> Settings:
+        values = self.store.get_settings(name)
+        overrides: dict[str, Any] = {k: values[k] for k in _DAMPER_KEYS if k in values}
+        if self.job_timeout is not None:
+            overrides["job_timeout"] = self.job_timeout
+        return Settings().with_overrides(overrides)
+
+    def _maybe_refresh(self, now: float) -> None:
+        if self._indexed_at is None or now - self._indexed_at >= self.reindex_every or now < self._indexed_at:
+            self.refresh(now)
+
+    def _state(self, name: str, now: float) -> DeviceState:
+        state = self.states.get(name)
+        if state is None:
+            state = DeviceState(name, self._settings(name), status=self.store_status.get(name, damper.IN_SYNC))
+            self.states[name] = state
+        return state
+
+    def resolve(self, source_addr: str, hostname: Optional[str]) -> Optional[str]:
+        """Device name for a message from ``source_addr`` carrying ``hostname``.
+
+        The source address must be a device's address. Several devices behind one address
+        (NAT, a lab on loopback) are told apart by the hostname, which must be one of them.
+        With ``match_hostname``, a message from an unknown address is mapped by its hostname
+        alone (devices that send syslog from another interface); off by default, since a
+        hostname is trivially forged.
+        """
+        names = self.by_address.get(source_addr.lower(), [])
+        if len(names) == 1:
+            return names[0]
+        by_name = self.by_hostname.get(hostname.lower()) if hostname else None
+        if by_name is not None and (by_name in names or (not names and self.match_hostname)):
+            return by_name
+        return None
+
+    # -- notifications ---------------------------------------------------------------------
+    def ingest_syslog(self, data: bytes, source_addr: str, now: float,
+                      transport: str = "udp") -> Optional[Decision]:
+        """One syslog message from ``source_addr``; returns the damper's decision, if any."""
+        self.counters["received"] += 1
+        if _COMMIT_TAG not in data:  # cheap filter: only commit messages are parsed
+            if data[:data.find(b">", 1, 5) + 1] in ERROR_PRIS:  # severity err or worse: a device_syslog alarm
+                self._syslog_alarm(data, source_addr, now)
+            self.counters["not-a-commit"] += 1
+            return None
+        try:
+            msg = parse_syslog(data, now=now)
+        except SyslogParseError as exc:
+            self.counters["malformed"] += 1
+            self.counters["malformed:" + exc.reason] += 1
+            return None
+        if msg.severity <= 3:  # a commit-tagged message at err or worse: an alarm too (parsed already)
+            self._syslog_alarm(data, source_addr, now, msg)
+        if msg.event == "other":
+            self.counters["not-a-commit"] += 1
+            return None
+        self._maybe_refresh(now)
+        source = "syslog-%s:%s" % (transport, source_addr)
+        name = self.resolve(source_addr, msg.hostname)
+        if name is None and self._indexed_at is not None and now - self._indexed_at >= 1.0:
+            self.refresh(now)  # a device onboarded since the last refresh
+            name = self.resolve(source_addr, msg.hostname)
+        if name is None:
+            self.counters["dropped:unknown-source"] += 1
+            self.alarm_signals.add(Signal("unknown_source", source_addr, True, now, "commit notification from "
+                                          "unknown source %s (host %s)" % (source, msg.hostname or "-")))
+            self._record(source, msg.event, None, False, "unknown source (host %s)" % (msg.hostname or "-"),
+                         msg.commit_user, data, now)
+            return None
+        if msg.event == "commit":
+            self.sends_completed.add(name)
+        if not is_resync_trigger(msg, device_sends_completed=name in self.sends_completed):
+            self.counters["not-a-trigger"] += 1
+            return None
+        # The syslog timestamp is not used as the commit time: it is not the device's
+        # junos:commit-seconds, and comparing the two could skip a commit or loop on
+        # follow-ups. Arrival order (damper R6.3) is exact enough and always safe.
+        return self._notify(name, now, source, msg.event, msg.commit_user, data)
+
+    def _syslog_alarm(self, data: bytes, source_addr: str, now: float, msg: Optional[SyslogMessage] = None) -> None:
+        try:
+            msg = msg or parse_syslog(data, now=now)
+        except SyslogParseError:
+            self.counters["syslog-error:malformed"] += 1
+            return
+        self._maybe_refresh(now)
+        name = self.resolve(source_addr, msg.hostname)
+        if name is None:
+            self.counters["syslog-error:unknown-source"] += 1
+            return
+        self.counters["syslog-error"] += 1
+        self.alarm_signals.add(syslog_signal(name, msg.severity, msg.msgid or msg.app or "", msg.message, now))
+
+    def ingest_netconf(self, device: str, data: bytes, now: float,
+                       resubscribed: bool = False) -> Optional[Decision]:
+        """One NETCONF notification from the subscription to ``device`` (RFC 6470 config change).
+
+        ``resubscribed``: the subscription came back after a loss; commits made meanwhile
+        were not notified, so this counts as one (``data``: why, for the record).
+        """
+        self.counters["received"] += 1
+        source = "netconf:%s" % device
+        if resubscribed:
+            kind, user, detail = "netconf-resubscribed", None, data
+        else:
+            try:
+                change = parse_notification(data)
+            except NotificationParseError as exc:
+                self.counters["malformed"] += 1
+                self.counters["malformed:netconf-" + exc.reason] += 1
+                return None
+            if change is None or change.datastore != "running":
+                self.counters["not-a-commit"] += 1
+                return None
+            kind, user, detail = "netconf-config-change", change.user, json.dumps(change.summary()).encode()
+        self._maybe_refresh(now)
+        if device not in self.store_status and self._indexed_at is not None and now - self._indexed_at >= 1.0:
+            self.refresh(now)  # onboarded since the last refresh (at most once a second)
+        if device not in self.store_status:
+            self.counters["dropped:unknown-device"] += 1
+            self._record(source, kind, None, False, "unknown device %s" % device, user, detail, now)
+            return None
+        # eventTime is not passed as the commit time (one-second resolution on netconfd,
+        # device clock): the damper compares arrival times (R6.3), as for syslog.
+        return self._notify(device, now, source, kind, user, detail)
+
+    def ingest_inbox(self, now: float, limit: int = 1000) -> list[Decision]:
+        """Notifications the callback plugin left in the store inbox."""
+        out: list[Decision] = []
+        self._maybe_refresh(now)
+        for row in self.store.inbox_take(limit):
+            self.counters["received"] += 1
+            name = row["device"]
+            source = "inbox:%s" % row["source"]
+            if name not in self.store_status:
+                self.refresh(now)
+            if name not in self.store_status:
+                self.counters["dropped:unknown-device"] += 1
+                self._record(source, "inbox", None, False, "unknown device %s" % name, None,
+                             str(row["detail"]).encode(), now)
+                continue
+            out.append(self._notify(name, now, source, "inbox", _inbox_user(row["detail"]),
+                                    str(row["detail"]).encode()))
+        self.flush()
+        return out
+
+    def _notify(self, name: str, now: float, source: str, kind: str, user: Optional[str],
+                data: bytes) -> Decision:
+        state = self._state(name, now)
+        before = state.status
+        decision = damper.notify(state, now)
+        self.counters["accepted"] += 1
+        self._dirty.add(name)
+        if state.status != before:
+            self._status_dirty[name] = decision.reason
+        self._record(source, kind, name, True, decision.reason, user, data, now,
+                     repeat=decision.action if decision.action in _REPEATS else None)
+        return decision
+
+    def _record(self, source: str, kind: str, device: Optional[str], accepted: bool, reason: str,
+                user: Optional[str], data: bytes, now: float, repeat: Optional[str] = "unknown") -> None:
+        """Buffer a notification record (received at ``now``); repeats in one flush batch become one
+        record with a count, received when the first of them was."""
+        key = (device, source, kind, repeat) if repeat is not None else None
+        if key is not None:
+            rec = self._repeats.get(key)
+            if rec is not None:
+                rec["count"] += 1
+                return
+        rec = {"source": source, "kind": kind, "device": device, "accepted": accepted, "reason": reason,
+               "commit_user": user, "detail": data[:2000].decode("utf-8", "replace"), "count": 1, "at": now}
+        self._records.append(rec)
+        if key is not None:
+            self._repeats[key] = rec
+        if len(self._records) >= self.flush_every:
+            self.flush()
+
+    # -- scheduling ------------------------------------------------------------------------
+    def tick(self, now: float) -> list[dict[str, Any]]:
+        """Timeouts, postponements and due jobs; one resync event for all devices due now.
+
+        With ``batch_window``, due jobs wait until the first of them has been due that long;
+        then every job due by now goes out in the same event (R11). While the jobs of the
+        previous event have not all started (the runner has not taken them yet; for at most
+        ``batch_hold`` seconds), due jobs wait too and go out together afterwards.
+        """
+        self._maybe_refresh(now)
+        first = self._first_due()
+        if first is not None and (now < first + self.batch_window or self._in_flight(now)):
+            decisions = damper.check_timeouts(self.states, now)
+        else:
+            decisions = damper.tick(self.states, now)
+        self._log(decisions)
+        job_ids: dict[str, str] = {}
+        for decision in decisions:
+            self._dirty.add(decision.device)
+            if decision.action in (damper.TIMEOUT, damper.FAIL):
+                self._status_dirty[decision.device] = decision.reason
+            if decision.action == damper.TIMEOUT:  # later reports of that job are ignored (R8)
+                for job_id in [j for j, d in self.jobs.items() if d == decision.device]:
+                    self.jobs.pop(job_id)
+                    self._ended.add(job_id)
+            if decision.action == damper.DISPATCH:
+                job_id = "auto-%s" % uuid.uuid4().hex[:16]
+                job_ids[decision.device] = job_id
+                self.jobs[job_id] = decision.device
+        self.flush()
+        if not job_ids:
+            return []
+        devices = sorted(job_ids)
+        self.counters["events"] += 1
+        self.counters["dispatched"] += len(devices)
+        return [{"netsync": {"type": "resync", "devices": devices, "job_ids": job_ids,
+                             "limit": ",".join(devices)},
+                 "meta": {"hosts": devices}}]  # ansible-rulebook limits run_playbook to meta.hosts
+
+    def next_wakeup(self) -> Optional[float]:
+        wake = damper.next_wakeup(self.states)
+        first = self._first_due()
+        if wake is not None and first is not None and wake >= first:
+            return first + self.batch_window
+        return wake
+
+    def _in_flight(self, now: float) -> bool:
+        """A dispatched job has not started yet, and not for longer than ``batch_hold``."""
+        for state in self.states.values():
+            run = state.running
+            if run is not None and run.job_id is None and run.dispatched_at is not None \
+                    and now - run.dispatched_at < self.batch_hold:
+                return True
+        return False
+
+    def _first_due(self) -> Optional[float]:
+        return min((s.pending.due for s in self.states.values() if s.pending is not None), default=None)
+
+    def _log(self, decisions: list[Decision]) -> None:
+        for decision in decisions:
+            self.counters["decision:" + decision.action] += 1
+
+    # -- persistence -----------------------------------------------------------------------
+    def flush(self) -> None:
+        """Persist buffered damper states, notification records and status changes."""
+        if not (self._dirty or self._records or self._status_dirty or self.alarm_signals):
+            return
+        signals, commits = self.alarm_signals.take(), Counter[str]()
+        records, self._records, self._repeats = self._records, [], {}
+        dirty, self._dirty = self._dirty, set()
+        statuses, self._status_dirty = self._status_dirty, {}
+        store = self.store
+        with store.transaction():
+            for rec in records:
+                if rec["accepted"]:  # the commits_notified metric: counted here, not on the ingest path
+                    commits[rec["device"]] += rec["count"]
+                more = rec["count"] - 1
+                reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
+                store.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],
+                                          reason, None, rec["commit_user"], rec["detail"], received_at=rec["at"])
+            store.record_listener(signals, commits)
+            store.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
+            for name, reason in statuses.items():
+                state = self.states.get(name)
+                row = store.get_device(name)
+                if state is None or row is None or row["managed_status"] == state.status:
+                    continue
+                store.set_status(name, state.status, "auto-resync: %s" % reason)
+                self.store_status[name] = state.status
+
+
+def _inbox_user(detail: Any) -> Optional[str]:
+    try:
+        doc = json.loads(detail)
+    except (TypeError, ValueError):
+        return None
+    user = doc.get("user") if isinstance(doc, dict) else None
+    return user if isinstance(user, str) else None
