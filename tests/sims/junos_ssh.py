@@ -42,7 +42,9 @@ class Faults:
     ``rpc_error_on`` names an RPC (e.g. ``get-configuration``) that answers rpc-error;
     ``delay`` seconds pass before each reply; ``reject_auth`` refuses every login;
     ``drop_first_rpc`` sessions to come lose their first RPC without an answer, as netconfd
-    (yuma123 2.13) does when that RPC arrives in the same read as the client's hello.
+    (yuma123 2.13) does when that RPC arrives in the same read as the client's hello;
+    ``endless_reply`` answers the next RPC with a reply that never ends (64 KiB chunks, as
+    fast as the client reads, until the session closes).
     """
 
     malformed_reply: bool = False
@@ -50,6 +52,7 @@ class Faults:
     delay: float = 0.0
     reject_auth: bool = False
     drop_first_rpc: int = 0
+    endless_reply: bool = False
 
 
 class SimCore:
@@ -145,6 +148,10 @@ class NetconfSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             delay = self._core.faults.delay
             if delay > 0:
                 await asyncio.sleep(delay)
+            if self._core.faults.endless_reply and msg.strip() and b"<hello" not in msg[:200]:
+                self._core.faults.endless_reply = False
+                await self._endless(chan)
+                return
             reply = self._answer(msg)
             if reply is None:
                 continue
@@ -154,6 +161,17 @@ class NetconfSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             if self._info.closing:
                 chan.exit(0)
                 return
+
+    @staticmethod
+    async def _endless(chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[type-arg]
+        chan.write(b'<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><configuration>')
+        chunk = b"<system><host-name>r1</host-name></system>" * 1560  # about 64 KiB
+        while not chan.is_closing():
+            if chan.get_write_buffer_size() < 1024 * 1024:
+                chan.write(chunk)
+                await asyncio.sleep(0)
+            else:
+                await asyncio.sleep(0.005)
 
     def _answer(self, msg: bytes) -> str | None:
         handler = self._core.handler

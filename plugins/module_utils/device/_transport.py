@@ -17,6 +17,11 @@ come back ``first_reply_wait`` seconds after it was written (doubling each time,
 byte arrives or the session closes). Only operations that are safe to repeat are resent;
 a reply that comes twice is answered once (ncclient drops the second as an unknown
 message-id).
+
+Replies are bounded while they arrive: when more than ``max_reply`` bytes have come since the
+last complete message, the session fails every waiting RPC with a ``malformed_reply``
+``DeviceError`` and closes, before the bytes are buffered whole (an endless reply used to
+grow a worker to gigabytes before the timeout).
 """
 from __future__ import annotations
 
@@ -26,8 +31,11 @@ import threading
 import types
 from typing import Any, Optional
 
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import DeviceError
+
 DEFAULT_TICK = 0.002
 DEFAULT_FIRST_REPLY_WAIT = 1.0
+DEFAULT_MAX_REPLY = 64 * 1024 * 1024
 # First RPCs that may be sent twice without changing anything on the device.
 REPEATABLE = frozenset((
     "get", "get-config", "get-configuration", "get-software-information", "get-chassis-inventory",
@@ -52,9 +60,18 @@ def _loop_with_tick(tick: float) -> Any:
     return types.FunctionType(base.__code__, scope, base.__name__, base.__defaults__, base.__closure__)
 
 
+class ReplyTooLarge(DeviceError):
+    """More than ``max_reply`` bytes arrived without completing a message."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("malformed_reply", "the device sent more than %d bytes without ending its reply; "
+                         "the session was closed" % limit)
+
+
 @functools.lru_cache(maxsize=8)
-def session_class(tick: float, first_reply_wait: float) -> Any:
-    """An ``SSHSession`` subclass: at most ``tick`` s between sends, the first RPC resent if lost."""
+def session_class(tick: float, first_reply_wait: float, max_reply: int = DEFAULT_MAX_REPLY) -> Any:
+    """An ``SSHSession`` subclass: at most ``tick`` s between sends, the first RPC resent if lost,
+    at most ``max_reply`` bytes buffered for one message."""
     from ncclient.transport import SSHSession  # type: ignore[import-untyped]
 
     class NetsyncSSHSession(SSHSession):  # type: ignore[misc]
@@ -65,6 +82,7 @@ def session_class(tick: float, first_reply_wait: float) -> Any:
             self._sent = 0
             self._answered = threading.Event()
             self._timer: Optional[threading.Timer] = None
+            self._pending = 0
             self.resent = 0
 
         def send(self, message: str) -> None:
@@ -88,8 +106,15 @@ def session_class(tick: float, first_reply_wait: float) -> Any:
             self._q.put(message)
             self._arm(message, wait * 2)
 
+        def _dispatch_message(self, raw: str) -> None:
+            self._pending = 0
+            super()._dispatch_message(raw)
+
         def _transport_read(self) -> bytes:
             data: bytes = super()._transport_read()
+            self._pending += len(data)
+            if self._pending > max_reply:
+                raise ReplyTooLarge(max_reply)  # the session loop fails the waiting RPCs and closes
             if data and self._sent >= 2 and not self._answered.is_set():
                 self._answered.set()
                 if self._timer is not None:

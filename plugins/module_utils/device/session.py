@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device._transport import (
-    DEFAULT_FIRST_REPLY_WAIT, DEFAULT_TICK, session_class,
+    DEFAULT_FIRST_REPLY_WAIT, DEFAULT_MAX_REPLY, DEFAULT_TICK, session_class,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead, DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms import (
@@ -27,6 +27,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms imp
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import UnsafeXMLError
 
 PLATFORMS = ("auto", "junos", "netconf")
+CLOSE_WAIT = 2.0  # seconds a healthy device gets to answer close-session
 JUNOS_CAPABILITY = "http://xml.juniper.net/netconf/junos/1.0"
 
 
@@ -44,6 +45,7 @@ class Target:
     host_key_checking: bool = True
     known_hosts_file: Optional[str] = None
     timeout: float = 30.0
+    max_reply: int = DEFAULT_MAX_REPLY  # bytes of one reply, bounded while it arrives
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -108,6 +110,7 @@ class DeviceSession:
         self.target = target
         self.manager = manager
         self.platform = platform
+        self.broken = False  # a failed RPC: close without asking the device
 
     @property
     def platform_name(self) -> str:
@@ -117,9 +120,11 @@ class DeviceSession:
         try:
             return fn(*args)
         except DeviceError:
+            self.broken = True
             raise
         except Exception as exc:
-            raise classify(exc, self.target)
+            self.broken = True
+            raise classify(exc, self.target) from exc
 
     def facts(self) -> dict[str, Any]:
         return dict(self._guard(self.platform.facts, self.manager))
@@ -131,10 +136,24 @@ class DeviceSession:
         self._guard(self.platform.load_and_commit, self.manager, config_xml, action, comment)
 
     def close(self) -> None:
+        """Say goodbye to a healthy device (briefly); close the transport hard in every case.
+
+        After a failure (a timeout, a reply too large) the session is not asked anything more,
+        so a stuck device costs the stated timeout once, not twice.
+        """
+        transport = getattr(self.manager, "_session", None)
         try:
-            self.manager.close_session()
+            if not self.broken:
+                self.manager.timeout = min(float(self.target.timeout), CLOSE_WAIT)
+                self.manager.close_session()
         except Exception:
             pass
+        finally:
+            if transport is not None and getattr(transport, "connected", False):
+                try:
+                    transport.close()
+                except Exception:
+                    pass
 
     def __enter__(self) -> "DeviceSession":
         return self
@@ -152,7 +171,8 @@ def open_session(target: Target) -> DeviceSession:
     # The default handler for every platform: replies are read by local name, Junos included.
     device_handler = nc_manager.make_device_handler({"name": "default"}, None)
     session = session_class(_env_seconds("NETSYNC_NCCLIENT_TICK", DEFAULT_TICK),
-                            _env_seconds("NETSYNC_FIRST_REPLY_WAIT", DEFAULT_FIRST_REPLY_WAIT))(device_handler)
+                            _env_seconds("NETSYNC_FIRST_REPLY_WAIT", DEFAULT_FIRST_REPLY_WAIT),
+                            target.max_reply)(device_handler)
     try:
         if target.host_key_checking and target.known_hosts_file:
             session.load_known_hosts(os.path.expanduser(target.known_hosts_file))
@@ -170,7 +190,7 @@ def open_session(target: Target) -> DeviceSession:
                 session.close()
         except Exception:
             pass
-        raise classify(exc, target)
+        raise classify(exc, target) from exc
     caps = list(manager.server_capabilities)
     name = target.platform
     if name == "auto":

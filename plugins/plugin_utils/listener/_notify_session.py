@@ -15,6 +15,7 @@ empty ``get-config``) runs every ``keepalive`` seconds when the device supports
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import Any, Callable, Optional
@@ -31,6 +32,9 @@ READ_TIMEOUT = 1.0  # seconds between checks of the session (and of close())
 _KEEPALIVE_FILTER = '<netsync-keepalive xmlns="urn:netsync:keepalive"/>'
 NOTIFICATION_CAP = "urn:ietf:params:netconf:capability:notification:1.0"
 INTERLEAVE_CAP = "urn:ietf:params:netconf:capability:interleave:1.0"
+# A config-change notification is a few KiB (parse_notification refuses more than 1 MiB): a
+# subscription's session stops reading an endless one at 2 MiB instead of buffering it.
+MAX_MESSAGE = 2 * 1024 * 1024
 
 
 class NcclientSubscription:
@@ -39,7 +43,7 @@ class NcclientSubscription:
     def __init__(self, name: str, target: Target, deliver: Deliver, keepalive: float = 30.0,
                  opener: Callable[[Target], DeviceSession] = open_session) -> None:
         self.name = name
-        self.target = target
+        self.target = dataclasses.replace(target, max_reply=min(target.max_reply, MAX_MESSAGE))
         self.state = "connecting"
         self.subscribed = False
         self.error: Optional[str] = None

@@ -199,7 +199,9 @@ Opener = Callable[[str, Any], Subscription]
 
 @dataclass
 class SubscriptionEvent:
-    """What ``poll`` noticed: ``up`` (``reconnect``: after a loss), ``failed``, ``lost``, ``closed``."""
+    """What ``poll`` noticed: ``up`` (``reconnect``: after a loss), ``failed``, ``lost``, ``closed``,
+    and ``catch_up``: a subscription restored after a loss has stayed up ``stable_after`` seconds,
+    so the commits made while it was down should be read once."""
 
     device: str
     kind: str
@@ -216,6 +218,8 @@ class _Entry(Generic[T]):
     handle: Optional[Subscription] = None
     up: bool = False
     was_up: bool = False  # subscribed at least once: a new subscription is a reconnect
+    up_since: float = 0.0
+    catch_up: bool = False  # a loss happened: read the device once the subscription is stable
     failures: int = 0
     retry_at: float = 0.0
     reconnects: int = 0
@@ -227,6 +231,12 @@ class SubscriptionManager:
 
     Single-threaded: call every method from one thread (the event loop). Handles run
     their own I/O; ``poll`` only looks at their ``state``.
+
+    A subscription lost less than ``stable_after`` seconds after it came up is a failure like
+    a refused connection: the delays grow (a device that drops every session right after
+    subscribing is retried at 1, 2, 4 … s up to the cap, not every second). Only a stable
+    session's loss starts again at the first delay. A reconnect is not a commit: it yields
+    one ``catch_up`` event once the restored subscription has been stable, never one per flap.
     """
 
     opener: Opener
@@ -235,6 +245,7 @@ class SubscriptionManager:
     rand: Callable[[], float] = random.random
     counters: Counter[str] = field(default_factory=Counter)
     entries: dict[str, _Entry[Any]] = field(default_factory=dict)
+    stable_after: float = 10.0
 
     def update(self, wanted: Mapping[str, Any]) -> list[SubscriptionEvent]:
         """Set the devices to subscribe to (name -> target). A changed target reconnects now."""
@@ -261,26 +272,34 @@ class SubscriptionManager:
         for name, entry in self.entries.items():
             handle = entry.handle
             if handle is not None and handle.state == "up" and not entry.up:
-                entry.up, entry.failures = True, 0
+                entry.up, entry.up_since = True, now
                 reconnect = entry.was_up
                 entry.was_up = True
                 self.counters["netconf:subscribed"] += 1
                 if reconnect:
                     entry.reconnects += 1
+                    entry.catch_up = True
                     self.counters["netconf:reconnects"] += 1
                 out.append(SubscriptionEvent(name, "up", reconnect=reconnect, reconnects=entry.reconnects))
             elif handle is not None and handle.state == "down":
                 self._close(entry)
                 kind = "lost" if entry.up or handle.subscribed else "failed"
+                stable = entry.up and now - entry.up_since >= self.stable_after
                 entry.was_up = entry.was_up or kind == "lost"
                 entry.up = False
-                entry.failures = 1 if kind == "lost" else entry.failures + 1
+                entry.failures = 1 if stable else entry.failures + 1
                 delay = self.backoff.delay(entry.failures, self.rand())
                 entry.retry_at = now + delay
                 self.counters["netconf:" + kind] += 1
                 self.counters["netconf:%s:%s" % (kind, handle.error or "unknown")] += 1
                 out.append(SubscriptionEvent(name, kind, error=handle.error, message=handle.message,
                                              retry_in=delay, reconnects=entry.reconnects))
+            if entry.up and entry.catch_up and now - entry.up_since >= self.stable_after:
+                entry.failures, entry.catch_up = 0, False
+                self.counters["netconf:catch-ups"] += 1
+                out.append(SubscriptionEvent(name, "catch_up", reconnects=entry.reconnects))
+            elif entry.up and entry.failures and now - entry.up_since >= self.stable_after:
+                entry.failures = 0
             if entry.handle is None and now >= entry.retry_at:
                 self.counters["netconf:attempts"] += 1
                 try:

@@ -115,9 +115,9 @@ class NetconfSubscriber:
     def _poll(self) -> None:
         for event in self.manager.poll():
             self._log(event)
-            if event.kind == "up" and event.reconnect:
-                note = ("subscription restored after a loss (reconnect %d): commits made meanwhile "
-                        "were not notified" % event.reconnects)
+            if event.kind == "catch_up":
+                note = ("subscription restored after a loss and stable (reconnect %d): commits made "
+                        "meanwhile were not notified" % event.reconnects)
                 self.ingest(event.device, note.encode(), time.time(), True)
 
     def close(self, wait: float = READ_TIMEOUT + 1.0) -> None:
@@ -141,6 +141,9 @@ class NetconfSubscriber:
         elif event.kind in ("lost", "failed"):
             LOG.warning("netsync.fleet.commit_events: NETCONF subscription to %s %s (%s: %s); retry in %.1fs",
                         event.device, event.kind, event.error, event.message, event.retry_in or 0.0)
+        elif event.kind == "catch_up":
+            LOG.info("netsync.fleet.commit_events: NETCONF subscription to %s stable again: one resync "
+                     "reads what was committed while it was down", event.device)
         else:
             LOG.info("netsync.fleet.commit_events: NETCONF subscription to %s closed: %s", event.device,
                      event.message)

@@ -183,7 +183,8 @@ def test_manager_subscribes_retries_with_backoff_and_counts_reconnects(manager: 
     opened[-1][1].up()
     first_up = mgr.poll()
     assert [(e.kind, e.reconnect) for e in first_up] == [("up", False)] and mgr.is_up("nc01")
-    opened[-1][1].down("malformed_reply")  # lost: reconnect after the first delay again
+    clock.now += mgr.stable_after
+    opened[-1][1].down("malformed_reply")  # a stable session lost: reconnect after the first delay again
     lost = mgr.poll()
     assert [(e.kind, e.error, e.retry_in) for e in lost] == [("lost", "malformed_reply", 1.0)]
     assert opened[-1][1].closed and not mgr.is_up("nc01")
@@ -194,6 +195,39 @@ def test_manager_subscribes_retries_with_backoff_and_counts_reconnects(manager: 
     assert [(e.kind, e.reconnect, e.reconnects) for e in again] == [("up", True, 1)]
     assert mgr.counters["netconf:reconnects"] == 1 and mgr.counters["netconf:lost"] == 1
     assert mgr.counters["netconf:failed"] == 6 and mgr.counters["netconf:failed:unreachable"] == 6
+
+
+def test_flapping_device_backs_off_and_catches_up_once(manager: Any) -> None:
+    """A device that drops every session right after subscribing is retried at growing delays, and
+    the restored subscription yields one catch-up once it is stable, not one per reconnect."""
+    mgr, clock, opened = manager
+    mgr.update({"nc01": "a"})
+    mgr.poll()
+    opened[-1][1].up()
+    assert [(e.kind, e.reconnect) for e in mgr.poll()] == [("up", False)]
+    clock.now += mgr.stable_after  # a stable first session, then flaps
+    delays, catch_ups = [], 0
+    for _ in range(5):
+        opened[-1][1].down()
+        lost = mgr.poll()
+        assert [e.kind for e in lost] == ["lost"]
+        delays.append(lost[0].retry_in)
+        clock.now += lost[0].retry_in
+        mgr.poll()
+        opened[-1][1].up()
+        events = mgr.poll()
+        assert [(e.kind, e.reconnect) for e in events] == [("up", True)]
+        clock.now += 0.5  # drops half a second after subscribing
+        catch_ups += sum(e.kind == "catch_up" for e in mgr.poll())
+    assert delays == [1.0, 2.0, 4.0, 8.0, 8.0]
+    assert catch_ups == 0
+    clock.now += mgr.stable_after  # now it stays up
+    assert [(e.kind, e.device) for e in mgr.poll()] == [("catch_up", "nc01")]
+    clock.now += mgr.stable_after
+    assert mgr.poll() == []  # once
+    opened[-1][1].down()
+    assert mgr.poll()[0].retry_in == 1.0  # a stable session's loss starts again at the first delay
+    assert mgr.counters["netconf:catch-ups"] == 1 and mgr.counters["netconf:reconnects"] == 5
 
 
 def test_manager_jitter_comes_from_rand() -> None:
