@@ -33,8 +33,10 @@ description:
     every generic (not Junos) device whose auto-resync is set (M(netsync.fleet.auto_resync)
     C(state=enabled) or C(disabled)); each RFC 6470 C(netconf-config-change) is a commit
     notification of that device. Lost sessions reconnect with capped exponential backoff with
-    jitter; a subscription that comes back after a loss counts as one notification (commits
-    made meanwhile were not seen).
+    jitter; a session lost less than 10 s after subscribing counts as a failed attempt, so a
+    device that keeps dropping its sessions is retried less and less often. A subscription
+    restored after a loss counts as one notification once it has been up for 10 s (commits
+    made meanwhile were not seen), never one per reconnect.
 options:
   store:
     description: Store URL or SQLite path. Empty or unset means C($NETSYNC_STORE), else C(~/.netsync/fleet.db).
