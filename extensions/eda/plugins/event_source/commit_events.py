@@ -45,6 +45,22 @@ options:
     description: C(host:port) to receive syslog on over UDP; empty to disable.
     type: str
     default: 127.0.0.1:5514
+  syslog_udp_buffer:
+    description: Bytes of UDP receive buffer to ask the kernel for, so a burst is absorbed while the
+      listener works. Run as root (or with CAP_NET_ADMIN) or raise C(net.core.rmem_max) to get more than
+      the system's maximum; the listener logs what it got. Datagrams the kernel still drops are counted
+      (C(udp:kernel-drops) in the listener's counters).
+    type: int
+    default: 16777216
+  syslog_tcp_max_connections:
+    description: At most this many TCP syslog connections at once; more are closed at once and counted
+      (C(tcp:refused-over-cap)). Keep it well below the process's file descriptor limit.
+    type: int
+    default: 256
+  syslog_tcp_idle_timeout:
+    description: Seconds without a byte after which a TCP syslog connection is closed (C(tcp:closed-idle)).
+    type: float
+    default: 300
   syslog_tcp:
     description: C(host:port) to receive syslog on over TCP; not listening when unset or empty.
     type: str
@@ -190,6 +206,14 @@ def _non_negative(value: Any, what: str, default: float) -> float:
     return number
 
 
+def _count(value: Any, what: str, default: int, minimum: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not str(value).strip().isdigit() or int(str(value).strip()) < minimum:
+        raise ValueError(f"{what} must be a whole number, {minimum} or more, got {value!r}.")
+    return int(str(value).strip())
+
+
 def _flag(value: Any, what: str, default: bool) -> bool:
     if value is None or value == "":
         return default
@@ -218,6 +242,7 @@ def _inventory(value: Any) -> Optional[str]:
 def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     """Validated arguments; raises ValueError with a clear sentence."""
     known = {"store", "syslog_udp", "syslog_tcp", "syslog_match_hostname", "tick", "job_timeout", "flush_delay",
+             "syslog_udp_buffer", "syslog_tcp_max_connections", "syslog_tcp_idle_timeout",
              "batch_window", "batch_hold",
              "netconf_notifications",
              "inventory", "netconf_keepalive", "netconf_max_backoff", "netconf_refresh"}
@@ -232,6 +257,9 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
         "store": store,
         "udp": _endpoint(args.get("syslog_udp", "127.0.0.1:5514"), "syslog_udp"),
         "tcp": _endpoint(args.get("syslog_tcp"), "syslog_tcp"),
+        "udp_buffer": _count(args.get("syslog_udp_buffer"), "syslog_udp_buffer", 16 * 1024 * 1024, 65536),
+        "tcp_max_connections": _count(args.get("syslog_tcp_max_connections"), "syslog_tcp_max_connections", 256, 1),
+        "tcp_idle_timeout": _seconds(args.get("syslog_tcp_idle_timeout"), "syslog_tcp_idle_timeout", 300.0),
         "tick": _seconds(args.get("tick"), "tick", 1.0),
         "job_timeout": _seconds(args.get("job_timeout"), "job_timeout", 600.0),
         "flush_delay": _seconds(args.get("flush_delay"), "flush_delay", 0.05),
@@ -281,37 +309,12 @@ class _Receiver:
             LOG.exception("netsync.fleet.commit_events: store write failed; will retry")
 
 
-class _Udp(asyncio.DatagramProtocol):
-    def __init__(self, receiver: _Receiver) -> None:
-        self.receiver = receiver
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.receiver.line(data, str(addr[0]), "udp")
-
-
-def _tcp_handler(receiver: _Receiver, decoder_cls: Any) -> Any:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        addr = str(peer[0]) if peer else "unknown"
-        decoder = decoder_cls()
-        try:
-            while True:
-                data = await reader.read(65536)
-                frames = decoder.feed(data) if data else decoder.close()
-                for frame in frames:
-                    receiver.line(frame, addr, "tcp")
-                if not data:
-                    break
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            writer.close()
-    return handle
-
-
-async def _periodic(listener: Any, receiver: _Receiver, queue: asyncio.Queue[Any], tick: float) -> None:
+async def _periodic(listener: Any, receiver: _Receiver, queue: asyncio.Queue[Any], tick: float,
+                    udp: Any = None) -> None:
     while True:
         try:
+            if udp is not None:
+                udp.poll_drops()
             now = time.time()
             listener.ingest_inbox(now)
             listener.poll_jobs(now)
@@ -349,7 +352,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     """Run the listener until cancelled."""
     opts = parse_args(args)
     mod = _import_listener()
-    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import SyslogStreamDecoder
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import receivers
     from ansible_collections.netsync.fleet.plugins.module_utils.store import open_store
 
     store = open_store(opts["store"])
@@ -364,17 +367,25 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
         listener.refresh(time.time())
         receiver = _Receiver(listener, opts["flush_delay"])
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(receivers.AcceptErrorFilter(listener.counters))
+        udp = None
         if opts["udp"] is not None:
-            transport, _protocol = await loop.create_datagram_endpoint(lambda: _Udp(receiver), local_addr=opts["udp"])
+            udp = receivers.UdpSyslog(receiver.line, listener.counters, opts["udp_buffer"])
+            transport, _protocol = await loop.create_datagram_endpoint(lambda: udp, local_addr=opts["udp"])
             transports.append(transport)
-            LOG.info("netsync.fleet.commit_events: syslog UDP on %s:%s", *opts["udp"])
+            LOG.info("netsync.fleet.commit_events: syslog UDP on %s:%s (receive buffer %d bytes)",
+                     opts["udp"][0], opts["udp"][1], udp.granted)
         if opts["tcp"] is not None:
-            server = await asyncio.start_server(_tcp_handler(receiver, SyslogStreamDecoder), *opts["tcp"])
-            LOG.info("netsync.fleet.commit_events: syslog TCP on %s:%s", *opts["tcp"])
+            tcp = receivers.TcpSyslog(receiver.line, listener.counters, opts["tcp_max_connections"],
+                                      opts["tcp_idle_timeout"])
+            server = await asyncio.start_server(tcp.handle, *opts["tcp"])
+            LOG.info("netsync.fleet.commit_events: syslog TCP on %s:%s (at most %d connections, idle ones "
+                     "closed after %.0fs)", opts["tcp"][0], opts["tcp"][1], opts["tcp_max_connections"],
+                     opts["tcp_idle_timeout"])
         netconf = _netconf(opts, store, receiver)
         if netconf is not None:
             netconf_task = asyncio.create_task(netconf.run())
-        await _periodic(listener, receiver, queue, opts["tick"])
+        await _periodic(listener, receiver, queue, opts["tick"], udp)
     except asyncio.CancelledError:
         raise
     finally:
