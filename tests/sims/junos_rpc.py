@@ -168,7 +168,7 @@ class Handler:
             when = etree.SubElement(hist, "date-time", {self._j("seconds"): str(rec.seconds)}, nsmap={"junos": self.ns})
             when.text = localtime(rec.seconds)
             if rec.comment:
-                etree.SubElement(hist, "comment").text = rec.comment
+                etree.SubElement(hist, "log").text = rec.comment  # Junos names the commit comment <log>
         return out
 
     def _software_information(self) -> Element:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead, DeviceError
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import CommitInfo, ConfigRead, DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import (
     UnsafeXMLError, local_name, parse_xml,
 )
@@ -56,6 +56,10 @@ class Platform:
     def read_config(self, manager: Any) -> ConfigRead:
         raise NotImplementedError
 
+    def last_commit(self, manager: Any) -> Optional[CommitInfo]:
+        """The last commit's metadata, cheaply; None when the platform has none (read and compare)."""
+        return None
+
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         raise NotImplementedError
 
@@ -95,6 +99,20 @@ class JunosPlatform(Platform):
             commit_time = float(attrs["commit-seconds"])
         return ConfigRead(fmt="junos-xml", config=etree.tostring(config, encoding="unicode"), root=config,
                           commit_time=commit_time, commit_user=attrs.get("commit-user"))
+
+    def last_commit(self, manager: Any) -> Optional[CommitInfo]:
+        root = _reply_root(manager.dispatch(_rpc("<get-commit-information/>")))
+        entry = _find(root, "commit-history")  # newest first (sequence-number 0)
+        if entry is None:
+            return None
+        when = _find(entry, "date-time")
+        seconds: Optional[float] = None
+        if when is not None:
+            attrs = {local_name(k): v for k, v in when.attrib.items()}
+            if attrs.get("seconds", "").strip().isdigit():
+                seconds = float(attrs["seconds"])
+        return CommitInfo(seconds=seconds, user=_text(entry, "user"), client=_text(entry, "client"),
+                          comment=_text(entry, "log", "comment"))
 
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         from lxml import etree  # type: ignore[import-untyped,unused-ignore]

@@ -20,7 +20,7 @@ from typing import Any, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils.device._transport import (
     DEFAULT_FIRST_REPLY_WAIT, DEFAULT_MAX_REPLY, DEFAULT_TICK, session_class,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead, DeviceError
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import CommitInfo, ConfigRead, DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms import (
     GenericPlatform, JunosPlatform, Platform,
 )
@@ -131,6 +131,10 @@ class DeviceSession:
 
     def read_config(self) -> ConfigRead:
         return self._guard(self.platform.read_config, self.manager)  # type: ignore[no-any-return]
+
+    def last_commit(self) -> Optional[CommitInfo]:
+        """The device's last commit (time, user, comment) without reading the configuration."""
+        return self._guard(self.platform.last_commit, self.manager)  # type: ignore[no-any-return]
 
     def load_and_commit(self, config_xml: str, action: str, comment: str) -> None:
         self._guard(self.platform.load_and_commit, self.manager, config_xml, action, comment)

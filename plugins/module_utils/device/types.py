@@ -20,6 +20,16 @@ class ConfigRead:
     commit_seq: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class CommitInfo:
+    """The device's last commit, as its commit history says (Junos ``get-commit-information``)."""
+
+    seconds: Optional[float]
+    user: Optional[str] = None
+    client: Optional[str] = None
+    comment: Optional[str] = None
+
+
 class DeviceError(Exception):
     """A named failure talking to a device; ``kind`` is one of KINDS."""
 

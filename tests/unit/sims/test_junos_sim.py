@@ -137,7 +137,7 @@ def test_load_set_commit_records_history(junos_sim: SimFactory, tmp_path: Path) 
         assert not conf.xpath("//interface[name='ge-0/0/2']")
         hist = m.rpc("<get-commit-information/>").xpath("//commit-history")
         assert [h.findtext("sequence-number") for h in hist] == ["0", "1"]
-        assert (hist[0].findtext("user"), hist[0].findtext("client"), hist[0].findtext("comment")) == (
+        assert (hist[0].findtext("user"), hist[0].findtext("client"), hist[0].findtext("log")) == (
             "admin",
             "netconf",
             "via netconf",
@@ -175,7 +175,7 @@ def test_out_of_band_cli_commit_is_visible(junos_sim: SimFactory, tmp_path: Path
         assert m.rpc(COMMITTED).xpath("//interface[name='ge-0/0/1']/description")[0].text == "uplink"
         top = m.rpc("<get-commit-information/>").xpath("//commit-history")[0]
         assert (top.findtext("sequence-number"), top.findtext("user"), top.findtext("client")) == ("0", "ops", "cli")
-        assert top.findtext("comment") == "maintenance"
+        assert top.findtext("log") == "maintenance"
         sim.cli_commit(xml="<configuration><system><host-name>r9</host-name></system></configuration>")
         assert m.rpc("<get-software-information/>").xpath("//host-name")[0].text == "r9"
 
