@@ -15,9 +15,13 @@ description:
     from the latest one (sha256 of a stable rendering), and sets C(In Sync).
   - If a commit was notified during the job that the read did not include, the status becomes
     C(Out of Sync) instead, so that auto-resync runs a follow-up job.
-  - A failed read sets C(Sync Failed), keeps every snapshot, and fails the task naming the cause
+  - A failed read sets C(Sync Failed), keeps every snapshot, and names the cause in C(error)
     (unreachable, auth_failed, host_key_unknown, host_key_mismatch, timeout, rpc_error,
-    malformed_reply).
+    malformed_reply). The connection failures (unreachable, auth_failed, host_key_unknown,
+    host_key_mismatch) make the host UNREACHABLE in the recap, as for any Ansible connection, so
+    C(ignore_unreachable), retries and AWX treat them as such; the others fail the task.
+  - An invalid connection option taken from a host variable names that variable
+    (for example C(netsync_timeout)).
 author: Netsync Fleet Team (@netsync-fleet)
 options:
   job_id:

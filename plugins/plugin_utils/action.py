@@ -22,6 +22,9 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import HO
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
 
 
+# Device errors that Ansible users expect as UNREACHABLE in the recap (retries, AWX, ignore_unreachable)
+UNREACHABLE_KINDS = frozenset(("unreachable", "auth_failed", "host_key_unknown", "host_key_mismatch"))
+
 # option -> PlayContext attribute, and -> AWX/AAP "Network" credential environment variable
 PLAY_CONTEXT = {"username": "remote_user", "password": "password", "private_key_file": "private_key_file"}
 NET_ENV = {"username": "ANSIBLE_NET_USERNAME", "password": "ANSIBLE_NET_PASSWORD",
@@ -39,11 +42,12 @@ class NetsyncAction(ActionBase):
     task_fn: Optional[Callable[..., dict[str, Any]]] = None
     fill_from_hostvars: tuple[str, ...] = ()
 
-    def _hostvar(self, task_vars: dict[str, Any], names: tuple[str, ...]) -> Any:
+    def _hostvar(self, task_vars: dict[str, Any], names: tuple[str, ...]) -> tuple[Any, Optional[str]]:
+        """The first defined host variable of ``names`` and its name."""
         for var in names:
             if var in task_vars and task_vars[var] is not None:
-                return self._templar.template(task_vars[var])
-        return None
+                return self._templar.template(task_vars[var]), var
+        return None, None
 
     def _fallback(self, option: str) -> Any:
         """The play's connection settings, then AWX/AAP network credential variables."""
@@ -59,16 +63,19 @@ class NetsyncAction(ActionBase):
         result: dict[str, Any] = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = dict(self._task.args)
+        sources: dict[str, str] = {}
         for option in self.fill_from_hostvars:
             if args.get(option) is None:
-                value = self._hostvar(task_vars, HOSTVARS.get(option, ()))
+                value, var = self._hostvar(task_vars, HOSTVARS.get(option, ()))
                 if value is None:
                     value = self._fallback(option)
+                elif var is not None:
+                    sources[option] = var
                 if value is not None:
                     args[option] = value
         validated = ArgumentSpecValidator(self.spec).validate(args)
         if validated.error_messages:
-            result.update(failed=True, msg="; ".join(validated.error_messages))
+            result.update(failed=True, msg="; ".join(_name_hostvars(m, sources) for m in validated.error_messages))
             return result
         if self.task_fn is None:
             raise NotImplementedError("%s sets no task_fn" % type(self).__name__)
@@ -77,7 +84,10 @@ class NetsyncAction(ActionBase):
                                      check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
         except TaskFailed as exc:
             result.update(exc.result)
-            result.update(failed=True, msg=exc.msg)
+            if exc.result.get("error") in UNREACHABLE_KINDS:
+                result.update(unreachable=True, msg=exc.msg)  # the recap counts it as unreachable
+            else:
+                result.update(failed=True, msg=exc.msg)
             return result
         except Exception as exc:  # unexpected: fail with the traceback, never a credential
             result.update(failed=True, msg="%s: %s" % (type(exc).__name__, exc),
@@ -85,3 +95,11 @@ class NetsyncAction(ActionBase):
             return result
         result.update(out)
         return result
+
+
+def _name_hostvars(message: str, sources: dict[str, str]) -> str:
+    """Say which host variable an invalid option came from (``netsync_timeout: soon``)."""
+    for option, var in sources.items():
+        if "'%s'" % option in message or "argument %s " % option in message or message.startswith(option + " "):
+            return "%s (from the host variable %s)" % (message, var)
+    return message

@@ -50,8 +50,8 @@ def test_no_password_is_a_clear_failure(bare: dict[str, Any]) -> None:
     env = {"ANSIBLE_NET_USERNAME": "netops", "ANSIBLE_NET_PASSWORD": "s3cret-pass"}
     assert run_playbook(REPO / "playbooks/onboard.yml", bare["inv"], bare["store"], env_extra=env).rc == 0
     run = run_playbook(REPO / "playbooks/resync.yml", bare["inv"], bare["store"], "-u", "netops")
-    assert run.rc != 0
+    assert run.rc == 4  # a refused login is UNREACHABLE in the recap
     res = run.results("Read the committed configuration and store a snapshot if it changed")["r1"]
-    assert res["failed"] is True and res["error"] == "auth_failed", res
+    assert res["unreachable"] is True and res["error"] == "auth_failed", res
     with st.open_store(bare["store"]) as store:
         assert (store.get_device("r1") or {}).get("managed_status") == "Sync Failed"

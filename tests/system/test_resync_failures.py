@@ -12,6 +12,7 @@ from tests.system.helpers import REPO, from_netconfd, from_sim, run_playbook, wr
 
 pytestmark = pytest.mark.system
 TASK = "Read the committed configuration and store a snapshot if it changed"
+UNREACHABLE = ("unreachable", "auth_failed", "host_key_unknown", "host_key_mismatch")
 
 
 @pytest.fixture
@@ -28,9 +29,14 @@ def onboarded(tmp_path: Path, junos_sim: Callable[..., Any]) -> dict[str, Any]:
 
 def _fails_with(ctx: dict[str, Any], kind: str, inv: Path | None = None) -> dict[str, Any]:
     run = run_playbook(REPO / "playbooks/resync.yml", inv or ctx["inv"], ctx["store"])
-    assert run.rc != 0
     res = run.results(TASK)["r9"]
-    assert res["failed"] is True and res["error"] == kind, res
+    if kind in UNREACHABLE:  # connection failures are UNREACHABLE in the recap, as Ansible users expect
+        assert run.rc == 4 and res["unreachable"] is True and "failed" not in res, res
+        assert run.stats["r9"]["unreachable"] == 1 and run.stats["r9"]["failures"] == 0
+    else:
+        assert run.rc == 2 and res["failed"] is True and "unreachable" not in res, res
+        assert run.stats["r9"]["failures"] == 1 and run.stats["r9"]["unreachable"] == 0
+    assert res["error"] == kind, res
     assert kind in res["msg"] and "secret" not in run.stdout
     assert res["managed_status"] == "Sync Failed" and res["snapshot_version"] == 1
     with st.open_store(ctx["store"]) as s:
@@ -121,3 +127,14 @@ def test_netconfd_device_down(tmp_path: Path, netconfd_devices: list[Any]) -> No
     dev.start_server()
     run = run_playbook(REPO / "playbooks/resync.yml", inv, store)
     assert run.rc == 0 and run.results(TASK)[dev.name]["managed_status"] == "In Sync"
+
+
+def test_bad_host_variable_is_named(onboarded: dict[str, Any]) -> None:
+    inv = write_inventory(onboarded["tmp"] / "soon.yml", [from_sim("r9", onboarded["sim"])],
+                          known_hosts=onboarded["known"], extra_vars={"netsync_timeout": "soon"})
+    run = run_playbook(REPO / "playbooks/resync.yml", inv, onboarded["store"])
+    res = run.results(TASK)["r9"]
+    assert run.rc == 2 and res["failed"] is True
+    assert "'timeout'" in res["msg"] and "from the host variable netsync_timeout" in res["msg"], res["msg"]
+    with st.open_store(onboarded["store"]) as s:
+        assert s.get_device("r9")["managed_status"] == "In Sync"  # type: ignore[index]  # nothing was tried
