@@ -82,11 +82,13 @@ class Settings:
     damper_interval: float = 20.0
     job_timeout: float = 600.0
     max_retry_delay: float = 600.0
+    start_timeout: float = 120.0
 
     def __post_init__(self) -> None:
         _bool(self.auto_resync, "auto_resync")
         minimum = {"resync_delay": 0.0, "damping_window": 0.0, "max_retry_delay": 0.0}
-        for name in ("resync_delay", "damping_window", "damper_interval", "job_timeout", "max_retry_delay"):
+        for name in ("resync_delay", "damping_window", "damper_interval", "job_timeout", "max_retry_delay",
+                     "start_timeout"):
             value = _float(getattr(self, name), name)
             if name in minimum and value < 0:
                 raise ValueError(f"{name}: must be >= 0, got {value!r}")
@@ -157,7 +159,8 @@ class Backlog:
 
 
 def backlog_key(entry: Backlog) -> str:
-    """Entries merge by which commit identifiers they carry."""
+    """Entries merge by which commit identifiers they carry (the damper adds ``@<job>`` for
+    notifications that arrive while a job runs, so a follow-up knows when its first commit came)."""
     if entry.commit_time is not None and entry.commit_seq is not None:
         return "time+seq"
     if entry.commit_time is not None:
@@ -193,7 +196,12 @@ class PendingJob:
 
 @dataclass
 class RunningJob:
-    """The job holding the device: dispatched (``job_id`` None) or started."""
+    """The job holding the device: dispatched (``job_id`` None) or started.
+
+    ``dispatch_id`` is the job id the listener gave the dispatched job's event; ``emitted``
+    says the event reached the rulebook's queue (an event never emitted is emitted again,
+    after a failed store write or a restart).
+    """
 
     job_id: str | None
     deadline: float
@@ -201,6 +209,8 @@ class RunningJob:
     started_at: float | None = None
     read: Read | None = None
     manual: bool = False
+    dispatch_id: str | None = None
+    emitted: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunningJob:
@@ -213,6 +223,8 @@ class RunningJob:
             started_at=_opt_float(data.get("started_at"), "running.started_at"),
             read=None if read is None else Read.from_dict(read),
             manual=_bool(data.get("manual", False), "running.manual"),
+            dispatch_id=_opt_str(data.get("dispatch_id"), "running.dispatch_id"),
+            emitted=_bool(data.get("emitted", False), "running.emitted"),
         )
         if job.started_at is None and job.dispatched_at is None:
             raise ValueError("running: needs started_at or dispatched_at")
@@ -251,7 +263,7 @@ class DeviceState:
         backlog = {}
         for key, entry in _mapping(data.get("backlog", {}), "backlog").items():
             parsed = Backlog.from_dict(entry)
-            if backlog_key(parsed) != key:
+            if backlog_key(parsed) != key.split("@", 1)[0]:
                 raise ValueError(f"backlog: entry under {key!r} is of kind {backlog_key(parsed)!r}")
             backlog[key] = parsed
         pending, running, synced = data.get("pending"), data.get("running"), data.get("synced")

@@ -60,7 +60,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._damper_sta
 __all__ = [
     "IN_SYNC", "OUT_OF_SYNC", "SYNCHRONIZING", "SYNC_FAILED", "STATUSES",
     "SCHEDULE", "FOLLOW", "DAMP", "COVER", "IGNORE", "DISABLED", "POSTPONE", "DISPATCH",
-    "START", "REJECT", "READ", "FINISH", "FAIL", "TIMEOUT", "RETRY_SCHEDULED", "CANCEL",
+    "START", "REJECT", "READ", "FINISH", "FAIL", "TIMEOUT", "RETRY_SCHEDULED", "CANCEL", "REDISPATCH",
     "Settings", "DeviceState", "Decision", "Backlog", "PendingJob", "RunningJob", "Read",
     "covers", "notify", "job_started", "config_read", "job_finished", "set_settings",
     "check_timeouts", "tick", "due", "next_wakeup",
@@ -83,6 +83,7 @@ FAIL = "fail"
 TIMEOUT = "timeout"
 RETRY_SCHEDULED = "retry"
 CANCEL = "cancel"
+REDISPATCH = "redispatch"      # a dispatched job never started: dispatched again
 
 States = Union[Iterable[DeviceState], Mapping[str, DeviceState]]
 
@@ -123,6 +124,10 @@ def covers(read: Read, entry: Backlog) -> bool:
 
 def _add_backlog(state: DeviceState, note: Backlog) -> None:
     key = backlog_key(note)
+    run = state.running
+    since = None if run is None else run.started_at if run.started_at is not None else run.dispatched_at
+    if run is not None and since is not None and note.first_at > since:
+        key += "@" + (run.job_id or run.dispatch_id or _t(since))  # after this job began: kept apart
     old = state.backlog.get(key)
     if old is None:
         state.backlog[key] = note
@@ -150,14 +155,28 @@ def _uncovered(state: DeviceState) -> list[Backlog]:
     return [entry for entry in state.backlog.values() if not covers(read, entry)]
 
 
-def _follow_up(state: DeviceState, now: float, reason: str, follow: bool = True) -> list[Decision]:
-    """Create a pending job if auto-resync is on and commits would stay unsynced."""
+def _postponed(due_at: float, busy_since: float | None, now: float, step: float) -> float:
+    """R4: a job that fell due while another job of the device ran is postponed by ``step``,
+    again and again, past ``now`` (when that job ended or was last looked at)."""
+    if busy_since is None or not busy_since <= due_at <= now:
+        return max(due_at, now)
+    return due_at + step * (math.floor((now - due_at) / step) + 1)
+
+
+def _follow_up(state: DeviceState, now: float, reason: str, follow: bool = True,
+               busy_since: float | None = None) -> list[Decision]:
+    """Create a pending job if auto-resync is on and commits would stay unsynced.
+
+    ``busy_since``: a job of the device ran from then until ``now``; a due time that fell
+    within it is postponed in ``damper_interval`` steps (R4).
+    """
     if not state.settings.auto_resync or state.pending is not None:
         return []
     left = _uncovered(state)
     if not left:
         return []
-    due_at = max(min(entry.first_at for entry in left) + state.settings.resync_delay, now)
+    due_at = _postponed(min(entry.first_at for entry in left) + state.settings.resync_delay, busy_since, now,
+                        state.settings.damper_interval)
     state.pending = PendingJob(due_at, now, FOLLOW_UP if follow else SCHEDULED)
     return [_decide(state, FOLLOW if follow else SCHEDULE, now,
                     f"{reason}; job due at {_t(due_at)}", due=due_at)]
@@ -311,7 +330,8 @@ def job_finished(state: DeviceState, job_id: str, now: float, ok: bool) -> list[
     tail = "" if state.settings.auto_resync else "; auto-resync disabled"
     out = [_decide(state, FINISH, now,
                    f"finished: job {job_id}; commits notified after its read remain{tail}", job_id)]
-    return out + _follow_up(state, now, f"follow-up: commit after job {job_id} read the configuration")
+    return out + _follow_up(state, now, f"follow-up: commit after job {job_id} read the configuration",
+                            busy_since=run.started_at)
 
 
 def set_settings(state: DeviceState, settings: Settings, now: float) -> list[Decision]:
@@ -335,10 +355,26 @@ def set_settings(state: DeviceState, settings: Settings, now: float) -> list[Dec
 
 
 def check_timeouts(states: States, now: float) -> list[Decision]:
-    """Jobs past their deadline count as failed (``Sync Failed``, retry with backoff)."""
+    """Jobs past their deadline count as failed (``Sync Failed``, retry with backoff).
+
+    A dispatched job whose event was emitted but that has not started ``start_timeout``
+    seconds later (the listener was killed, the playbook launch failed) is dispatched again
+    at once: the commits it was to read are still in the backlog, never covered by a job that
+    will not run. That is no failure of the device.
+    """
     out: list[Decision] = []
     for state in _states(states):
         run = state.running
+        if run is not None and run.started_at is None and run.emitted and run.dispatched_at is not None \
+                and now >= run.dispatched_at + state.settings.start_timeout:
+            state.running = None
+            if state.pending is None:
+                state.pending = PendingJob(now, now, SCHEDULED)
+            state.pending.due = min(state.pending.due, now)
+            out.append(_decide(state, REDISPATCH, now,
+                               f"redispatch: job {run.dispatch_id or ''} dispatched at {_t(run.dispatched_at)} "
+                               f"did not start within {state.settings.start_timeout:g}s", run.dispatch_id))
+            continue
         if run is not None and now >= run.deadline:
             reason = f"timeout: {_label(run.job_id)} did not report back by {_t(run.deadline)}"
             out += _fail(state, now, TIMEOUT, reason, run.job_id)
@@ -389,4 +425,7 @@ def next_wakeup(states: States) -> float | None:
     """The earliest time at which ``tick`` has something to do."""
     times = [s.pending.due for s in _states(states) if s.pending is not None]
     times += [s.running.deadline for s in _states(states) if s.running is not None]
+    times += [s.running.dispatched_at + s.settings.start_timeout for s in _states(states)
+              if s.running is not None and s.running.started_at is None and s.running.emitted
+              and s.running.dispatched_at is not None]
     return min(times, default=None)

@@ -162,7 +162,7 @@ def test_commit_time_decides_exactly_whether_read_included_commit() -> None:
     newer = d.notify(s, 23.0, commit_time=1013.0)
     assert newer.action == d.FOLLOW
     d.job_finished(s, "j1", 25.0, ok=True)
-    assert s.status == OUT_OF_SYNC and list(s.backlog) == ["time"]
+    assert s.status == OUT_OF_SYNC and list(s.backlog) == ["time@j1"]  # a commit after j1 began
 
 
 def test_late_notification_after_sync_is_ignored() -> None:
