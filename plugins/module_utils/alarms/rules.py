@@ -220,6 +220,10 @@ class SignalBuffer:
         self._earlier, self._by_key = [], {}
         return out
 
+    def put_back(self, taken: list[Signal]) -> None:
+        """Signals whose write failed go back before any that came since."""
+        self._earlier = list(taken) + self._earlier
+
 
 def syslog_signal(device: str, level: int, tag: str, message: str, at: float) -> Signal:
     """The ``device_syslog`` signal of one message at syslog severity ``level`` (err or worse)."""

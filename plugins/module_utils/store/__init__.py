@@ -157,6 +157,7 @@ class Store(TopologyStoreMixin, FederationStoreMixin, AlarmStoreMixin, FedAlarmS
             for table in ("snapshots", "status_history"):
                 self.db.execute("DELETE FROM %s WHERE device = ?" % table, (name,))
             self.db.execute("DELETE FROM settings WHERE scope = ?", (name,))
+            self.db.execute("DELETE FROM damper_state WHERE device = ?", (name,))  # no job for it, ever
             return self.db.execute("DELETE FROM devices WHERE name = ?", (name,)) > 0
 
     def set_status(self, name: str, status: str, reason: str = "",
@@ -354,6 +355,22 @@ class Store(TopologyStoreMixin, FederationStoreMixin, AlarmStoreMixin, FedAlarmS
         """Every device's persisted damper state (JSON documents written by the listener)."""
         rows = self.db.query("SELECT device, state FROM damper_state")
         return {r["device"]: json.loads(r["state"]) for r in rows}
+
+    def existing_devices(self, names: list[str]) -> set[str]:
+        """Which of ``names`` the store holds."""
+        found: set[str] = set()
+        for start in range(0, len(names), 500):
+            chunk = names[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.update(r["name"] for r in self.db.query("SELECT name FROM devices WHERE name IN (%s)" % marks,
+                                                         tuple(chunk)))
+        return found
+
+    def forget_damper_states(self, names: list[str]) -> None:
+        """Drop the persisted damper states of devices the store no longer holds."""
+        with self.transaction():
+            for name in names:
+                self.db.execute("DELETE FROM damper_state WHERE device = ?", (name,))
 
     def save_damper_states(self, states: dict[str, dict[str, Any]]) -> None:
         """Persist damper states (one transaction for the batch)."""

@@ -112,6 +112,9 @@ class JobTracking:
                 if run.job_id not in known:
                     self.jobs[run.job_id] = name
                 continue
+            if run.dispatch_id is not None:  # persisted with the dispatch (R12)
+                self.jobs.setdefault(run.dispatch_id, name)
+                continue
             if name in self.jobs.values() or run.dispatched_at is None:
                 continue
             for job in self.store.list_jobs(name, _JOB_LOOKBACK):

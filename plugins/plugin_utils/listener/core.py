@@ -7,12 +7,13 @@ Synchronous, clock injected (every entry point takes ``now``); the EDA event sou
 ``netsync.fleet.commit_events`` drives it. Public API::
 
     Listener(store, job_timeout=None, reindex_every=30.0, flush_every=1000, match_hostname=False,
-             batch_window=0.0, batch_hold=0.0)
+             batch_window=0.0, batch_hold=0.0, start_timeout=None)
         .ingest_syslog(data: bytes, source_addr: str, now) -> Decision | None
         .ingest_netconf(device, data, now, resubscribed=False) -> Decision | None
         .ingest_inbox(now) -> list[Decision]
         .poll_jobs(now) -> list[Decision]
         .tick(now) -> list[dict]      # resync events; flushes first
+        .emitted(event) -> None       # the event is in the rulebook's queue
         .flush() -> None              # persist buffered states, notifications, statuses
         .next_wakeup() -> float | None
         .counters: Counter[str]       # received, accepted, dropped by reason
@@ -29,6 +30,14 @@ commits from unknown sources raise ``unknown_source`` (``alarms.py``; written by
 with a ``commits_notified`` metric point per device). A crash loses at most the
 notifications received since the last flush (the event source flushes within
 ``flush_delay`` of a notification), never a dispatched job.
+
+Nothing decided is lost when a store write fails (a locked SQLite file, a restarted
+PostgreSQL, a full disk): ``flush`` keeps every buffered record, state and status until a
+write succeeds and raises; the next flush retries them. A dispatch is persisted (with its
+job id) before its event is returned, and an event is returned again by every ``tick``
+until ``emitted`` is called for it, also after a restart (docs/auto-resync.md, R12). A
+device removed from the store takes its damper state with it; no job is dispatched for a
+device the store does not hold.
 """
 from __future__ import annotations
 
@@ -63,8 +72,9 @@ class Listener(JobTracking):
 
     def __init__(self, store: Store, job_timeout: Optional[float] = None,
                  reindex_every: float = 30.0, flush_every: int = 1000, match_hostname: bool = False,
-                 batch_window: float = 0.0, batch_hold: float = 0.0) -> None:
+                 batch_window: float = 0.0, batch_hold: float = 0.0, start_timeout: Optional[float] = None) -> None:
         self.store = store
+        self.start_timeout = start_timeout
         self.match_hostname = match_hostname
         self.batch_window = batch_window
         self.batch_hold = batch_hold
@@ -85,6 +95,7 @@ class Listener(JobTracking):
         self._status_dirty: dict[str, str] = {}
         self._records: list[dict[str, Any]] = []
         self._repeats: dict[tuple[Optional[str], str, str, str], dict[str, Any]] = {}
+        self._forget: set[str] = set()  # removed devices whose persisted state flush deletes
         self.alarm_signals = SignalBuffer()  # alarms, written by flush
         for name, doc in store.load_damper_states().items():
             try:
@@ -114,13 +125,28 @@ class Listener(JobTracking):
                 self._log(damper.set_settings(state, settings, now))
                 self._dirty.add(name)
         self.by_address, self.by_hostname, self.store_status = by_address, by_hostname, status
+        self._drop_removed([name for name in self.states if name not in status])
         self._indexed_at = now
+
+    def _drop_removed(self, names: list[str]) -> None:
+        """Devices the store no longer holds: their states, pending and running jobs go."""
+        for name in names:
+            self.states.pop(name, None)
+            self._dirty.discard(name)
+            self._status_dirty.pop(name, None)
+            for job_id in [j for j, d in self.jobs.items() if d == name]:
+                self.jobs.pop(job_id)
+                self._ended.add(job_id)
+            self._forget.add(name)
+            self.counters["removed-devices"] += 1
 
     def _settings(self, name: str) -> Settings:
         values = self.store.get_settings(name)
         overrides: dict[str, Any] = {k: values[k] for k in _DAMPER_KEYS if k in values}
         if self.job_timeout is not None:
             overrides["job_timeout"] = self.job_timeout
+        if self.start_timeout is not None:
+            overrides["start_timeout"] = self.start_timeout
         return Settings().with_overrides(overrides)
 
     def _maybe_refresh(self, now: float) -> None:
@@ -309,20 +335,39 @@ class Listener(JobTracking):
         else:
             decisions = damper.tick(self.states, now)
         self._log(decisions)
-        job_ids: dict[str, str] = {}
         for decision in decisions:
             self._dirty.add(decision.device)
             if decision.action in (damper.TIMEOUT, damper.FAIL):
                 self._status_dirty[decision.device] = decision.reason
-            if decision.action == damper.TIMEOUT:  # later reports of that job are ignored (R8)
+            if decision.action in (damper.TIMEOUT, damper.REDISPATCH):  # later reports are ignored (R8)
                 for job_id in [j for j, d in self.jobs.items() if d == decision.device]:
                     self.jobs.pop(job_id)
                     self._ended.add(job_id)
             if decision.action == damper.DISPATCH:
                 job_id = "auto-%s" % uuid.uuid4().hex[:16]
-                job_ids[decision.device] = job_id
+                run = self.states[decision.device].running
+                if run is not None:
+                    run.dispatch_id = job_id
                 self.jobs[job_id] = decision.device
-        self.flush()
+        self._drop_unknown_dispatches()
+        self.flush()  # the dispatches are persisted before their event goes out
+        return self._outbox()
+
+    def _drop_unknown_dispatches(self) -> None:
+        """Never dispatch for a device the store does not hold (removed since the last refresh)."""
+        names = sorted(n for n, s in self.states.items()
+                       if s.running is not None and s.running.started_at is None and not s.running.emitted)
+        if names:
+            self._drop_removed(sorted(set(names) - self.store.existing_devices(names)))
+
+    def _outbox(self) -> list[dict[str, Any]]:
+        """One event for every dispatched job not yet emitted (this pass's, or an earlier one's)."""
+        job_ids: dict[str, str] = {}
+        for name, state in self.states.items():
+            run = state.running
+            if run is not None and run.started_at is None and run.dispatch_id and not run.emitted:
+                job_ids[name] = run.dispatch_id
+                self.jobs.setdefault(run.dispatch_id, name)
         if not job_ids:
             return []
         devices = sorted(job_ids)
@@ -331,6 +376,15 @@ class Listener(JobTracking):
         return [{"netsync": {"type": "resync", "devices": devices, "job_ids": job_ids,
                              "limit": ",".join(devices)},
                  "meta": {"hosts": devices}}]  # ansible-rulebook limits run_playbook to meta.hosts
+
+    def emitted(self, event: dict[str, Any]) -> None:
+        """The event is in the rulebook's queue: not to be emitted again (persisted by the next flush)."""
+        for name, job_id in event.get("netsync", {}).get("job_ids", {}).items():
+            state = self.states.get(name)
+            run = state.running if state is not None else None
+            if run is not None and run.dispatch_id == job_id and not run.emitted:
+                run.emitted = True
+                self._dirty.add(name)
 
     def next_wakeup(self) -> Optional[float]:
         wake = damper.next_wakeup(self.states)
@@ -357,31 +411,50 @@ class Listener(JobTracking):
 
     # -- persistence -----------------------------------------------------------------------
     def flush(self) -> None:
-        """Persist buffered damper states, notification records and status changes."""
-        if not (self._dirty or self._records or self._status_dirty or self.alarm_signals):
+        """Persist buffered damper states, notification records and status changes.
+
+        All or nothing: when the write fails, everything stays buffered (and the exception
+        propagates); the next flush writes it.
+        """
+        if not (self._dirty or self._records or self._status_dirty or self.alarm_signals or self._forget):
             return
         signals, commits = self.alarm_signals.take(), Counter[str]()
-        records, self._records, self._repeats = self._records, [], {}
-        dirty, self._dirty = self._dirty, set()
-        statuses, self._status_dirty = self._status_dirty, {}
+        records, dirty, statuses, forget = self._records, set(self._dirty), dict(self._status_dirty), set(self._forget)
         store = self.store
-        with store.transaction():
-            for rec in records:
-                if rec["accepted"]:  # the commits_notified metric: counted here, not on the ingest path
-                    commits[rec["device"]] += rec["count"]
-                more = rec["count"] - 1
-                reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
-                store.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],
-                                          reason, None, rec["commit_user"], rec["detail"], received_at=rec["at"])
-            store.record_listener(signals, commits)
-            store.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
-            for name, reason in statuses.items():
-                state = self.states.get(name)
-                row = store.get_device(name)
-                if state is None or row is None or row["managed_status"] == state.status:
-                    continue
-                store.set_status(name, state.status, "auto-resync: %s" % reason)
-                self.store_status[name] = state.status
+        written: dict[str, str] = {}
+        try:
+            with store.transaction():
+                for rec in records:
+                    if rec["accepted"]:  # the commits_notified metric: counted here, not on the ingest path
+                        commits[rec["device"]] += rec["count"]
+                    more = rec["count"] - 1
+                    reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
+                    store.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"], reason,
+                                              None, rec["commit_user"], rec["detail"], received_at=rec["at"])
+                store.record_listener(signals, commits)
+                store.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
+                if forget:
+                    store.forget_damper_states(sorted(forget))
+                for name, reason in statuses.items():
+                    state = self.states.get(name)
+                    row = store.get_device(name)
+                    if state is None or row is None or row["managed_status"] == state.status:
+                        continue
+                    store.set_status(name, state.status, "auto-resync: %s" % reason)
+                    written[name] = state.status
+        except BaseException:
+            self.alarm_signals.put_back(signals)
+            self.counters["store-write-failures"] += 1
+            raise
+        self.store_status.update(written)
+        del self._records[:len(records)]
+        if not self._records:
+            self._repeats = {}
+        self._dirty -= dirty
+        self._forget -= forget
+        for name in statuses:
+            if self._status_dirty.get(name) == statuses[name]:
+                del self._status_dirty[name]
 
 
 def _inbox_user(detail: Any) -> Optional[str]:

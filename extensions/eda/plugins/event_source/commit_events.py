@@ -72,6 +72,12 @@ options:
     description: Seconds after which a dispatched job that has not reported back counts as failed.
     type: float
     default: 600
+  start_timeout:
+    description: Seconds a dispatched job may take to start (its playbook's resync task begins) before
+      it is dispatched again with a new job id (the rulebook action failed, the listener was killed
+      after emitting). See rule R12 in docs/auto-resync.md.
+    type: float
+    default: 120
   batch_window:
     description:
       - Seconds a due resync job waits for others that become due within that time, so that
@@ -242,6 +248,7 @@ def _inventory(value: Any) -> Optional[str]:
 def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     """Validated arguments; raises ValueError with a clear sentence."""
     known = {"store", "syslog_udp", "syslog_tcp", "syslog_match_hostname", "tick", "job_timeout", "flush_delay",
+             "start_timeout",
              "syslog_udp_buffer", "syslog_tcp_max_connections", "syslog_tcp_idle_timeout",
              "batch_window", "batch_hold",
              "netconf_notifications",
@@ -262,6 +269,7 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
         "tcp_idle_timeout": _seconds(args.get("syslog_tcp_idle_timeout"), "syslog_tcp_idle_timeout", 300.0),
         "tick": _seconds(args.get("tick"), "tick", 1.0),
         "job_timeout": _seconds(args.get("job_timeout"), "job_timeout", 600.0),
+        "start_timeout": _seconds(args.get("start_timeout"), "start_timeout", 120.0),
         "flush_delay": _seconds(args.get("flush_delay"), "flush_delay", 0.05),
         "batch_window": _non_negative(args.get("batch_window"), "batch_window", 1.0),
         "batch_hold": _non_negative(args.get("batch_hold"), "batch_hold", 60.0),
@@ -326,6 +334,7 @@ async def _periodic(listener: Any, receiver: _Receiver, queue: asyncio.Queue[Any
         for event in events:
             LOG.info("netsync.fleet.commit_events: resync %s", event["netsync"]["limit"])
             await queue.put(event)
+            listener.emitted(event)  # persisted by the next flush; until then a restart emits it again
         wake = listener.next_wakeup()
         delay = tick if wake is None else min(tick, max(wake - time.time(), 0.01))
         await asyncio.sleep(delay)
@@ -362,7 +371,8 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     netconf: Any = None
     netconf_task: Optional[asyncio.Task[None]] = None
     try:
-        listener = mod.Listener(store, job_timeout=opts["job_timeout"], match_hostname=opts["match_hostname"],
+        listener = mod.Listener(store, job_timeout=opts["job_timeout"], start_timeout=opts["start_timeout"],
+                                match_hostname=opts["match_hostname"],
                                 batch_window=opts["batch_window"], batch_hold=opts["batch_hold"])
         listener.refresh(time.time())
         receiver = _Receiver(listener, opts["flush_delay"])

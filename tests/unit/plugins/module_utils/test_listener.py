@@ -9,6 +9,15 @@ import pytest
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
 
+
+def emit(listener: Listener, now: float) -> list[dict[str, Any]]:
+    """What the event source does: tick, put each event in the rulebook's queue, mark it emitted."""
+    events = listener.tick(now)
+    for event in events:
+        listener.emitted(event)
+    listener.flush()
+    return events
+
 T0 = 1_000_000.0
 
 
@@ -96,7 +105,7 @@ def test_unknown_source_is_dropped_counted_and_recorded(store: st.Store, clock: 
     assert [(r["device"], r["accepted"]) for r in rows] == [(None, 0)]
     assert "unknown source" in rows[0]["reason"]
     assert store.load_damper_states() == {}
-    assert lis.tick(clock.now + 100) == []
+    assert emit(lis, clock.now + 100) == []
 
 
 def test_repeated_notifications_are_recorded_once_per_batch(store: st.Store, clock: Clock) -> None:
@@ -161,13 +170,13 @@ def test_burst_gives_one_event_at_resync_delay(store: st.Store, clock: Clock) ->
     actions = [lis.ingest_syslog(completed("r1"), "10.0.0.1", T0 + dt).action  # type: ignore[union-attr]
                for dt in (0, 5, 10, 15)]
     assert actions == ["schedule", "damp", "damp", "damp"]
-    assert lis.tick(T0 + 19.9) == []
-    events = lis.tick(T0 + 20)
+    assert emit(lis, T0 + 19.9) == []
+    events = emit(lis, T0 + 20)
     assert len(events) == 1
     body = events[0]["netsync"]
     assert body["type"] == "resync" and body["devices"] == ["r1"] and body["limit"] == "r1"
     assert set(body["job_ids"]) == {"r1"}
-    assert lis.tick(T0 + 60) == []
+    assert emit(lis, T0 + 60) == []
 
 
 def test_devices_due_together_are_batched(store: st.Store, clock: Clock) -> None:
@@ -175,13 +184,13 @@ def test_devices_due_together_are_batched(store: st.Store, clock: Clock) -> None
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
     lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 3)
     lis.ingest_syslog(completed("r3"), "127.0.0.1", T0 + 30)
-    events = lis.tick(T0 + 25)
+    events = emit(lis, T0 + 25)
     assert len(events) == 1
     body = events[0]["netsync"]
     assert body["devices"] == ["r1", "r2"] and body["limit"] == "r1,r2"
     assert events[0]["meta"] == {"hosts": ["r1", "r2"]}
     assert len(set(body["job_ids"].values())) == 2
-    assert lis.tick(T0 + 51)[0]["netsync"]["devices"] == ["r3"]
+    assert emit(lis, T0 + 51)[0]["netsync"]["devices"] == ["r3"]
 
 
 def test_batch_window_gathers_jobs_due_a_moment_apart(store: st.Store, clock: Clock) -> None:
@@ -190,41 +199,41 @@ def test_batch_window_gathers_jobs_due_a_moment_apart(store: st.Store, clock: Cl
         for dt, (host, addr) in zip((0.0, 0.3, 0.6), (("r1", "10.0.0.1"), ("r2", "10.0.0.2"), ("r3", "127.0.0.1")),
                                     strict=True):
             lis.ingest_syslog(completed(host), addr, T0 + dt)
-    assert [e["netsync"]["devices"] for e in eager.tick(T0 + 20.0)] == [["r1"]]  # split: r2, r3 not yet due
+    assert [e["netsync"]["devices"] for e in emit(eager, T0 + 20.0)] == [["r1"]]  # split: r2, r3 not yet due
     assert gathering.next_wakeup() == T0 + 21.0  # the first due job, plus the window
-    assert gathering.tick(T0 + 20.0) == [] and gathering.tick(T0 + 20.9) == []
-    events = gathering.tick(T0 + 21.0)
+    assert emit(gathering, T0 + 20.0) == [] and emit(gathering, T0 + 20.9) == []
+    events = emit(gathering, T0 + 21.0)
     assert [e["netsync"]["devices"] for e in events] == [["r1", "r2", "r3"]]
-    assert gathering.next_wakeup() is not None and gathering.tick(T0 + 22.0) == []  # running, none pending
+    assert gathering.next_wakeup() is not None and emit(gathering, T0 + 22.0) == []  # running, none pending
 
 
 def test_next_batch_waits_until_the_previous_one_started(store: st.Store, clock: Clock) -> None:
     lis = Listener(store, batch_window=1.0, batch_hold=60.0)
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
     lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 5)
-    [first] = lis.tick(T0 + 21)
+    [first] = emit(lis, T0 + 21)
     assert first["netsync"]["devices"] == ["r1"]
-    assert lis.tick(T0 + 27) == []  # r2 due since T0+25, but r1's run has not started: gather
+    assert emit(lis, T0 + 27) == []  # r2 due since T0+25, but r1's run has not started: gather
     clock.now = T0 + 27.5
     store.job_started(first["netsync"]["job_ids"]["r1"], "r1", "auto")
     lis.poll_jobs(T0 + 28)
-    assert [e["netsync"]["devices"] for e in lis.tick(T0 + 28)] == [["r2"]]
+    assert [e["netsync"]["devices"] for e in emit(lis, T0 + 28)] == [["r2"]]
 
 
 def test_batch_hold_is_bounded(store: st.Store, clock: Clock) -> None:
     lis = Listener(store, batch_window=1.0, batch_hold=5.0)
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
     lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 5)
-    assert [e["netsync"]["devices"] for e in lis.tick(T0 + 21)] == [["r1"]]
-    assert lis.tick(T0 + 25.9) == []  # r1 dispatched 4.9 s ago and not started: still held
-    assert [e["netsync"]["devices"] for e in lis.tick(T0 + 26.1)] == [["r2"]]  # r1's run never started
+    assert [e["netsync"]["devices"] for e in emit(lis, T0 + 21)] == [["r1"]]
+    assert emit(lis, T0 + 25.9) == []  # r1 dispatched 4.9 s ago and not started: still held
+    assert [e["netsync"]["devices"] for e in emit(lis, T0 + 26.1)] == [["r2"]]  # r1's run never started
 
 
 def test_job_lifecycle_from_jobs_table(store: st.Store, clock: Clock) -> None:
     lis = Listener(store)
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
     clock.now = T0 + 20
-    job_id = lis.tick(clock.now)[0]["netsync"]["job_ids"]["r1"]
+    job_id = emit(lis, clock.now)[0]["netsync"]["job_ids"]["r1"]
     clock.now += 1
     store.job_started(job_id, "r1", "auto")
     store.set_status("r1", "Synchronizing", "module")
@@ -245,7 +254,7 @@ def test_commit_after_read_gets_follow_up_and_status_stays_out_of_sync(store: st
     lis = Listener(store)
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
     clock.now = T0 + 20
-    job_id = lis.tick(clock.now)[0]["netsync"]["job_ids"]["r1"]
+    job_id = emit(lis, clock.now)[0]["netsync"]["job_ids"]["r1"]
     clock.now += 1
     store.job_started(job_id, "r1", "auto")
     lis.poll_jobs(clock.now)
@@ -260,7 +269,7 @@ def test_commit_after_read_gets_follow_up_and_status_stays_out_of_sync(store: st
     store.set_status("r1", "In Sync", "module says in sync")
     lis.poll_jobs(clock.now)
     assert device(store, "r1")["managed_status"] == "Out of Sync"
-    events = lis.tick(T0 + 43)
+    events = emit(lis, T0 + 43)
     assert events and events[0]["netsync"]["devices"] == ["r1"]
 
 
@@ -270,8 +279,8 @@ def test_restart_keeps_pending_job(store: st.Store, store_path: str, clock: Cloc
     lis.flush()
     del lis
     again = Listener(st.open_store(store_path, clock=clock))
-    assert again.tick(T0 + 19) == []
-    events = again.tick(T0 + 20)
+    assert emit(again, T0 + 19) == []
+    events = emit(again, T0 + 20)
     assert [e["netsync"]["devices"] for e in events] == [["r1"]]
     again.store.close()
 
@@ -281,12 +290,12 @@ def test_restart_recovers_dispatched_job_from_jobs_table(store: st.Store, store_
     lis = Listener(store)
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
     clock.now = T0 + 20
-    job_id = lis.tick(clock.now)[0]["netsync"]["job_ids"]["r1"]
+    job_id = emit(lis, clock.now)[0]["netsync"]["job_ids"]["r1"]
     del lis  # the listener dies after dispatching; the job runs meanwhile
     clock.now += 1
     run_job(store, clock, job_id, "r1")
     again = Listener(st.open_store(store_path, clock=clock))
-    assert again.tick(clock.now) == []  # no second dispatch
+    assert emit(again, clock.now) == []  # no second dispatch
     assert [d.action for d in again.poll_jobs(clock.now)] == ["start", "read", "finish"]
     assert again.states["r1"].status == "In Sync"
     again.store.close()
@@ -295,10 +304,10 @@ def test_restart_recovers_dispatched_job_from_jobs_table(store: st.Store, store_
 def test_job_that_never_reports_times_out_and_is_retried(store: st.Store, clock: Clock) -> None:
     lis = Listener(store, job_timeout=30)
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
-    assert lis.tick(T0 + 20)
-    assert lis.tick(T0 + 50) == []
+    assert emit(lis, T0 + 20)
+    assert emit(lis, T0 + 50) == []
     assert device(store, "r1")["managed_status"] == "Sync Failed"
-    assert lis.tick(T0 + 50 + 40)[0]["netsync"]["devices"] == ["r1"]
+    assert emit(lis, T0 + 50 + 40)[0]["netsync"]["devices"] == ["r1"]
 
 
 def test_inbox_rows_notify_known_devices(store: st.Store, clock: Clock) -> None:
@@ -323,7 +332,7 @@ def test_settings_from_store_per_device(store: st.Store, clock: Clock) -> None:
     assert off is not None and off.action == "disabled"
     lis.flush()
     assert device(store, "r3")["managed_status"] == "Out of Sync"
-    assert lis.tick(T0 + 100)[0]["netsync"]["devices"] == ["r2"]
+    assert emit(lis, T0 + 100)[0]["netsync"]["devices"] == ["r2"]
 
 
 def test_manual_resync_takes_over_the_pending_job(store: st.Store, clock: Clock) -> None:
@@ -334,7 +343,7 @@ def test_manual_resync_takes_over_the_pending_job(store: st.Store, clock: Clock)
     run_job(store, clock, "manual-1", "r1")
     assert [d.action for d in lis.poll_jobs(clock.now)] == ["start", "read", "finish"]
     assert lis.states["r1"].status == "In Sync" and lis.states["r1"].pending is None
-    assert lis.tick(T0 + 60) == []
+    assert emit(lis, T0 + 60) == []
     assert lis.poll_jobs(clock.now + 1) == []  # seen once
 
 
@@ -342,8 +351,8 @@ def test_reports_of_a_timed_out_job_are_ignored(store: st.Store, clock: Clock) -
     lis = Listener(store, job_timeout=30)
     lis.poll_jobs(clock.now)
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
-    job_id = lis.tick(T0 + 20)[0]["netsync"]["job_ids"]["r1"]
-    lis.tick(T0 + 50)
+    job_id = emit(lis, T0 + 20)[0]["netsync"]["job_ids"]["r1"]
+    emit(lis, T0 + 50)
     assert lis.states["r1"].status == "Sync Failed"
     clock.now = T0 + 51
     run_job(store, clock, job_id, "r1")

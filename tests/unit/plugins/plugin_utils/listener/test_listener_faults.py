@@ -1,0 +1,125 @@
+"""Nothing the listener decided is lost when the store fails, when it is killed, or when a device
+goes away (a real SQLite store, a fake clock, faults injected into the store's writes)."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
+
+T0 = 1_000_000.0
+COMMIT = (b"<189>1 2026-07-06T03:52:49.972Z r1 mgd 97400 UI_COMMIT [junos@2636.1.1.1.2.129 "
+          b"username=\"ops\" command=\"commit\"] User 'ops' requested 'commit' operation")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[st.Store]:
+    s = st.open_store(str(tmp_path / "fleet.db"), clock=clock)
+    for name, host in (("r1", "10.0.0.1"), ("r2", "10.0.0.2")):
+        s.upsert_device(name, host, 830, "junos", {"hostname": name})
+        s.set_status(name, "In Sync", "test")
+    s.set_settings({"resync_delay": 20, "damping_window": 25, "damper_interval": 20})
+    yield s
+    s.close()
+
+
+def failing(store: st.Store, method: str, times: int = 1) -> Callable[[], int]:
+    """Make ``store.<method>`` raise 'database is locked' the next ``times`` calls; returns a call counter."""
+    real = getattr(store, method)
+    calls = [0]
+
+    def fake(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] <= times:
+            raise sqlite3.OperationalError("database is locked")
+        return real(*args, **kwargs)
+    setattr(store, method, fake)
+    return lambda: calls[0]
+
+
+def test_store_failure_mid_flush_keeps_every_record_state_and_status(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    assert lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now) is not None
+    failing(store, "save_damper_states")  # the notification row is written first, then this fails
+    with pytest.raises(sqlite3.OperationalError):
+        lis.flush()
+    assert lis.counters["store-write-failures"] == 1
+    assert store.db.query("SELECT COUNT(*) AS n FROM notifications")[0]["n"] == 0  # rolled back, all of it
+    assert store.get_device("r1")["managed_status"] == "In Sync"  # type: ignore[index]
+    lis.flush()  # the retry writes everything that was buffered
+    rows = store.db.query("SELECT device, accepted, reason FROM notifications")
+    assert [(r["device"], r["accepted"]) for r in rows] == [("r1", 1)] and rows[0]["reason"].startswith("scheduled")
+    assert store.load_damper_states()["r1"]["pending"]["due"] == T0 + 20
+    assert store.get_device("r1")["managed_status"] == "Out of Sync"  # type: ignore[index]
+
+
+def test_a_dispatch_whose_write_failed_is_emitted_on_the_next_pass(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now)
+    lis.flush()
+    failing(store, "save_damper_states")
+    with pytest.raises(sqlite3.OperationalError):
+        lis.tick(T0 + 20)  # the dispatch is not persisted: no event goes out
+    [event] = lis.tick(T0 + 21)
+    assert event["netsync"]["devices"] == ["r1"]
+    job_id = event["netsync"]["job_ids"]["r1"]
+    assert store.load_damper_states()["r1"]["running"]["dispatch_id"] == job_id  # persisted before emitting
+
+
+def test_an_event_never_emitted_is_emitted_after_a_restart(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store)
+    lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now)
+    [event] = lis.tick(T0 + 20)  # killed before the event reached the rulebook's queue
+    again = Listener(store)
+    again.refresh(T0 + 30)
+    [event2] = again.tick(T0 + 30)
+    assert event2["netsync"]["job_ids"] == event["netsync"]["job_ids"]  # the same job, not a second one
+    again.emitted(event2)
+    again.flush()
+    third = Listener(store)
+    assert third.tick(T0 + 31) == []  # emitted and persisted: not again
+
+
+def test_an_emitted_job_that_never_starts_is_dispatched_again(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store, start_timeout=30.0)
+    lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now)
+    [event] = lis.tick(T0 + 20)
+    lis.emitted(event)
+    lis.flush()
+    lis.ingest_syslog(COMMIT, "10.0.0.1", T0 + 25)  # "covered" by the job that will not run
+    assert lis.tick(T0 + 49) == []
+    [again] = lis.tick(T0 + 50)
+    assert again["netsync"]["devices"] == ["r1"]
+    assert again["netsync"]["job_ids"]["r1"] != event["netsync"]["job_ids"]["r1"]
+    assert lis.counters["decision:redispatch"] == 1
+    assert store.get_device("r1")["managed_status"] == "Out of Sync"  # type: ignore[index]  # not Sync Failed
+
+
+def test_a_removed_device_takes_its_pending_job_with_it(store: st.Store, clock: Clock) -> None:
+    lis = Listener(store, reindex_every=1000.0)
+    lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now)
+    lis.flush()
+    assert "r1" in store.load_damper_states()
+    assert store.remove_device("r1")
+    assert "r1" not in store.load_damper_states()
+    assert lis.tick(T0 + 20) == []  # due, but the store no longer holds r1: never dispatched
+    assert "r1" not in lis.states and lis.counters["removed-devices"] == 1
+    assert "r1" not in store.load_damper_states()  # and its state is not written back
+    assert lis.tick(T0 + 2000) == []
