@@ -10,12 +10,12 @@ migrates the schema forward. No credentials are ever stored.
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional, Sequence
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common import settings as settings_rules
 from ansible_collections.netsync.fleet.plugins.module_utils.store._alarms import AlarmStoreMixin
 from ansible_collections.netsync.fleet.plugins.module_utils.store._db import (
     Database, StoreError, connect, redact_url,
@@ -33,12 +33,7 @@ SYNCHRONIZING = "Synchronizing"
 SYNC_FAILED = "Sync Failed"
 STATUSES = (IN_SYNC, OUT_OF_SYNC, SYNCHRONIZING, SYNC_FAILED)
 
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "auto_resync": True,
-    "resync_delay": 20.0,
-    "damping_window": 25.0,
-    "damper_interval": 20.0,
-}
+DEFAULT_SETTINGS: dict[str, Any] = dict(settings_rules.DEFAULTS)
 GLOBAL = ""  # settings scope of the global values
 
 _DEVICE_COLUMNS = ("name, host, port, platform, facts, managed_status, connection_state, status_reason, "
@@ -70,24 +65,10 @@ def _device_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _coerce_setting(key: str, value: Any) -> Any:
-    if key not in DEFAULT_SETTINGS:
-        raise StoreError("unknown setting %r (known: %s)" % (key, ", ".join(sorted(DEFAULT_SETTINGS))))
-    if key == "auto_resync":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise StoreError("setting auto_resync must be a boolean, got %r" % (value,))
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise StoreError("setting %s must be a number of seconds, got %r" % (key, value))
-    if number < 0 or not math.isfinite(number):
-        raise StoreError("setting %s must be a finite number of seconds >= 0, got %r" % (key, value))
-    return number
+        return settings_rules.check(key, value)
+    except settings_rules.SettingError as exc:
+        raise StoreError(str(exc)) from None
 
 
 class Store(TopologyStoreMixin, FederationStoreMixin, AlarmStoreMixin, FedAlarmStoreMixin):
@@ -226,12 +207,12 @@ class Store(TopologyStoreMixin, FederationStoreMixin, AlarmStoreMixin, FedAlarmS
     # -- settings --------------------------------------------------------------------------
     def get_settings(self, device: Optional[str] = None) -> dict[str, Any]:
         """Effective settings: defaults, then global values, then the device's own."""
-        values = dict(DEFAULT_SETTINGS)
+        stored: dict[str, Any] = {}
         scopes = [GLOBAL] if device is None else [GLOBAL, device]
         for scope in scopes:
             for row in self.db.query("SELECT key, value FROM settings WHERE scope = ?", (scope,)):
-                if row["key"] in DEFAULT_SETTINGS:
-                    values[row["key"]] = json.loads(row["value"])
+                stored[row["key"]] = json.loads(row["value"])
+        values, _ignored = settings_rules.effective(stored)  # a bad stored value: its default, not a crash
         return values
 
     def device_overrides(self, device: str) -> dict[str, Any]:

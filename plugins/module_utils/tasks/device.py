@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common import settings as settings_rules
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import target_from_params
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import (
@@ -229,6 +230,10 @@ def run_settings(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[s
         if device is None:
             raise TaskFailed("reset removes a device's own value: it needs device")
         wanted[key] = None
+    try:
+        wanted = settings_rules.check_all(wanted)  # the same rules in check mode as in the store
+    except settings_rules.SettingError as exc:
+        raise TaskFailed(str(exc)) from None
     with _open_store(params) as store:
         if device is not None and store.get_device(device) is None:
             raise TaskFailed("device %r is not in the store %s" % (device, store.url))

@@ -147,7 +147,11 @@ class Listener(JobTracking):
             overrides["job_timeout"] = self.job_timeout
         if self.start_timeout is not None:
             overrides["start_timeout"] = self.start_timeout
-        return Settings().with_overrides(overrides)
+        try:
+            return Settings().with_overrides(overrides)
+        except ValueError:  # one device's bad settings never stop the others
+            self.counters["bad-settings"] += 1
+            return Settings().with_overrides({k: v for k, v in overrides.items() if k not in _DAMPER_KEYS})
 
     def _maybe_refresh(self, now: float) -> None:
         if self._indexed_at is None or now - self._indexed_at >= self.reindex_every or now < self._indexed_at:

@@ -123,3 +123,18 @@ def test_a_removed_device_takes_its_pending_job_with_it(store: st.Store, clock: 
     assert "r1" not in lis.states and lis.counters["removed-devices"] == 1
     assert "r1" not in store.load_damper_states()  # and its state is not written back
     assert lis.tick(T0 + 2000) == []
+
+
+def test_one_device_with_a_bad_stored_setting_never_stops_the_others(store: st.Store, clock: Clock) -> None:
+    """An older store (or a hand edit) holds damper_interval 0 for r1: r1 falls back to the
+    default, and both devices' commits are scheduled and dispatched."""
+    store.db.execute("INSERT INTO settings (scope, key, value) VALUES ('r1', 'damper_interval', '0')")
+    with pytest.raises(st.StoreError, match="damper_interval must be from 1 to 3600"):
+        store.set_settings({"damper_interval": 0}, "r2")  # refused at the door, naming the setting
+    assert store.get_settings("r1")["damper_interval"] == 20.0
+    lis = Listener(store)
+    two = COMMIT.replace(b" r1 ", b" r2 ")
+    assert lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now) is not None
+    assert lis.ingest_syslog(two, "10.0.0.2", clock.now) is not None
+    [event] = lis.tick(T0 + 20)
+    assert event["netsync"]["devices"] == ["r1", "r2"]
