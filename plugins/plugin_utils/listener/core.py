@@ -65,6 +65,8 @@ __all__ = ["Listener"]
 _DAMPER_KEYS = ("auto_resync", "resync_delay", "damping_window", "damper_interval")
 _COMMIT_TAG = b"UI_COMMIT"
 _REPEATS = ("damp", "cover", "ignore", "disabled")  # repeats of these are recorded once per flush
+UNKNOWN_ALARM_SOURCES = 20  # distinct unknown sources with an alarm each (per hour); more share one
+UNKNOWN_REFRESH_EVERY = 10.0  # seconds: a message from an unknown source re-reads the devices at most this often
 
 
 class Listener(JobTracking):
@@ -96,6 +98,8 @@ class Listener(JobTracking):
         self._records: list[dict[str, Any]] = []
         self._repeats: dict[tuple[Optional[str], str, str, str], dict[str, Any]] = {}
         self._forget: set[str] = set()  # removed devices whose persisted state flush deletes
+        self._unknown_alarmed: dict[str, float] = {}  # unknown source -> when its alarm was raised
+        self._unknown_refresh_at: Optional[float] = None
         self.alarm_signals = SignalBuffer()  # alarms, written by flush
         for name, doc in store.load_damper_states().items():
             try:
@@ -205,13 +209,12 @@ class Listener(JobTracking):
         self._maybe_refresh(now)
         source = "syslog-%s:%s" % (transport, source_addr)
         name = self.resolve(source_addr, msg.hostname)
-        if name is None and self._indexed_at is not None and now - self._indexed_at >= 1.0:
+        if name is None and self._may_refresh_for_unknown(now):
             self.refresh(now)  # a device onboarded since the last refresh
             name = self.resolve(source_addr, msg.hostname)
         if name is None:
             self.counters["dropped:unknown-source"] += 1
-            self.alarm_signals.add(Signal("unknown_source", source_addr, True, now, "commit notification from "
-                                          "unknown source %s (host %s)" % (source, msg.hostname or "-")))
+            self._unknown_source_alarm(source_addr, source, msg.hostname, now)
             self._record(source, msg.event, None, False, "unknown source (host %s)" % (msg.hostname or "-"),
                          msg.commit_user, data, now)
             return None
@@ -224,6 +227,34 @@ class Listener(JobTracking):
         # junos:commit-seconds, and comparing the two could skip a commit or loop on
         # follow-ups. Arrival order (damper R6.3) is exact enough and always safe.
         return self._notify(name, now, source, msg.event, msg.commit_user, data)
+
+    def _may_refresh_for_unknown(self, now: float) -> bool:
+        """A flood of forged sources re-reads the device list at most every UNKNOWN_REFRESH_EVERY s."""
+        if self._indexed_at is None or now - self._indexed_at < 1.0:
+            return False
+        last = self._unknown_refresh_at
+        if last is not None and 0 <= now - last < UNKNOWN_REFRESH_EVERY:
+            self.counters["refresh-skipped:unknown-source"] += 1
+            return False
+        self._unknown_refresh_at = now
+        return True
+
+    def _unknown_source_alarm(self, source_addr: str, source: str, hostname: Optional[str], now: float) -> None:
+        """One alarm per unknown source for the first UNKNOWN_ALARM_SOURCES of an hour; the rest
+        share one alarm, so forged addresses cannot flood the alarm queue."""
+        alarmed = self._unknown_alarmed
+        if source_addr not in alarmed and len(alarmed) >= UNKNOWN_ALARM_SOURCES:
+            for addr in [a for a, at in alarmed.items() if now - at >= 3600.0]:
+                del alarmed[addr]
+        if source_addr in alarmed or len(alarmed) < UNKNOWN_ALARM_SOURCES:
+            alarmed.setdefault(source_addr, now)
+            self.alarm_signals.add(Signal("unknown_source", source_addr, True, now, "commit notification from "
+                                          "unknown source %s (host %s)" % (source, hostname or "-")))
+            return
+        self.counters["alarm-folded:unknown-source"] += 1
+        self.alarm_signals.add(Signal("unknown_source", "(more sources)", True, now,
+                                      "commit notifications from more than %d unknown sources in an hour; "
+                                      "latest %s (host %s)" % (UNKNOWN_ALARM_SOURCES, source, hostname or "-")))
 
     def _syslog_alarm(self, data: bytes, source_addr: str, now: float, msg: Optional[SyslogMessage] = None) -> None:
         try:

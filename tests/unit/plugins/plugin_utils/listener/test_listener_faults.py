@@ -138,3 +138,25 @@ def test_one_device_with_a_bad_stored_setting_never_stops_the_others(store: st.S
     assert lis.ingest_syslog(two, "10.0.0.2", clock.now) is not None
     [event] = lis.tick(T0 + 20)
     assert event["netsync"]["devices"] == ["r1", "r2"]
+
+
+def test_forged_sources_cannot_flood_the_alarm_queue_or_the_store(store: st.Store, clock: Clock) -> None:
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import core
+    lis = Listener(store)
+    lis.refresh(T0)
+    refreshes = [0]
+    real = lis.refresh
+
+    def counting(now: float) -> None:
+        refreshes[0] += 1
+        real(now)
+    lis.refresh = counting  # type: ignore[method-assign]
+    for i in range(2000):  # 2,000 forged addresses within 20 s
+        lis.ingest_syslog(COMMIT, "198.51.100.%d" % (i % 250) if i < 250 else "203.0.%d.%d" % (i // 250, i % 250),
+                          T0 + 2 + i * 0.01)
+    lis.flush()
+    alarms = store.db.query("SELECT device FROM alarms WHERE type = 'unknown_source'")
+    assert len(alarms) == core.UNKNOWN_ALARM_SOURCES + 1  # 20 sources, and one for the rest
+    assert "(more sources)" in {a["device"] for a in alarms}
+    assert refreshes[0] == 2  # at T0+2 and T0+12: once every 10 s, not once a second (or per message)
+    assert lis.counters["dropped:unknown-source"] == 2000
