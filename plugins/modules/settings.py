@@ -25,10 +25,12 @@ options:
     description: Seconds between the notification that creates a job and the job (default 20; 0 to 86400).
     type: float
   damping_window:
-    description: A notification within this many seconds of the previous one schedules no additional job (default 25; 0 to 86400).
+    description: A notification within this many seconds of the previous one schedules no additional job
+      (default 25; 0 to 86400).
     type: float
   damper_interval:
-    description: Seconds a due job is postponed, again and again, while another job of the device runs (default 20; 1 to 3600).
+    description: Seconds a due job is postponed, again and again, while another job of the device runs
+      (default 20; 1 to 3600).
     type: float
   reset:
     description: Remove the device's own values of these settings, so the global values apply again. Needs O(device).
