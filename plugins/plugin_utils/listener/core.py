@@ -445,13 +445,16 @@ class Listener(JobTracking):
             self.counters["decision:" + decision.action] += 1
 
     # -- persistence -----------------------------------------------------------------------
+    def has_unflushed(self) -> bool:
+        return bool(self._dirty or self._records or self._status_dirty or self.alarm_signals or self._forget)
+
     def flush(self) -> None:
         """Persist buffered damper states, notification records and status changes.
 
         All or nothing: when the write fails, everything stays buffered (and the exception
         propagates); the next flush writes it.
         """
-        if not (self._dirty or self._records or self._status_dirty or self.alarm_signals or self._forget):
+        if not self.has_unflushed():
             return
         signals, commits = self.alarm_signals.take(), Counter[str]()
         records, dirty, statuses, forget = self._records, set(self._dirty), dict(self._status_dirty), set(self._forget)

@@ -82,7 +82,8 @@ class NetconfSubscriber:
             inventory, problems = await loop.run_in_executor(None, load_inventory_targets, self.inventory)
             for problem in problems:
                 self._warn_once("inventory:" + problem, "inventory %s: %s; not subscribed" % (self.inventory, problem))
-        wanted, missing = wanted_targets(self.store, inventory)
+        loop = asyncio.get_running_loop()  # store reads off the event loop
+        wanted, missing = await loop.run_in_executor(None, wanted_targets, self.store, inventory)
         for name in missing:
             self.manager.counters["netconf:no-settings"] += 1
             self._warn_once("missing:" + name, "device %s is not in the inventory %s: its NETCONF notifications "

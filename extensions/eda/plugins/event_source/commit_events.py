@@ -282,65 +282,7 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class _Receiver:
-    """Feeds received syslog to the listener and flushes soon after."""
-
-    def __init__(self, listener: Any, flush_delay: float) -> None:
-        self.listener = listener
-        self.flush_delay = flush_delay
-        self._flush: Optional[asyncio.TimerHandle] = None
-
-    def line(self, data: bytes, addr: str, transport: str) -> None:
-        try:
-            self.listener.ingest_syslog(data, addr, time.time(), transport)
-        except Exception:  # a bad line or a store hiccup never stops the listener
-            self.listener.counters["errors"] += 1
-            LOG.exception("netsync.fleet.commit_events: failed to handle a message from %s", addr)
-        if self._flush is None:
-            self._flush = asyncio.get_running_loop().call_later(self.flush_delay, self.flush)
-
-    def netconf(self, device: str, data: bytes, at: float, resubscribed: bool = False) -> None:
-        try:
-            self.listener.ingest_netconf(device, data, at, resubscribed)
-        except Exception:  # a bad notification or a store hiccup never stops the listener
-            self.listener.counters["errors"] += 1
-            LOG.exception("netsync.fleet.commit_events: failed to handle a NETCONF notification of %s", device)
-        if self._flush is None:
-            self._flush = asyncio.get_running_loop().call_later(self.flush_delay, self.flush)
-
-    def flush(self) -> None:
-        self._flush = None
-        try:
-            self.listener.flush()
-        except Exception:
-            self.listener.counters["errors"] += 1
-            LOG.exception("netsync.fleet.commit_events: store write failed; will retry")
-
-
-async def _periodic(listener: Any, receiver: _Receiver, queue: asyncio.Queue[Any], tick: float,
-                    udp: Any = None) -> None:
-    while True:
-        try:
-            if udp is not None:
-                udp.poll_drops()
-            now = time.time()
-            listener.ingest_inbox(now)
-            listener.poll_jobs(now)
-            events = listener.tick(now)
-        except Exception:
-            listener.counters["errors"] += 1
-            LOG.exception("netsync.fleet.commit_events: scheduler pass failed; retrying")
-            events = []
-        for event in events:
-            LOG.info("netsync.fleet.commit_events: resync %s", event["netsync"]["limit"])
-            await queue.put(event)
-            listener.emitted(event)  # persisted by the next flush; until then a restart emits it again
-        wake = listener.next_wakeup()
-        delay = tick if wake is None else min(tick, max(wake - time.time(), 0.01))
-        await asyncio.sleep(delay)
-
-
-def _netconf(opts: dict[str, Any], store: Any, receiver: _Receiver) -> Any:
+def _netconf(opts: dict[str, Any], store: Any, worker: Any) -> Any:
     """The NETCONF subscriber, or None when netconf_notifications is off."""
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import notify_inventory as inv
     if not opts["netconf"]:
@@ -352,7 +294,7 @@ def _netconf(opts: dict[str, Any], store: Any, receiver: _Receiver) -> Any:
         return None
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify_runner import NetconfSubscriber
     LOG.info("netsync.fleet.commit_events: NETCONF notifications on (inventory: %s)", opts["inventory"] or "none")
-    return NetconfSubscriber(store, receiver.netconf, inventory=opts["inventory"],
+    return NetconfSubscriber(store, worker.submit_netconf, inventory=opts["inventory"],
                              keepalive=opts["netconf_keepalive"], max_backoff=opts["netconf_max_backoff"],
                              refresh=opts["netconf_refresh"])
 
@@ -362,40 +304,51 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     opts = parse_args(args)
     mod = _import_listener()
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import receivers
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.worker import ListenerWorker
     from ansible_collections.netsync.fleet.plugins.module_utils.store import open_store
 
     store = open_store(opts["store"])
     transports: list[Any] = []
     server: Optional[asyncio.AbstractServer] = None
-    listener: Any = None
+    worker: Any = None
     netconf: Any = None
     netconf_task: Optional[asyncio.Task[None]] = None
+    notify_store: Any = None
     try:
         listener = mod.Listener(store, job_timeout=opts["job_timeout"], start_timeout=opts["start_timeout"],
                                 match_hostname=opts["match_hostname"],
                                 batch_window=opts["batch_window"], batch_hold=opts["batch_hold"])
         listener.refresh(time.time())
-        receiver = _Receiver(listener, opts["flush_delay"])
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(receivers.AcceptErrorFilter(listener.counters))
-        udp = None
+        udp: Any = None
+
+        def emit(event: dict[str, Any]) -> None:  # from the worker thread: wait until the queue took it
+            asyncio.run_coroutine_threadsafe(queue.put(event), loop).result()
+
+        worker = ListenerWorker(listener, emit, tick=opts["tick"], flush_delay=opts["flush_delay"],
+                                on_pass=lambda: udp.poll_drops() if udp is not None else None)
         if opts["udp"] is not None:
-            udp = receivers.UdpSyslog(receiver.line, listener.counters, opts["udp_buffer"])
+            udp = receivers.UdpSyslog(worker.submit_line, listener.counters, opts["udp_buffer"])
             transport, _protocol = await loop.create_datagram_endpoint(lambda: udp, local_addr=opts["udp"])
             transports.append(transport)
             LOG.info("netsync.fleet.commit_events: syslog UDP on %s:%s (receive buffer %d bytes)",
                      opts["udp"][0], opts["udp"][1], udp.granted)
         if opts["tcp"] is not None:
-            tcp = receivers.TcpSyslog(receiver.line, listener.counters, opts["tcp_max_connections"],
+            tcp = receivers.TcpSyslog(worker.submit_line, listener.counters, opts["tcp_max_connections"],
                                       opts["tcp_idle_timeout"])
             server = await asyncio.start_server(tcp.handle, *opts["tcp"])
             LOG.info("netsync.fleet.commit_events: syslog TCP on %s:%s (at most %d connections, idle ones "
                      "closed after %.0fs)", opts["tcp"][0], opts["tcp"][1], opts["tcp_max_connections"],
                      opts["tcp_idle_timeout"])
-        netconf = _netconf(opts, store, receiver)
+        worker.start()
+        notify_store = open_store(opts["store"])  # its own connection: the worker thread owns `store`
+        netconf = _netconf(opts, notify_store, worker)
         if netconf is not None:
             netconf_task = asyncio.create_task(netconf.run())
-        await _periodic(listener, receiver, queue, opts["tick"], udp)
+        while worker.alive():  # the store work runs in the worker thread; the loop only receives
+            await asyncio.sleep(opts["tick"])
+        raise RuntimeError("the listener's worker thread ended")
     except asyncio.CancelledError:
         raise
     finally:
@@ -408,11 +361,10 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
             transport.close()
         if server is not None:
             server.close()
-        try:
-            if listener is not None:
-                listener.flush()
-        except Exception:  # pylint: disable=broad-except
-            LOG.exception("netsync.fleet.commit_events: final store write failed")
+        if worker is not None:
+            await asyncio.get_running_loop().run_in_executor(None, worker.stop)  # ingests what is left, flushes
+        if notify_store is not None:
+            notify_store.close()
         store.close()
 
 
