@@ -189,7 +189,7 @@ class CallbackModule(CallbackBase):
     # -- store --------------------------------------------------------------------------------
     def _open(self) -> Store:
         if self._store is None:
-            self._store = open_store(self._url)
+            self._store = open_store(self._url, create=False)
         return self._store
 
     def _close(self) -> None:

@@ -30,7 +30,7 @@ options:
     type: float
   damper_interval:
     description: Seconds a due job is postponed, again and again, while another job of the device runs
-      (default 20; 1 to 3600).
+      (default 20; 0.1 to 3600).
     type: float
   reset:
     description: Remove the device's own values of these settings, so the global values apply again. Needs O(device).

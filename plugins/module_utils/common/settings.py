@@ -9,7 +9,7 @@ the damper check a value.
 | ``auto_resync`` | true | a boolean (``true``/``false``, ``yes``/``no``, ``on``/``off``, 1/0) |
 | ``resync_delay`` | 20 s | 0 to 86,400 s |
 | ``damping_window`` | 25 s | 0 to 86,400 s |
-| ``damper_interval`` | 20 s | 1 to 3,600 s (0 would re-check a running job's device in a loop) |
+| ``damper_interval`` | 20 s | 0.1 to 3,600 s (0 would re-check a running job's device in a loop) |
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
 BOUNDS: dict[str, tuple[float, float]] = {
     "resync_delay": (0.0, 86400.0),
     "damping_window": (0.0, 86400.0),
-    "damper_interval": (1.0, 3600.0),
+    "damper_interval": (0.1, 3600.0),
 }
 
 

@@ -302,7 +302,7 @@ def run_report(params: dict[str, Any], check_mode: bool = False, diff: bool = Fa
     json_path = default_json_path(path) if not json_path else os.path.expanduser(str(json_path))
     if os.path.abspath(json_path) == os.path.abspath(path):
         raise ReportError("json_path must differ from path")
-    with st.open_store(params.get("store")) as store:
+    with st.open_store(params.get("store"), create=False) as store:
         data = collect(store, jobs=int(params.get("jobs", 20)),
                        title=str(params.get("title") or "netsync.fleet status"))
     files = [(path, render_html(data)), (json_path, render_json(data))]

@@ -25,7 +25,8 @@ from ansible_collections.netsync.fleet.plugins.module_utils.store._federation im
 from ansible_collections.netsync.fleet.plugins.module_utils.store._schema import migrate
 from ansible_collections.netsync.fleet.plugins.module_utils.store._topology import TopologyStoreMixin
 
-__all__ = ["Store", "StoreError", "open_store", "default_store_url", "STATUSES", "DEFAULT_SETTINGS"]
+__all__ = ["Store", "StoreError", "open_store", "default_store_url", "STATUSES", "DEFAULT_SETTINGS",
+           "sqlite_path_missing", "redact_url"]
 
 IN_SYNC = "In Sync"
 OUT_OF_SYNC = "Out of Sync"
@@ -46,16 +47,36 @@ def default_store_url() -> str:
     return os.environ.get("NETSYNC_STORE") or os.path.expanduser("~/.netsync/fleet.db")
 
 
-def open_store(url: Optional[str] = None, clock: Callable[[], float] = time.time) -> "Store":
-    """Open (and create or migrate) the store at ``url``."""
+def open_store(url: Optional[str] = None, clock: Callable[[], float] = time.time,
+               create: bool = True) -> "Store":
+    """Open (and create or migrate) the store at ``url``.
+
+    ``create=False`` (everything that only reads or needs devices already imported): a store
+    that does not exist is a ``StoreError`` naming it, never a new empty store.
+    """
     url = url or default_store_url()
-    db = connect(url)
+    db = connect(url, create)
     try:
+        if not create and db.dialect == "postgresql" and not _has_schema(db):
+            raise StoreError("the PostgreSQL database %s holds no netsync store: check the URL; "
+                             "netsync.fleet.device creates the store when it imports a device" % redact_url(url))
         migrate(db)
     except BaseException:
         db.close()
         raise
     return Store(db, url, clock)
+
+
+def sqlite_path_missing(url: str) -> bool:
+    """A SQLite store URL whose file does not exist yet."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return False
+    path = url[len("sqlite://"):] if url.startswith("sqlite://") else url
+    return path != ":memory:" and not os.path.exists(os.path.expanduser(path))
+
+
+def _has_schema(db: Any) -> bool:
+    return bool(db.query("SELECT 1 AS x FROM information_schema.tables WHERE table_name = 'store_meta'"))
 
 
 def _device_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
+import urllib.parse
 import time
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional, Sequence
@@ -59,13 +60,40 @@ class Database:
         raise NotImplementedError
 
 
+def _check_sqlite_file(path: str, create: bool) -> None:
+    """Refuse, unchanged, a missing file (unless creating), a file that is not SQLite, a corrupt
+    one, and a SQLite database that is not a netsync store."""
+    if not os.path.exists(path):
+        if create:
+            return
+        raise StoreError("no store at %s (the file does not exist): check the store option, netsync_store "
+                         "or NETSYNC_STORE; netsync.fleet.device creates a store when it imports a device" % path)
+    if os.path.getsize(path) == 0:
+        return
+    try:
+        conn = sqlite3.connect("file:%s?mode=ro" % urllib.parse.quote(os.path.abspath(path)), uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "store_meta" in tables:
+                conn.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError("%s is not a usable SQLite store (%s): restore it from a backup (docs/runbook.md, "
+                         "Backups)" % (path, exc)) from None
+    if tables and "store_meta" not in tables:
+        raise StoreError("%s is a SQLite database but not a netsync store (it has other tables): refusing to "
+                         "change it; give the path of a netsync store or a new file" % path)
+
+
 class SqliteDatabase(Database):
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, create: bool = True) -> None:
         path = os.path.expanduser(path)
-        parent = os.path.dirname(os.path.abspath(path))
-        os.makedirs(parent, mode=0o700, exist_ok=True)
+        if path != ":memory:":
+            _check_sqlite_file(path, create)
+            os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
         self.path = path
         self._depth = 0
         self.conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000.0,
@@ -73,7 +101,7 @@ class SqliteDatabase(Database):
         self.conn.row_factory = sqlite3.Row
         _retry_locked(lambda: self.conn.execute("PRAGMA busy_timeout=%d" % SQLITE_BUSY_TIMEOUT_MS))
         mode = _retry_locked(lambda: self.conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
-        if str(mode).lower() != "wal":
+        if str(mode).lower() != "wal" and path != ":memory:":  # :memory: is check mode's empty store
             raise StoreError("SQLite store %s: cannot switch to WAL journal (got %s)" % (path, mode))
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
@@ -178,8 +206,10 @@ def redact_url(url: str) -> str:
     return parsed._replace(netloc=netloc).geturl()
 
 
-def connect(url: str) -> Database:
-    """Open a store URL: a path or ``sqlite:///path`` for SQLite, ``postgresql://`` for PostgreSQL."""
+def connect(url: str, create: bool = True) -> Database:
+    """Open a store URL: a path or ``sqlite:///path`` for SQLite, ``postgresql://`` for PostgreSQL.
+
+    ``create=False``: a SQLite file that does not exist is an error naming the path."""
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresDatabase(url)
     if url.startswith("sqlite://"):
@@ -187,4 +217,4 @@ def connect(url: str) -> Database:
     if "://" in url:
         raise StoreError("unsupported store URL %s: use a file path, sqlite:///path or postgresql://…"
                          % redact_url(url))
-    return SqliteDatabase(url)
+    return SqliteDatabase(url, create)

@@ -30,13 +30,18 @@ class TaskFailed(Exception):
 Opener = Callable[[Target], DeviceSession]
 
 
-def _open_store(params: dict[str, Any]) -> st.Store:
+def _open_store(params: dict[str, Any], create: bool = False, check_mode: bool = False) -> st.Store:
+    """The task's store. Only importing a device and settings may create one (``create``); in check
+    mode they use an empty store in memory when the file does not exist yet, so nothing is written."""
+    url = params.get("store") or st.default_store_url()
     try:
-        return st.open_store(params.get("store"))
+        if check_mode and create and st.sqlite_path_missing(url):
+            return st.open_store(":memory:")
+        return st.open_store(url, create=create and not check_mode)
     except st.StoreError as exc:
-        raise TaskFailed("store: %s" % exc)
+        raise TaskFailed("store: %s" % exc) from None
     except Exception as exc:  # sqlite3/psycopg errors on open
-        raise TaskFailed("store: cannot open %s: %s" % (params.get("store") or st.default_store_url(), exc))
+        raise TaskFailed("store: cannot open %s: %s" % (st.redact_url(url), exc)) from exc
 
 
 def _target(params: dict[str, Any]) -> Target:
@@ -60,7 +65,7 @@ def device_view(store: st.Store, row: dict[str, Any]) -> dict[str, Any]:
 def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
                opener: Opener = open_session) -> dict[str, Any]:
     """Import (state=present) or remove (state=absent) a device."""
-    with _open_store(params) as store:
+    with _open_store(params, create=True, check_mode=check_mode) as store:
         name = params.get("name") or params.get("host")
         if not name:
             raise TaskFailed("no device name: run against an inventory host or set name")
@@ -234,7 +239,7 @@ def run_settings(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[s
         wanted = settings_rules.check_all(wanted)  # the same rules in check mode as in the store
     except settings_rules.SettingError as exc:
         raise TaskFailed(str(exc)) from None
-    with _open_store(params) as store:
+    with _open_store(params, create=True, check_mode=check_mode) as store:
         if device is not None and store.get_device(device) is None:
             raise TaskFailed("device %r is not in the store %s" % (device, store.url))
         before = store.get_settings(device)

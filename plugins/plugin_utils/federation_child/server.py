@@ -117,7 +117,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         host, port = parse_listen(args.listen)
         token = read_token(args.token_file)
         ctx = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
-        store = open_store(args.store)
+        store = open_store(args.store, create=False)
     except (OSError, ValueError, ssl.SSLError, StoreError) as exc:
         print("federation child: %s" % exc, file=sys.stderr)  # pylint: disable=ansible-bad-function
         return 2

@@ -307,7 +307,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.worker import ListenerWorker
     from ansible_collections.netsync.fleet.plugins.module_utils.store import open_store
 
-    store = open_store(opts["store"])
+    store = open_store(opts["store"], create=False)
     transports: list[Any] = []
     server: Optional[asyncio.AbstractServer] = None
     worker: Any = None
@@ -342,7 +342,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
                      "closed after %.0fs)", opts["tcp"][0], opts["tcp"][1], opts["tcp_max_connections"],
                      opts["tcp_idle_timeout"])
         worker.start()
-        notify_store = open_store(opts["store"])  # its own connection: the worker thread owns `store`
+        notify_store = open_store(opts["store"], create=False)  # its own connection: the worker thread owns `store`
         netconf = _netconf(opts, notify_store, worker)
         if netconf is not None:
             netconf_task = asyncio.create_task(netconf.run())

@@ -205,6 +205,7 @@ def test_write_idempotent_check_mode_and_diff(tmp_path: Path) -> None:
 
 def test_bad_options_fail(tmp_path: Path) -> None:
     url = str(tmp_path / "fleet.db")
+    st.open_store(url).close()
     with pytest.raises(TaskFailed, match="mode"):
         _task(tmp_path, url, params={"mode": "rw"})
     with pytest.raises(TaskFailed, match="jobs"):

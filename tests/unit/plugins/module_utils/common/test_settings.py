@@ -10,14 +10,14 @@ from ansible_collections.netsync.fleet.plugins.module_utils.common import settin
 @pytest.mark.parametrize("key,value,expected", [
     ("auto_resync", "yes", True), ("auto_resync", False, False), ("auto_resync", "off", False),
     ("resync_delay", "0", 0.0), ("resync_delay", 86400, 86400.0), ("damping_window", 25, 25.0),
-    ("damper_interval", 1, 1.0), ("damper_interval", "3600", 3600.0),
+    ("damper_interval", 0.1, 0.1), ("damper_interval", "3600", 3600.0),
 ])
 def test_accepted(key: str, value: Any, expected: Any) -> None:
     assert settings.check(key, value) == expected
 
 
 @pytest.mark.parametrize("key,value,words", [
-    ("damper_interval", 0, "damper_interval must be from 1 to 3600"),
+    ("damper_interval", 0, "damper_interval must be from 0.1 to 3600"),
     ("resync_delay", 1e12, "resync_delay must be from 0 to 86400"),
     ("resync_delay", -1, "resync_delay must be from 0"),
     ("damping_window", "soon", "damping_window must be a number of seconds"),

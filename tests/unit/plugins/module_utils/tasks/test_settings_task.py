@@ -11,7 +11,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import 
 
 @pytest.mark.parametrize("check_mode", [True, False])
 @pytest.mark.parametrize("key,value,words", [
-    ("damper_interval", 0.0, "damper_interval must be from 1 to 3600 seconds"),
+    ("damper_interval", 0.0, "damper_interval must be from 0.1 to 3600 seconds"),
     ("resync_delay", 1e12, "resync_delay must be from 0 to 86400 seconds"),
 ])
 def test_out_of_bounds_settings_are_refused(tmp_path: Path, check_mode: bool, key: str, value: float,

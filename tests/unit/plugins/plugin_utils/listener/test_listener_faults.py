@@ -129,7 +129,7 @@ def test_one_device_with_a_bad_stored_setting_never_stops_the_others(store: st.S
     """An older store (or a hand edit) holds damper_interval 0 for r1: r1 falls back to the
     default, and both devices' commits are scheduled and dispatched."""
     store.db.execute("INSERT INTO settings (scope, key, value) VALUES ('r1', 'damper_interval', '0')")
-    with pytest.raises(st.StoreError, match="damper_interval must be from 1 to 3600"):
+    with pytest.raises(st.StoreError, match="damper_interval must be from 0.1 to 3600"):
         store.set_settings({"damper_interval": 0}, "r2")  # refused at the door, naming the setting
     assert store.get_settings("r1")["damper_interval"] == 20.0
     lis = Listener(store)
