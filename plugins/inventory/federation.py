@@ -157,6 +157,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             cfg = config_from_options(options, os.path.dirname(os.path.abspath(path)))
             with open_store(os.path.expanduser(str(self.get_option("store")))) as store:
-                return inventory_data(store, cfg)
+                return inventory_data(store.fed_topology, cfg)
         except (OSError, ValueError, StoreError) as exc:
             raise AnsibleParserError("netsync.fleet.federation (%s): %s" % (path, exc))

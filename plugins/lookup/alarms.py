@@ -133,7 +133,7 @@ class LookupModule(LookupBase):
                                   device=self.get_option("device"), state=self.get_option("state"),
                                   type=self.get_option("type"))
             with open_store(fa.master_store(self.get_option("store"), fed)) as store:
-                result = fa.query_alarms(store, fed.config, query, delay)
+                result = fa.query_alarms(store.fed_alarms, fed.config, query, delay)
         except (OSError, ValueError, StoreError) as exc:
             raise AnsibleLookupError("netsync.fleet.alarms: %s" % exc)
         for warning in result["warnings"]:

@@ -125,7 +125,7 @@ class LookupModule(LookupBase):
             if self.get_option("timeout") is not None:
                 fed.config.timeout = fa.number(self.get_option("timeout"), "timeout", 30.0)
             with open_store(fa.master_store(self.get_option("store"), fed)) as store:
-                results = metric_query(store, fed, names, str(self.get_option("device")), start, end, reuse)
+                results = metric_query(store.fed_alarms, fed, names, str(self.get_option("device")), start, end, reuse)
         except (OSError, ValueError, StoreError) as exc:
             raise AnsibleLookupError("netsync.fleet.metrics: %s" % exc)
         for result in results:

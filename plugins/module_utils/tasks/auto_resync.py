@@ -19,7 +19,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import CO
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import local_name, parse_xml, render
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
-    Opener, TaskFailed, _open_store, _target,
+    Opener, TaskFailed, open_task_store, _target,
 )
 
 AUTO_RESYNC_SPEC: dict[str, Any] = dict(
@@ -125,9 +125,9 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
     """Enable (state=enabled), disable (disabled) or remove (absent) auto-resync for one device."""
     state = params["state"]
     want = state == "enabled"
-    with _open_store(params) as store:
+    with open_task_store(params) as store:
         name = params.get("name") or params.get("host") or ""
-        row = store.get_device(name)
+        row = store.devices.get(name)
         if row is None:
             raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
                              % (name, store.url))
@@ -139,13 +139,13 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
         committed = False
         if platform == "junos" and state != "disabled":
             before, after, committed = _device_step(params, name, platform, check_mode, opener)
-        flag_before = store.device_overrides(name).get("auto_resync")
+        flag_before = store.devices.device_overrides(name).get("auto_resync")
         # absent: no setting of its own (the listener no longer subscribes to a generic device)
         flag: Optional[bool] = None if state == "absent" else want
         if check_mode:
             flag_changed = flag_before != flag
         else:
-            flag_changed = bool(store.set_settings({"auto_resync": flag}, name))
+            flag_changed = bool(store.devices.set_settings({"auto_resync": flag}, name))
         result: dict[str, Any] = {
             "changed": committed or flag_changed, "auto_resync": want, "platform": platform,
             "device_changed": committed,

@@ -43,9 +43,9 @@ class AlarmApi:
         self._evaluated = float("-inf")
 
     def _evaluate(self, now: float) -> int:
-        store = self.api.cfg.store
-        changes = int(store.alarms_evaluate(self.cfg, now))
-        store.alarms_purge(now - self.retention)
+        alarms = self.api.cfg.alarm_store
+        changes = int(alarms.evaluate(self.cfg, now))
+        alarms.purge(now - self.retention)
         return changes
 
     async def evaluate(self) -> None:
@@ -80,16 +80,16 @@ class AlarmApi:
         since = api._int(request, "since", 0, 0, 2 ** 62)
         limit = api._int(request, "limit", api.cfg.max_page, 1, api.cfg.max_page)
         await self.evaluate()
-        store = api.cfg.store
-        epoch = await api._store(store.alarm_epoch)
+        alarms = api.cfg.alarm_store
+        epoch = await api._store(alarms.epoch)
         asked = request.query.get("epoch")
         if asked is not None and asked != epoch:
             raise ApiError(410, "epoch_changed", "the store's alarm history changed: pull again from 0")
-        horizon = await api._store(store.alarm_horizon)
+        horizon = await api._store(alarms.horizon)
         if 0 < since < horizon:
             raise ApiError(410, "cursor_expired", "cursor %d is older than the purged alarms (%d): pull again "
                                                   "from 0" % (since, horizon))
-        page = await api._store(store.alarm_changes, since, limit)
+        page = await api._store(alarms.changes, since, limit)
         body = {"epoch": epoch, "cursor": page["cursor"], "more": page["more"], "server_time": api.server_time(),
                 "alarms": page["alarms"]}
         return api._reply("/alarms/changes", json.dumps(body, separators=_COMPACT), objects=len(page["alarms"]))
@@ -97,7 +97,7 @@ class AlarmApi:
     async def metric_index(self, request: web.Request) -> web.Response:
         obj = self._text(request, "object")
         name = request.query.get("name") or None
-        series = await self.api._store(self.api.cfg.store.metric_index, obj, name)
+        series = await self.api._store(self.api.cfg.metrics.index, obj, name)
         body = {"object": obj, "series": series, "server_time": self.api.server_time()}
         return self.api._reply("/metrics/index", json.dumps(body, separators=_COMPACT), objects=len(series))
 
@@ -114,7 +114,7 @@ class AlarmApi:
         if start > end:
             raise ApiError(400, "bad_parameter", "start is after end")
         limit = api._int(request, "limit", MAX_POINTS, 1, MAX_POINTS)
-        times, values = await api._store(api.cfg.store.metric_columns, name, obj, start, end, after, limit + 1)
+        times, values = await api._store(api.cfg.metrics.columns, name, obj, start, end, after, limit + 1)
         more = len(times) > limit
         times, values = times[:limit], values[:limit]
         body = {"name": name, "object": obj, "start": start, "end": end, "more": more,

@@ -25,15 +25,16 @@ from aiohttp import web
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child import api_alarms as alarm_api
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import (
-    API_KEY,
     DEFAULT_MAX_PAGE,
     DEFAULT_MAX_REQUEST,
     ChildApi,
     ServerConfig,
-    make_app,
+    server_config,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.app import API_KEY, make_app
 
-__all__ = ["ChildApi", "ServerConfig", "make_app", "parse_listen", "read_token", "tls_context", "main", "serve"]
+__all__ = ["ChildApi", "ServerConfig", "server_config", "make_app", "parse_listen", "read_token", "tls_context",
+           "main", "serve"]
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -121,9 +122,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (OSError, ValueError, ssl.SSLError, StoreError) as exc:
         print("federation child: %s" % exc, file=sys.stderr)  # pylint: disable=ansible-bad-function
         return 2
-    cfg = ServerConfig(store=store, site=args.site, token=token, max_page=args.max_page,
-                       refresh_interval=args.refresh_interval, clock_offset=args.clock_offset,
-                       **alarm_api.server_options(args))
+    cfg = server_config(store, args.site, token, max_page=args.max_page, refresh_interval=args.refresh_interval,
+                        clock_offset=args.clock_offset, **alarm_api.server_options(args))
     try:
         asyncio.run(serve(cfg, host, port, ctx, args.max_request))
     except OSError as exc:  # e.g. the address is in use

@@ -24,6 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
+from ansible_collections.netsync.fleet.plugins.module_utils.store import FedTopologyStore
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import ChildSpec
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import (
     FederationConfig,
@@ -79,20 +80,20 @@ def config_from_options(options: Mapping[str, Any], base_dir: str = ".") -> Fede
     return cfg
 
 
-def inventory_data(store: Any, cfg: FederationConfig, clock: Callable[[], float] = time.time,
+def inventory_data(copies: FedTopologyStore, cfg: FederationConfig, clock: Callable[[], float] = time.time,
                    force: bool = False) -> dict[str, Any]:
     """Sync when due (or forced), then the merged hosts from the master's store."""
     warnings: list[str] = []
-    if force or refresh_due(store, cfg, clock()):
-        warnings += run_cycle(store, cfg, clock).warnings
+    if force or refresh_due(copies, cfg, clock()):
+        warnings += run_cycle(copies, cfg, clock).warnings
     else:
-        for name, row in store.fed_children().items():
+        for name, row in copies.pulls.all().items():
             if row["stale"]:
                 warnings.append("federation child %s: last pull failed (%s); its objects are stale"
                                 % (name, row["error"]))
             if row["suspect"]:
                 warnings.append("federation child %s: clock differs from the master's; its data is suspect" % name)
-    return {"format": CACHE_FORMAT, "hosts": list(store.fed_host_texts()), "warnings": warnings}
+    return {"format": CACHE_FORMAT, "hosts": list(copies.all_host_texts()), "warnings": warnings}
 
 
 def usable(data: Any) -> bool:

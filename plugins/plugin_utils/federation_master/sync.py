@@ -9,7 +9,7 @@ child says the cursor or its history expired, its full index diffed against
 the master's copy and only the differing objects fetched. Pages are applied
 to the master's copy as they arrive. A child that fails keeps its last copy,
 marked stale. Then the host documents of the touched devices are brought
-up to date (``Store.fed_merge``): only the changed objects of a device that
+up to date (:func:`.merge.merge_hosts`): only the changed objects of a device that
 had upserts only, the whole device otherwise.
 """
 from __future__ import annotations
@@ -23,6 +23,8 @@ from typing import Any, Optional
 
 import aiohttp
 
+from ansible_collections.netsync.fleet.plugins.module_utils.store import FedTopologyStore
+
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
     DEFAULT_MAX_SYSTEM_TIME_DIFFERENCE_MS,
     TopologyError,
@@ -31,6 +33,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
     clock_suspect,
     diff,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import merge_hosts
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
     ChildClient,
     ChildError,
@@ -101,9 +104,9 @@ class CycleReport:
         return sum(r.traffic.bytes for r in self.children.values())
 
 
-def refresh_due(store: Any, config: FederationConfig, now: float) -> bool:
+def refresh_due(copies: FedTopologyStore, config: FederationConfig, now: float) -> bool:
     """True when a child is new or its last pull is older than ``refresh_interval``."""
-    state = store.fed_children()
+    state = copies.pulls.all()
     for spec in config.children:
         row = state.get(spec.name)
         if row is None or row["last_pull"] is None or now - float(row["last_pull"]) >= config.refresh_interval:
@@ -139,9 +142,9 @@ def _objects(doc: Mapping[str, Any], what: str) -> list[TopologyObject]:
 class _Puller:
     """Pulls one child into the master's copy (store calls serialised by ``lock``)."""
 
-    def __init__(self, store: Any, config: FederationConfig, client: ChildClient, lock: asyncio.Lock,
+    def __init__(self, copies: FedTopologyStore, config: FederationConfig, client: ChildClient, lock: asyncio.Lock,
                  clock: Callable[[], float]) -> None:
-        self.store, self.config, self.client, self.lock, self.clock = store, config, client, lock, clock
+        self.copies, self.config, self.client, self.lock, self.clock = copies, config, client, lock, clock
         self.name = client.spec.name
         self.report = ChildReport(self.name, traffic=client.traffic)
 
@@ -156,7 +159,7 @@ class _Puller:
         self.report.deleted += len(deleted)
         self.client.traffic.objects += len(objects)
         self.client.traffic.deleted += len(deleted)
-        _add_touched(self.report.touched, await self._db(self.store.fed_apply, self.name, keep, drop))
+        _add_touched(self.report.touched, await self._db(self.copies.apply, self.name, keep, drop))
 
     async def run(self, state: Optional[Mapping[str, Any]]) -> None:
         t0 = self.clock()
@@ -173,7 +176,7 @@ class _Puller:
             parsed = [TopologyType.from_dict(t) for t in types.get("types") or []]
         except TopologyError as exc:
             raise ChildError("malformed", "/topology/types: %s" % exc)
-        await self._db(self.store.fed_set_types, self.name, parsed)
+        await self._db(self.copies.set_types, self.name, parsed)
         epoch = str(types.get("epoch", ""))
         known = str(state["epoch"]) if state else ""
         try:
@@ -201,7 +204,7 @@ class _Puller:
             new_cursor = page.get("cursor")
             if not isinstance(new_cursor, int) or isinstance(new_cursor, bool):
                 raise ChildError("malformed", "/topology/changes: no cursor")
-            await self._db(self.store.fed_save_child, self.name, epoch=epoch, cursor=new_cursor)
+            await self._db(self.copies.pulls.save, self.name, epoch=epoch, cursor=new_cursor)
             if not page.get("more"):
                 return
             params["since"] = new_cursor
@@ -226,20 +229,21 @@ class _Puller:
             if not page.get("more"):
                 break
             params["after"] = str(page.get("next"))
-        plan = diff(await self._db(self.store.fed_child_index, self.name), child_index)
+        plan = diff(await self._db(self.copies.index, self.name), child_index)
         await self._apply([], list(plan.delete))
         for i in range(0, len(plan.fetch), self.config.page_size):
             doc = await self.client.call("POST", "/topology/objects",
                                          body={"keys": list(plan.fetch[i:i + self.config.page_size])})
             await self._apply(_objects(doc, "/topology/objects"), [])
-        await self._db(self.store.fed_save_child, self.name, epoch=epoch, cursor=cursor)
+        await self._db(self.copies.pulls.save, self.name, epoch=epoch, cursor=cursor)
 
 
-async def _pull_all(store: Any, config: FederationConfig, clock: Callable[[], float]) -> dict[str, ChildReport]:
-    state = store.fed_children()
+async def _pull_all(copies: FedTopologyStore, config: FederationConfig, clock: Callable[[], float]
+                    ) -> dict[str, ChildReport]:
+    state = copies.pulls.all()
     lock = asyncio.Lock()
     async with aiohttp.ClientSession() as session:
-        pullers = [_Puller(store, config, ChildClient(spec, session, config.timeout), lock, clock)
+        pullers = [_Puller(copies, config, ChildClient(spec, session, config.timeout), lock, clock)
                    for spec in config.children]
 
         async def one(p: _Puller) -> None:
@@ -254,11 +258,12 @@ async def _pull_all(store: Any, config: FederationConfig, clock: Callable[[], fl
     return {p.name: p.report for p in pullers}
 
 
-def run_cycle(store: Any, config: FederationConfig, clock: Callable[[], float] = time.time) -> CycleReport:
+def run_cycle(copies: FedTopologyStore, config: FederationConfig,
+              clock: Callable[[], float] = time.time) -> CycleReport:
     """Pull every child concurrently, then merge the touched devices; returns what happened."""
     start = time.monotonic()
-    before = store.fed_children()
-    reports = asyncio.run(_pull_all(store, config, clock))
+    before = copies.pulls.all()
+    reports = asyncio.run(_pull_all(copies, config, clock))
     now = clock()
     warnings: list[str] = []
     touched: dict[str, Optional[set[str]]] = {}
@@ -275,19 +280,19 @@ def run_cycle(store: Any, config: FederationConfig, clock: Callable[[], float] =
         else:
             warnings.append("federation child %s: %s; keeping its last known objects, marked stale"
                             % (name, rep.error))
-        store.fed_save_child(name, **fields)
+        copies.pulls.save(name, **fields)
         _add_touched(touched, rep.touched)
         flipped = int(old.get("stale", 0)) != fields["stale"] or \
             ("suspect" in fields and int(old.get("suspect", 0)) != fields["suspect"]) or not old
         if flipped:  # every device of the child gets its flags again: in full
-            touched.update(dict.fromkeys(store.fed_child_devices(name)))
+            touched.update(dict.fromkeys(copies.child_devices(name)))
     for gone in set(before) - set(reports):
-        touched.update(dict.fromkeys(store.fed_forget_child(gone)))
-    after = store.fed_children()
+        touched.update(dict.fromkeys(copies.forget(gone)))
+    after = copies.pulls.all()
     stale = {n for n, r in after.items() if r["stale"]}
     suspect = {n for n, r in after.items() if r["suspect"]}
-    merged = store.fed_merge({d for d, keys in touched.items() if keys is None}, stale=stale, suspect=suspect,
-                             changed={d: keys for d, keys in touched.items() if keys is not None})
+    merged = merge_hosts(copies, {d for d, keys in touched.items() if keys is None}, stale=stale, suspect=suspect,
+                         changed={d: keys for d, keys in touched.items() if keys is not None})
     return CycleReport(reports, merged, time.monotonic() - start, warnings)
 
 

@@ -86,7 +86,7 @@ class Listener(JobTracking):
         self._records: list[dict[str, Any]] = []
         self._repeats: dict[tuple[Optional[str], str, str, str], dict[str, Any]] = {}
         self.alarm_signals = SignalBuffer()  # alarms, written by flush
-        for name, doc in store.load_damper_states().items():
+        for name, doc in store.jobs.load_damper_states().items():
             try:
                 self.states[name] = DeviceState.from_dict(doc)
             except ValueError:
@@ -98,7 +98,7 @@ class Listener(JobTracking):
         by_address: dict[str, list[str]] = {}
         by_hostname: dict[str, str] = {}
         status: dict[str, str] = {}
-        for row in self.store.list_devices():
+        for row in self.store.devices.all():
             name = row["name"]
             by_address.setdefault(str(row["host"]).lower(), []).append(name)
             hostname = (row.get("facts") or {}).get("hostname")
@@ -117,7 +117,7 @@ class Listener(JobTracking):
         self._indexed_at = now
 
     def _settings(self, name: str) -> Settings:
-        values = self.store.get_settings(name)
+        values = self.store.devices.get_settings(name)
         overrides: dict[str, Any] = {k: values[k] for k in _DAMPER_KEYS if k in values}
         if self.job_timeout is not None:
             overrides["job_timeout"] = self.job_timeout
@@ -246,7 +246,7 @@ class Listener(JobTracking):
         """Notifications the callback plugin left in the store inbox."""
         out: list[Decision] = []
         self._maybe_refresh(now)
-        for row in self.store.inbox_take(limit):
+        for row in self.store.jobs.inbox_take(limit):
             self.counters["received"] += 1
             name = row["device"]
             source = "inbox:%s" % row["source"]
@@ -371,16 +371,16 @@ class Listener(JobTracking):
                     commits[rec["device"]] += rec["count"]
                 more = rec["count"] - 1
                 reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
-                store.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],
+                store.jobs.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],
                                           reason, None, rec["commit_user"], rec["detail"], received_at=rec["at"])
-            store.record_listener(signals, commits)
-            store.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
+            store.alarms.record_listener(signals, commits)
+            store.jobs.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
             for name, reason in statuses.items():
                 state = self.states.get(name)
-                row = store.get_device(name)
+                row = store.devices.get(name)
                 if state is None or row is None or row["managed_status"] == state.status:
                     continue
-                store.set_status(name, state.status, "auto-resync: %s" % reason)
+                store.devices.set_status(name, state.status, "auto-resync: %s" % reason)
                 self.store_status[name] = state.status
 
 

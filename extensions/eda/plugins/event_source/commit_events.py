@@ -330,7 +330,7 @@ def _netconf(opts: dict[str, Any], store: Any, receiver: _Receiver) -> Any:
     """The NETCONF subscriber, or None when netconf_notifications is off."""
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import notify_inventory as inv
     if not opts["netconf"]:
-        wanted, _missing = inv.wanted_targets(store, None)
+        wanted, _missing = inv.wanted_targets(store.devices, None)
         if wanted:
             LOG.warning("netsync.fleet.commit_events: %d generic device(s) have auto-resync set (%s) but "
                         "netconf_notifications is off: their commits are not notified", len(wanted),
@@ -338,7 +338,7 @@ def _netconf(opts: dict[str, Any], store: Any, receiver: _Receiver) -> Any:
         return None
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify_runner import NetconfSubscriber
     LOG.info("netsync.fleet.commit_events: NETCONF notifications on (inventory: %s)", opts["inventory"] or "none")
-    return NetconfSubscriber(store, receiver.netconf, inventory=opts["inventory"],
+    return NetconfSubscriber(store.devices, receiver.netconf, inventory=opts["inventory"],
                              keepalive=opts["netconf_keepalive"], max_backoff=opts["netconf_max_backoff"],
                              refresh=opts["netconf_refresh"])
 

@@ -43,7 +43,7 @@ def _imported(tmp_path: Path, platform: str = "junos") -> FakeDevice:
 
 def _flag(tmp_path: Path) -> Any:
     with st.open_store(str(tmp_path / "s.db")) as s:
-        return s.device_overrides("r1").get("auto_resync")
+        return s.devices.device_overrides("r1").get("auto_resync")
 
 
 def test_enable_commits_stanza_then_idempotent(tmp_path: Path) -> None:

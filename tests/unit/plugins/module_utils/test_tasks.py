@@ -37,7 +37,7 @@ def test_import_check_mode_writes_nothing(tmp_path: Path) -> None:
     res = run_device(_params(tmp_path), True, False, opener=FakeDevice())
     assert res["changed"] is True
     with st.open_store(str(tmp_path / "s.db")) as s:
-        assert s.list_devices() == []
+        assert s.devices.all() == []
 
 
 def test_resync_versions_diff_and_check_mode(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_resync_versions_diff_and_check_mode(tmp_path: Path) -> None:
     assert "host-name r1-new" in res["diff"]["after"] and "host-name r1\n" in res["diff"]["before"]
     assert res["commit_time"] == 110.0 and res["managed_status"] == "In Sync"
     with st.open_store(str(tmp_path / "s.db")) as s:
-        job = s.get_job("j-7")
+        job = s.jobs.get("j-7")
         assert job is not None and job["origin"] == "auto" and job["read_commit_time"] == 110.0
 
 
@@ -65,7 +65,7 @@ def test_commit_notified_during_job_leaves_out_of_sync(tmp_path: Path) -> None:
         def read_config(self) -> ConfigRead:
             read = dev.read_config()
             with st.open_store(store_path) as s:  # a commit notified while we read, not included
-                s.record_notification("127.0.0.1", "syslog", "r1", True, commit_time=read.commit_time + 5)
+                s.jobs.record_notification("127.0.0.1", "syslog", "r1", True, commit_time=read.commit_time + 5)
             return read
     res = run_resync(_params(tmp_path), False, False, opener=Late())
     assert res["managed_status"] == "Out of Sync"
@@ -79,7 +79,7 @@ def test_resync_failure_keeps_snapshots(tmp_path: Path) -> None:
         run_resync(_params(tmp_path), False, False, opener=dev)
     assert info.value.result["error"] == "timeout" and info.value.result["managed_status"] == "Sync Failed"
     with st.open_store(str(tmp_path / "s.db")) as s:
-        assert len(s.list_snapshots("r1")) == 1 and s.get_device("r1")["connection_state"] == "down"  # type: ignore[index]
+        assert len(s.devices.list_snapshots("r1")) == 1 and s.devices.get("r1")["connection_state"] == "down"  # type: ignore[index]
 
 
 def test_device_info_versions_and_diff(tmp_path: Path) -> None:

@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: netsync.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private: the child side of federation in the store (a mixin of ``Store``).
+"""The site topology role of the store: the topology objects a child server serves.
 
 Topology objects are derived lazily from the stored snapshots by
-``refresh_topology(site)``: a device whose fingerprint (row fields and latest
+``refresh(site)``: a device whose fingerprint (row fields and latest
 snapshot version) changed is derived again, and only objects whose content
 version changed get a new sequence number. Vanished objects become
 tombstones (``deleted = 1``) with a sequence number of their own, so a
@@ -15,14 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, Callable
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store._db import Database
-from ansible_collections.netsync.fleet.plugins.module_utils.topology.model import _unescape
+from ansible_collections.netsync.fleet.plugins.module_utils.store._meta import Meta
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
-    DEVICE,
     PLATFORMS,
     TopologyError,
     TopologyObject,
@@ -38,26 +36,6 @@ UPSERT_OBJECT = (
     "seq = excluded.seq, deleted = 0, body = excluded.body")
 
 
-def object_device(type_name: str, key: str) -> str:
-    """The device an object belongs to: the first key part (``Device:<name>`` is the name itself)."""
-    rest = key[len(type_name) + 1:]
-    if type_name == DEVICE:
-        return rest
-    return _unescape(rest.split(":", 1)[0])
-
-
-def executemany(db: Database, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Run one statement for many parameter rows (inside the caller's transaction)."""
-    if not rows:
-        return
-    conn: Any = db.conn  # type: ignore[attr-defined]
-    if db.dialect == "sqlite":
-        conn.executemany(sql, [tuple(r) for r in rows])
-        return
-    with conn.cursor() as cur:
-        cur.executemany(sql.replace("%", "%%").replace("?", "%s"), [tuple(r) for r in rows])
-
-
 def _fingerprint(row: dict[str, Any], site: str) -> str:
     doc = [site, row["platform"], row["facts"], row["managed_status"], row["last_synced"], row["snap"]]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:32]
@@ -67,50 +45,31 @@ def _body(obj: TopologyObject) -> str:
     return json.dumps(obj.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-class TopologyStoreMixin:
-    """Child-side topology methods; ``self.db`` and ``self.clock`` come from ``Store``."""
+class TopologyStore:
+    """The site's topology objects and types, with their change sequence."""
 
-    db: Database
-    clock: Callable[[], float]
+    def __init__(self, db: Database, clock: Callable[[], float]) -> None:
+        self.db = db
+        self.clock = clock
+        self.meta = Meta(db, "topo_meta")
 
-    # -- meta: sequence, epoch, tombstone horizon ------------------------------------------
-    def _topo_meta(self, key: str, lock: bool = False) -> str | None:
-        sql = "SELECT value FROM topo_meta WHERE key = ?"
-        if lock and self.db.dialect == "postgresql":
-            sql += " FOR UPDATE"
-        rows = self.db.query(sql, (key,))
-        return str(rows[0]["value"]) if rows else None
-
-    def _topo_set_meta(self, key: str, value: str) -> None:
-        if self.db.execute("UPDATE topo_meta SET value = ? WHERE key = ?", (value, key)) == 0:
-            self.db.execute("INSERT INTO topo_meta (key, value) VALUES (?, ?)", (key, value))
-
-    def _topo_next_seqs(self, count: int) -> int:
+    def _next_seqs(self, count: int) -> int:
         """Reserve ``count`` sequence numbers (in the caller's transaction); returns the first."""
         if self.db.dialect == "postgresql":  # serialise writers so commit order is sequence order
             self.db.query("SELECT pg_advisory_xact_lock(?)", (0x746F706F,))
-        current = int(self._topo_meta("seq", lock=True) or 0)
-        self._topo_set_meta("seq", str(current + count))
-        return current + 1
+        return self.meta.reserve(count)
 
-    def topology_cursor(self) -> int:
+    def cursor(self) -> int:
         """The highest sequence number given so far (0 for an empty store)."""
-        return int(self._topo_meta("seq") or 0)
+        return self.meta.cursor()
 
-    def topology_horizon(self) -> int:
+    def horizon(self) -> int:
         """Cursors below this cannot be followed any more (tombstones were pruned)."""
-        return int(self._topo_meta("horizon") or 0)
+        return self.meta.horizon()
 
-    def topology_epoch(self) -> str:
+    def epoch(self) -> str:
         """A random id of this store's topology history; a new one means "start over"."""
-        epoch = self._topo_meta("epoch")
-        if epoch is None:
-            with self.db.transaction():
-                epoch = self._topo_meta("epoch", lock=True)
-                if epoch is None:
-                    epoch = uuid.uuid4().hex
-                    self._topo_set_meta("epoch", epoch)
-        return epoch
+        return self.meta.epoch()
 
     # -- writing ---------------------------------------------------------------------------
     def _stored_objects(self, device: str) -> list[TopologyObject]:
@@ -130,12 +89,12 @@ class TopologyStoreMixin:
             changed = [o for k, o in sorted(new.items()) if k not in old or old[k].version != o.version]
             gone = sorted(set(old) - set(new))
             if changed or gone:
-                seq = self._topo_next_seqs(len(changed) + len(gone))
-                executemany(self.db, UPSERT_OBJECT, [
+                seq = self._next_seqs(len(changed) + len(gone))
+                self.db.executemany(UPSERT_OBJECT, [
                     (o.key, o.type, device, o.version, o.updated_at, seq + i, _body(o))
                     for i, o in enumerate(changed)])
                 seq += len(changed)
-                executemany(self.db, "UPDATE topo_objects SET deleted = 1, seq = ? WHERE key = ?",
+                self.db.executemany("UPDATE topo_objects SET deleted = 1, seq = ? WHERE key = ?",
                             [(seq + i, k) for i, k in enumerate(gone)])
             if fingerprint is not None:
                 self.db.execute("DELETE FROM topo_sources WHERE device = ?", (device,))
@@ -155,14 +114,14 @@ class TopologyStoreMixin:
         if not fresh:
             return
         with self.db.transaction():
-            seq = self._topo_next_seqs(len(fresh))
+            seq = self._next_seqs(len(fresh))
             for i, typ in enumerate(fresh):
                 self.db.execute("DELETE FROM topo_types WHERE name = ?", (typ.name,))
                 self.db.execute("INSERT INTO topo_types (name, version, updated_at, seq, body) "
                                 "VALUES (?, ?, ?, ?, ?)", (typ.name, typ.version, now, seq + i,
                                                            json.dumps(typ.to_dict(), sort_keys=True)))
 
-    def refresh_topology(self, site: str) -> dict[str, Any]:
+    def refresh(self, site: str) -> dict[str, Any]:
         """Bring the topology objects up to date with the devices and their latest snapshots.
 
         Returns counts (``devices`` derived again, ``changed`` objects,
@@ -210,25 +169,24 @@ class TopologyStoreMixin:
         at = device.get("last_synced") or self.clock()
         return derive(device, row["platform"], config, site, updated_at=float(at))
 
-    def prune_topology_tombstones(self, up_to_seq: int) -> int:
+    def prune_tombstones(self, up_to_seq: int) -> int:
         """Drop tombstones with a sequence up to ``up_to_seq``; older cursors then get "expired"."""
         with self.db.transaction():
             count = self.db.execute("DELETE FROM topo_objects WHERE deleted = 1 AND seq <= ?", (int(up_to_seq),))
-            if int(up_to_seq) > self.topology_horizon():
-                self._topo_set_meta("horizon", str(int(up_to_seq)))
+            self.meta.raise_horizon(int(up_to_seq))
         return count
 
     # -- reading (what the child server serves) ----------------------------------------------
-    def topology_types(self) -> list[dict[str, Any]]:
+    def types(self) -> list[dict[str, Any]]:
         return [json.loads(r["body"]) for r in self.db.query("SELECT body FROM topo_types ORDER BY name")]
 
-    def topology_changes(self, since: int, limit: int, types: Sequence[str] = ()) -> dict[str, Any]:
+    def changes(self, since: int, limit: int, types: Sequence[str] = ()) -> dict[str, Any]:
         """Objects (and tombstones when ``since`` > 0) with a sequence above ``since``, oldest first.
 
         Returns ``{"objects": [body text], "deleted": [(type, key)], "cursor": n, "more": bool}``;
         object bodies are JSON text as stored (served without re-encoding).
         """
-        top = self.topology_cursor()
+        top = self.cursor()
         where = "seq > ? AND seq <= ?"
         params: list[Any] = [int(since), top]
         if since <= 0:
@@ -245,7 +203,7 @@ class TopologyStoreMixin:
                 "deleted": [(r["type"], r["key"]) for r in rows if r["deleted"]],
                 "cursor": cursor, "more": more}
 
-    def topology_index(self, after: str, limit: int, types: Sequence[str] = ()) -> list[tuple[str, str, str]]:
+    def index(self, after: str, limit: int, types: Sequence[str] = ()) -> list[tuple[str, str, str]]:
         """``(type, key, version)`` of live objects with a key above ``after``, by key."""
         where = "deleted = 0 AND key > ?"
         params: list[Any] = [after]
@@ -256,7 +214,7 @@ class TopologyStoreMixin:
                              params + [int(limit)])
         return [(r["type"], r["key"], r["version"]) for r in rows]
 
-    def topology_objects(self, keys: Sequence[str]) -> list[str]:
+    def objects(self, keys: Sequence[str]) -> list[str]:
         """JSON bodies of the live objects among ``keys`` (unknown keys are left out)."""
         out: list[str] = []
         for i in range(0, len(keys), 500):

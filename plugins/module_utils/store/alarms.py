@@ -1,28 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright: netsync.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private: the child side of alarms and metrics in the store (a mixin of ``Store``).
+"""The site alarms role of the store: the alarms a child server queues (and the hooks that raise them).
 
 Alarms: one row per alarm with its latest state; every change (raise, repeat,
 clear) takes the next sequence number of ``alarm_meta`` (locked in the write
 transaction, so sequence order is commit order on both back ends) and stores
-it in ``seq``. ``alarm_changes(since)`` is the queue: every alarm whose last
+it in ``seq``. ``changes(since)`` is the queue: every alarm whose last
 change is after the cursor, in sequence order (compacted: an alarm that
 changed twice since the cursor comes once, in its latest state). Cleared
 alarms older than a retention are purged; a cursor older than the purge
 horizon must restart from 0. The store has an alarm epoch: a reader that saw
 another epoch starts again from 0.
-
-Metrics: ``metric_points`` (name, device, time, value).
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Callable, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store._db import Database
-from ansible_collections.netsync.fleet.plugins.module_utils.store._topology import executemany
+from ansible_collections.netsync.fleet.plugins.module_utils.store._meta import Meta
+from ansible_collections.netsync.fleet.plugins.module_utils.store.metrics import write_points
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import (
     TYPES,
     AlarmConfig,
@@ -36,8 +34,6 @@ from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import 
 _COLUMNS = "id, type, device, subject, severity, message, raised_at, cleared_at, updated_at, count, seq"
 _STATE_TYPES = ("sync_failed", "connection_down", "out_of_sync")
 _BATCH = 500
-_METRIC_UPSERT = ("INSERT INTO metric_points (name, device, at, value) VALUES (?, ?, ?, ?) "
-                  "ON CONFLICT (name, device, at) DO UPDATE SET value = excluded.value")
 
 
 def alarm_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -49,45 +45,22 @@ def alarm_view(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class AlarmStoreMixin:
-    """Child-side alarms and metrics; ``self.db`` and ``self.clock`` come from ``Store``."""
+class AlarmStore:
+    """The site's alarms: raise, repeat, clear, the queue, purge."""
 
-    db: Database
-    clock: Callable[[], float]
+    def __init__(self, db: Database, clock: Callable[[], float]) -> None:
+        self.db = db
+        self.clock = clock
+        self.meta = Meta(db, "alarm_meta")
 
-    # -- meta: sequence, epoch, purge horizon --------------------------------------------------
-    def _alarm_meta(self, key: str, lock: bool = False) -> Optional[str]:
-        sql = "SELECT value FROM alarm_meta WHERE key = ?"
-        if lock and self.db.dialect == "postgresql":
-            sql += " FOR UPDATE"
-        rows = self.db.query(sql, (key,))
-        return str(rows[0]["value"]) if rows else None
+    def epoch(self) -> str:
+        return self.meta.epoch()
 
-    def _alarm_meta_set(self, key: str, value: str) -> None:
-        if self.db.execute("UPDATE alarm_meta SET value = ? WHERE key = ?", (value, key)) == 0:
-            self.db.execute("INSERT INTO alarm_meta (key, value) VALUES (?, ?)", (key, value))
+    def cursor(self) -> int:
+        return self.meta.cursor()
 
-    def _alarm_seq(self, count: int) -> int:
-        """Reserve ``count`` sequence numbers (inside a write transaction); returns the first."""
-        current = int(self._alarm_meta("seq", lock=True) or 0)
-        self._alarm_meta_set("seq", str(current + count))
-        return current + 1
-
-    def alarm_epoch(self) -> str:
-        epoch = self._alarm_meta("epoch")
-        if epoch is None:
-            with self.db.transaction():
-                epoch = self._alarm_meta("epoch", lock=True)
-                if epoch is None:
-                    epoch = uuid.uuid4().hex
-                    self._alarm_meta_set("epoch", epoch)
-        return epoch
-
-    def alarm_cursor(self) -> int:
-        return int(self._alarm_meta("seq") or 0)
-
-    def alarm_horizon(self) -> int:
-        return int(self._alarm_meta("horizon") or 0)
+    def horizon(self) -> int:
+        return self.meta.horizon()
 
     # -- raising and clearing --------------------------------------------------------------------
     def _active_by_key(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -100,7 +73,7 @@ class AlarmStoreMixin:
                 out[row["akey"]] = row
         return out
 
-    def alarm_signals(self, signals: Iterable[Signal]) -> int:
+    def apply(self, signals: Iterable[Signal]) -> int:
         """Apply signals (raise, repeat, clear); returns the number of changes (sequence numbers used)."""
         sigs = list(signals)
         if not sigs:
@@ -109,7 +82,7 @@ class AlarmStoreMixin:
             changes = plan(self._active_by_key(sorted({s.key for s in sigs})), sigs)
             if not changes:
                 return 0
-            seq = self._alarm_seq(len(changes))
+            seq = self.meta.reserve(len(changes))
             inserts = []
             for change in changes:
                 sig = change.signal
@@ -125,11 +98,11 @@ class AlarmStoreMixin:
                     self.db.execute("UPDATE alarms SET cleared_at = ?, updated_at = ?, seq = ? WHERE id = ?",
                                     (change.at, change.at, seq, change.alarm_id))
                 seq += 1
-            executemany(self.db, "INSERT INTO alarms (akey, type, device, subject, severity, message, raised_at, "
+            self.db.executemany("INSERT INTO alarms (akey, type, device, subject, severity, message, raised_at, "
                                  "updated_at, count, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
         return len(changes)
 
-    def alarms_evaluate(self, cfg: AlarmConfig, now: Optional[float] = None) -> int:
+    def evaluate(self, cfg: AlarmConfig, now: Optional[float] = None) -> int:
         """Raise and clear what the devices' state implies (Out of Sync too long, ...); expire event alarms."""
         now = self.clock() if now is None else now
         # only what can change: active state alarms, and event alarms old enough to expire
@@ -149,7 +122,7 @@ class AlarmStoreMixin:
         for row in active:  # state alarms of devices no longer in the store
             if row["type"] in _STATE_TYPES and row["device"] not in names:
                 signals.append(Signal(row["type"], row["device"], False, now, "device removed from the store"))
-        return self.alarm_signals(signals)
+        return self.apply(signals)
 
     def record_resync(self, name: str, ok: bool, started: float, message: str = "", down: bool = False,
                       size: Optional[int] = None) -> None:
@@ -166,18 +139,18 @@ class AlarmStoreMixin:
         if size is not None:
             points.append(("config_size", name, now, float(size)))
         with self.db.transaction():
-            self.alarm_signals(signals)
-            self.metric_record(points)
+            self.apply(signals)
+            write_points(self.db, points)
 
     def record_listener(self, signals: Iterable[Signal], commits: Mapping[str, int]) -> None:
         """Hook of a listener flush: its alarm signals and a ``commits_notified`` point per device."""
         now = self.clock()
         with self.db.transaction():
-            self.alarm_signals(signals)
-            self.metric_record(("commits_notified", d, now, float(n)) for d, n in commits.items())
+            self.apply(signals)
+            write_points(self.db, [("commits_notified", d, now, float(n)) for d, n in commits.items()])
 
     # -- reading ---------------------------------------------------------------------------------
-    def alarms(self, state: str = "all", device: Optional[str] = None) -> list[dict[str, Any]]:
+    def select(self, state: str = "all", device: Optional[str] = None) -> list[dict[str, Any]]:
         """Alarms (``state``: ``active``, ``cleared`` or ``all``), oldest first."""
         sql, params = "SELECT %s FROM alarms WHERE 1 = 1" % _COLUMNS, []
         if state == "active":
@@ -189,7 +162,7 @@ class AlarmStoreMixin:
             params.append(device)
         return [alarm_view(r) for r in self.db.query(sql + " ORDER BY id", params)]
 
-    def alarm_changes(self, since: int, limit: int) -> dict[str, Any]:
+    def changes(self, since: int, limit: int) -> dict[str, Any]:
         """Alarms changed after sequence ``since`` (at most ``limit``, by sequence): the queue."""
         rows = self.db.query("SELECT %s FROM alarms WHERE seq > ? ORDER BY seq LIMIT ?" % _COLUMNS,
                              (int(since), int(limit) + 1))
@@ -198,7 +171,7 @@ class AlarmStoreMixin:
         cursor = int(rows[-1]["seq"]) if rows else max(int(since), 0)
         return {"cursor": cursor, "more": more, "alarms": [alarm_view(r) for r in rows]}
 
-    def alarms_purge(self, cleared_before: float) -> int:
+    def purge(self, cleared_before: float) -> int:
         """Delete alarms cleared before ``cleared_before``; cursors older than them expire."""
         with self.db.transaction():
             rows = self.db.query("SELECT MAX(seq) AS top FROM alarms WHERE cleared_at IS NOT NULL "
@@ -208,47 +181,5 @@ class AlarmStoreMixin:
                 return 0
             gone = self.db.execute("DELETE FROM alarms WHERE cleared_at IS NOT NULL AND cleared_at < ?",
                                    (cleared_before,))
-            if int(top) > self.alarm_horizon():
-                self._alarm_meta_set("horizon", str(int(top)))
+            self.meta.raise_horizon(int(top))
         return gone
-
-    # -- metrics ---------------------------------------------------------------------------------
-    def metric_record(self, points: Iterable[tuple[str, str, float, float]]) -> None:
-        """Store points ``(name, device, time, value)`` (a point at an existing time replaces it)."""
-        rows = [(str(n), str(d), float(t), float(v)) for n, d, t, v in points]
-        if rows:
-            with self.db.transaction():
-                executemany(self.db, _METRIC_UPSERT, rows)
-
-    def metric_series(self, name: str, device: str, start: float, end: float, after: Optional[float] = None,
-                      limit: int = 100000) -> list[tuple[float, float]]:
-        """Points of one series in ``[start, end]`` (after ``after``, exclusive), by time."""
-        times, values = self.metric_columns(name, device, start, end, after, limit)
-        return list(zip(times, values, strict=True))
-
-    def metric_columns(self, name: str, device: str, start: float, end: float, after: Optional[float] = None,
-                       limit: int = 100000) -> tuple[list[float], list[float]]:
-        """``metric_series`` as two lists, times and values (the child server's fast path)."""
-        sql = "SELECT at, value FROM metric_points WHERE name = ? AND device = ? AND at >= ? AND at <= ?"
-        params: list[Any] = [name, device, float(start), float(end)]
-        if after is not None:
-            sql += " AND at > ?"
-            params.append(float(after))
-        sql += " ORDER BY at LIMIT ?"
-        params.append(int(limit))
-        if self.db.dialect == "sqlite":  # tuples straight from the driver: no dict per row
-            conn: Any = self.db.conn  # type: ignore[attr-defined]
-            rows: list[Any] = conn.execute(sql, params).fetchall()
-            return [float(r[0]) for r in rows], [float(r[1]) for r in rows]
-        found = self.db.query(sql, params)
-        return [float(r["at"]) for r in found], [float(r["value"]) for r in found]
-
-    def metric_index(self, device: str, name: Optional[str] = None) -> list[dict[str, Any]]:
-        """The series held for ``device``: name, first and last point time, number of points."""
-        sql = "SELECT name, MIN(at) AS first, MAX(at) AS last, COUNT(*) AS points FROM metric_points WHERE device = ?"
-        params: list[Any] = [device]
-        if name is not None:
-            sql += " AND name = ?"
-            params.append(name)
-        return [{"name": r["name"], "first": float(r["first"]), "last": float(r["last"]), "points": int(r["points"])}
-                for r in self.db.query(sql + " GROUP BY name ORDER BY name", params)]
