@@ -46,6 +46,45 @@ def test_store_newer_than_code_is_refused(store_url: str) -> None:
         db.execute("UPDATE store_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
+def test_migration_merges_the_pull_state_twins(store_url: str) -> None:
+    """A store at schema 4 (fed_children, fed_alarm_children) opens with one fed_pulls table, rows kept."""
+    from ansible_collections.netsync.fleet.plugins.module_utils.store._schema import migrate
+
+    with _raw(store_url) as db:
+        assert migrate(db, target=4) == 4
+        db.execute("INSERT INTO fed_children (name, url, epoch, cursor, last_pull, last_success, clock_offset, stale, "
+                   "suspect, error) VALUES ('paris', 'https://p', 'e1', 42, 10.0, 9.0, 0.5, 0, 1, '')")
+        db.execute("INSERT INTO fed_alarm_children (name, url, epoch, cursor, last_pull, stale, error) "
+                   "VALUES ('paris', 'https://p', 'e2', 7, 11.0, 1, 'refused')")
+        db.execute("INSERT INTO fed_alarm_children (name, url) VALUES ('lyon', 'https://l')")
+    with st.open_store(store_url) as s:
+        topo, alarms = s.fed_topology.pulls.all(), s.fed_alarms.pulls.all()
+        tables = {r["name"] for r in s.db.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table'" if s.backend == "sqlite" else
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()")}
+    assert list(topo) == ["paris"] and sorted(alarms) == ["lyon", "paris"]
+    assert {k: topo["paris"][k] for k in ("url", "epoch", "cursor", "last_pull", "last_success", "clock_offset",
+                                          "stale", "suspect", "error")} == {
+        "url": "https://p", "epoch": "e1", "cursor": 42, "last_pull": 10.0, "last_success": 9.0,
+        "clock_offset": 0.5, "stale": 0, "suspect": 1, "error": ""}
+    assert (alarms["paris"]["epoch"], alarms["paris"]["cursor"], alarms["paris"]["stale"],
+            alarms["paris"]["error"]) == ("e2", 7, 1, "refused")
+    assert (alarms["lyon"]["url"], alarms["lyon"]["cursor"], alarms["lyon"]["last_pull"]) == ("https://l", 0, None)
+    assert "fed_pulls" in tables and not tables & {"fed_children", "fed_alarm_children"}
+
+
+def test_pull_states_are_per_stream(store_url: str) -> None:
+    with st.open_store(store_url) as s:
+        s.fed_topology.pulls.save("paris", url="https://p", cursor=3)
+        assert s.fed_alarms.pulls.claim("paris", "https://p", 100.0, 50.0)
+        assert not s.fed_alarms.pulls.claim("paris", "https://p", 120.0, 50.0)  # pulled 20 s ago
+        assert s.fed_topology.pulls.all()["paris"]["last_pull"] is None  # the other stream is untouched
+        s.fed_alarms.forget("paris")
+        assert s.fed_alarms.pulls.all() == {} and list(s.fed_topology.pulls.all()) == ["paris"]
+        with pytest.raises(ValueError, match="unknown child fields"):
+            s.fed_topology.pulls.save("paris", color="red")
+
+
 class _raw:
     def __init__(self, url: str) -> None:
         from ansible_collections.netsync.fleet.plugins.module_utils.store._db import connect
