@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, Callable
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import UnsafeXMLError
 from ansible_collections.netsync.fleet.plugins.module_utils.store._db import Database
 from ansible_collections.netsync.fleet.plugins.module_utils.store._meta import Meta
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
@@ -143,7 +144,7 @@ class TopologyStore:
                 continue
             try:
                 objects = self._derive_device(row, site)
-            except TopologyError as exc:
+            except (TopologyError, UnsafeXMLError) as exc:
                 result["errors"][row["name"]] = str(exc)
                 continue
             counts = self.put_device_objects(row["name"], objects, fp)

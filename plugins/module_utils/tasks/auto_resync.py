@@ -17,7 +17,8 @@ from xml.sax.saxutils import escape
 
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import CONNECTION_SPEC, STORE_SPEC
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import local_name, parse_xml, render
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import local_name, parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
     Opener, TaskFailed, open_task_store, _target,
 )

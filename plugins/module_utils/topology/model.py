@@ -24,10 +24,6 @@ class TopologyError(ValueError):
     """Invalid topology input (bad XML, malformed serialised object, ...)."""
 
 
-class UnsafeXMLError(TopologyError):
-    """XML carried a DOCTYPE/ENTITY declaration (refused before parsing)."""
-
-
 def _escape(part: str) -> str:
     return part.replace("%", "%25").replace(":", "%3A")
 

@@ -11,7 +11,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.auto_resync im
     ENABLE_COMMENT, REMOVE_COMMENT, find_host, run_auto_resync, stanza_lines,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import parse_xml
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed, run_device
 from tests.unit.plugins.module_utils.fake_device import FakeDevice, opener
 
