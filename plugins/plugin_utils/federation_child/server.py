@@ -23,6 +23,7 @@ from typing import Any, Optional, Sequence
 
 from aiohttp import web
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.parsing import parse_host_port
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child import api_alarms as alarm_api
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import (
     DEFAULT_MAX_PAGE,
@@ -39,10 +40,10 @@ __all__ = ["ChildApi", "ServerConfig", "server_config", "make_app", "parse_liste
 
 def parse_listen(text: str) -> tuple[str, int]:
     """``host:port`` or ``[v6]:port`` to ``(host, port)``."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not host:
+    try:
+        return parse_host_port(text)
+    except ValueError:
         raise ValueError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443 or [::1]:8443")
-    return host.strip("[]"), int(port)
 
 
 def read_token(path: str) -> str:
