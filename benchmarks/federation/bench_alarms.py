@@ -36,8 +36,10 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st  
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import Signal  # noqa: E402
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import (  # noqa: E402
     AlarmQuery,
-    load_federation,
     query_alarms,
+)
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (  # noqa: E402
+    load_federation,
 )
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import query_metric  # noqa: E402
 from tests.system.federation.servers import ProcessChild, new_token, self_signed  # noqa: E402

@@ -76,7 +76,7 @@ def cycle_main(args: argparse.Namespace) -> None:
     import resource
 
     from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import config_from_options
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import config_from_options
     from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import run_cycle
 
     options = json.loads(Path(args.options).read_text())

@@ -4,7 +4,7 @@
 """Master side: alarms pulled from federation children on demand (logic of ``netsync.fleet.alarms``).
 
 The federation configuration is the inventory plugin's ``*.federation.yml`` file
-(``load_federation``): its ``children`` (and, optionally, ``store``,
+(:func:`.config.load_federation`): its ``children`` (and, optionally, ``store``,
 ``max_alarm_update_delay``, ``metric_source_reuse``, ``timeout``,
 ``max_system_time_difference``). ``query_alarms`` pulls a child's alarm
 changes since its cursor only when the master's last pull of that child is
@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import hashlib
-import json
-import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,50 +31,10 @@ from ansible_collections.netsync.fleet.plugins.module_utils.topology import cloc
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
     ChildClient, ChildError, ChildSpec,
 )
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import (
-    DEFAULT_MASTER_STORE,
-    config_from_options,
-)
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import FederationConfig
 
 DEFAULT_MAX_ALARM_UPDATE_DELAY = 50.0
 STATES = ("active", "cleared", "all")
-_EXTRA = ("store", "max_alarm_update_delay", "metric_source_reuse")
-
-
-@dataclass
-class Federation:
-    """A loaded federation configuration: children and settings, and its fingerprint."""
-
-    config: FederationConfig
-    settings: dict[str, Any]
-    fingerprint: str
-
-
-def fingerprint(cfg: FederationConfig) -> str:
-    """A digest of what defines the federation (children, URLs, token digests, TLS, time limit)."""
-    doc = [[c.name, c.url, hashlib.sha256(c.token.encode()).hexdigest(), c.validate_certs, c.ca_path]
-           for c in cfg.children] + [cfg.max_system_time_difference]
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:32]
-
-
-def load_federation(path: str) -> Federation:
-    """Read a ``*.federation.yml`` file (the inventory plugin's format); ValueError on bad input."""
-    import yaml
-
-    path = os.path.expanduser(path)
-    with open(path, encoding="utf-8") as handle:
-        doc = yaml.safe_load(handle)
-    if not isinstance(doc, Mapping) or not doc.get("children"):
-        raise ValueError("%s: a federation configuration needs a list of children" % path)
-    cfg = config_from_options(doc, os.path.dirname(os.path.abspath(path)))
-    settings = {k: doc[k] for k in _EXTRA if doc.get(k) is not None}
-    return Federation(cfg, settings, fingerprint(cfg))
-
-
-def master_store(option: Optional[str], fed: Federation) -> str:
-    """The master store: the option, else the configuration's ``store``, else the default."""
-    return os.path.expanduser(str(option or fed.settings.get("store") or DEFAULT_MASTER_STORE))
 
 
 def number(value: Any, what: str, default: float) -> float:

@@ -27,7 +27,7 @@ import aiohttp
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.metrics import check_name, merge_columns
 from ansible_collections.netsync.fleet.plugins.module_utils.store import FedAlarmStore
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import clock_suspect
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import Federation
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import Federation
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
     ChildClient, ChildError, ChildSpec,
 )

@@ -14,9 +14,8 @@ from ansible.inventory.data import InventoryData
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import (
-    config_from_options, populate,
-)
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import config_from_options
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import populate
 from tests.system.federation.datagen import fill, ietf_config, put_device
 from tests.system.federation.servers import ThreadChild
 from tests.system.helpers import REPO, VENV_BIN, ansible_env

@@ -8,11 +8,10 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import Signal
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import (
-    AlarmQuery,
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import AlarmQuery, query_alarms
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
     load_federation,
     master_store,
-    query_alarms,
 )
 from tests.unit.plugins.lookup.conftest import Fed
 

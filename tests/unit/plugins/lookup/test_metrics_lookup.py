@@ -4,8 +4,9 @@ from __future__ import annotations
 import time
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import (
-    load_federation, master_store,
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
+    load_federation,
+    master_store,
 )
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import metric_query, query_metric
 from tests.unit.plugins.lookup.conftest import Fed
