@@ -20,7 +20,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.session impor
 from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import local_name, parse_xml
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
-    Opener, TaskFailed, open_task_store, _target,
+    Opener, TaskFailed, open_task_store, task_target,
 )
 
 AUTO_RESYNC_SPEC: dict[str, Any] = dict(
@@ -96,7 +96,7 @@ def _device_step(params: dict[str, Any], name: str, platform: str, check_mode: b
         raise TaskFailed("listener_host is required for state=%s on Junos device %s: set it or the "
                          "netsync_listener_host inventory variable" % (params["state"], name))
     port = int(params.get("listener_port") or 5514)
-    target = _target(params)
+    target = task_target(params)
     target.platform = platform
     try:
         with opener(target) as session:

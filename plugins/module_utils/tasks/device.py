@@ -39,7 +39,7 @@ def open_task_store(params: dict[str, Any]) -> st.Store:
         raise TaskFailed("store: cannot open %s: %s" % (params.get("store") or st.default_store_url(), exc))
 
 
-def _target(params: dict[str, Any]) -> Target:
+def task_target(params: dict[str, Any]) -> Target:
     try:
         return target_from_params(params)
     except ValueError as exc:
@@ -74,7 +74,7 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
             if diff:
                 out["diff"] = {"before": {"name": name, "platform": current["platform"]}, "after": {}}
             return out
-        target = _target(params)
+        target = task_target(params)
         try:
             with opener(target) as session:
                 facts = session.facts()
@@ -117,7 +117,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
         if row is None:
             raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
                              % (name, store.url))
-        target = _target(params)
+        target = task_target(params)
         if target.platform == "auto":
             target.platform = row["platform"]
         previous = store.devices.latest_snapshot(name)
