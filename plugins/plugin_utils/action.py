@@ -36,6 +36,7 @@ class NetsyncAction(ActionBase):
     _VALID_ARGS: frozenset[str] = frozenset()
 
     spec: dict[str, Any] = {}
+    checks: dict[str, Any] = {}  # required_by, required_one_of, ... (args.*_CHECKS)
     task_fn: Optional[Callable[..., dict[str, Any]]] = None
     fill_from_hostvars: tuple[str, ...] = ()
 
@@ -66,7 +67,7 @@ class NetsyncAction(ActionBase):
                     value = self._fallback(option)
                 if value is not None:
                     args[option] = value
-        validated = ArgumentSpecValidator(self.spec).validate(args)
+        validated = ArgumentSpecValidator(self.spec, **self.checks).validate(args)
         if validated.error_messages:
             result.update(failed=True, msg="; ".join(validated.error_messages))
             return result

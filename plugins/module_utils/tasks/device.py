@@ -61,9 +61,7 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
                opener: Opener = open_session) -> dict[str, Any]:
     """Import (state=present) or remove (state=absent) a device."""
     with open_task_store(params) as store:
-        name = params.get("name") or params.get("host")
-        if not name:
-            raise TaskFailed("no device name: run against an inventory host or set name")
+        name = str(params.get("name") or params["host"])  # one of them: DEVICE_CHECKS
         current = store.devices.get(name)
         if params["state"] == "absent":
             if current is None:
@@ -196,9 +194,6 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
                 view["status_history"] = store.devices.status_history(row["name"], params["history"])
             devices.append(view)
         result: dict[str, Any] = {"changed": False, "devices": devices, "store": store.url}
-        wants = [params.get(k) is not None for k in ("version", "diff_from", "diff_to")]
-        if any(wants) and not name:
-            raise TaskFailed("version, diff_from and diff_to need name")
         if params.get("version") is not None:
             snap = store.devices.get_snapshot(name or "", params["version"])
             if snap is None:
@@ -254,7 +249,7 @@ def run_settings(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[s
         return result
 
 
-def module_main(spec: dict[str, Any], task_fn: Callable[..., dict[str, Any]]) -> None:
+def module_main(spec: dict[str, Any], task_fn: Callable[..., dict[str, Any]], **checks: Any) -> None:
     """A module's ``main()``: validate ``spec``, run ``task_fn(params, check_mode, diff)``, exit.
 
     The action plugins call the same ``task_fn`` on the controller; this path serves a module
@@ -262,7 +257,7 @@ def module_main(spec: dict[str, Any], task_fn: Callable[..., dict[str, Any]]) ->
     """
     from ansible.module_utils.basic import AnsibleModule
 
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **checks)
     try:
         module.exit_json(**task_fn(module.params, module.check_mode, module._diff))
     except TaskFailed as exc:

@@ -122,3 +122,19 @@ def test_settings_check_mode_reset_and_errors(tmp_path: Path) -> None:
 def test_target_needs_an_address() -> None:
     with pytest.raises(ValueError, match="ansible_host"):
         target_from_params({"name": "r1"})
+
+
+@pytest.mark.parametrize(("spec", "checks", "args", "message"), [
+    ("DEVICE_INFO_SPEC", "DEVICE_INFO_CHECKS", {"version": 2}, "required by 'version': name"),
+    ("DEVICE_INFO_SPEC", "DEVICE_INFO_CHECKS", {"diff_to": 2}, "required by 'diff_to': name"),
+    ("DEVICE_SPEC", "DEVICE_CHECKS", {"state": "absent"}, "one of the following is required: name, host"),
+])
+def test_option_checks_live_in_the_specs(spec: str, checks: str, args: dict[str, Any], message: str) -> None:
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    from ansible_collections.netsync.fleet.plugins.module_utils.tasks import args as specs
+
+    result = ArgumentSpecValidator(getattr(specs, spec), **getattr(specs, checks)).validate(args)
+    assert any(message in m for m in result.error_messages), result.error_messages
+    good = dict(args, name="r1")
+    assert not ArgumentSpecValidator(getattr(specs, spec), **getattr(specs, checks)).validate(good).error_messages
