@@ -93,7 +93,7 @@ options:
         C(ansible_user), C(ansible_password), C(ansible_ssh_private_key_file),
         C(netsync_known_hosts_file), C(netsync_host_key_checking)); templates and vault are
         resolved by ansible-core (vault password from C(ANSIBLE_VAULT_PASSWORD_FILE)).
-      - ansible-rulebook does not pass its C(-i) inventory to event sources: give the same path here.
+      - ansible-rulebook does not pass its C(-i) inventory to event sources; give the same path here.
       - Unset or empty, the store's host and port are used with the listener user's SSH keys
         and C(~/.ssh/known_hosts). Secrets are kept in memory only, never stored or logged.
     type: str
