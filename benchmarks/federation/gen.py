@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.topology.refresh import refresh_topology
 
 
 def config(device: str, ifaces: int, changed: dict[int, str] | None = None) -> str:
@@ -40,7 +41,7 @@ def fill(url: str, child: str, devices: int, ifaces: int) -> dict[str, Any]:
             for i in range(devices):
                 name = "%s-d%05d" % (child, i)
                 _put(store, name, config(name, ifaces))
-        res = store.topology.refresh(child)
+        res = refresh_topology(store.devices, store.topology, child)
         return {"derived_devices": res["devices"], "objects": res["changed"], "seconds": res["seconds"]}
 
 
@@ -58,5 +59,5 @@ def change(url: str, child: str, devices: int, ifaces: int, fraction: float, see
             for i in touched:
                 name = "%s-d%05d" % (child, i)
                 _put(store, name, config(name, ifaces, {rng.randrange(ifaces): "changed %d" % seed}))
-        res = store.topology.refresh(child)
+        res = refresh_topology(store.devices, store.topology, child)
     return {"devices": len(touched), "objects": res["changed"], "seconds": res["seconds"]}

@@ -170,6 +170,23 @@ class DeviceStore:
                              % _SNAPSHOT_META, (name, int(version)))
         return rows[0] if rows else None
 
+    def snapshot_config(self, name: str, version: int) -> Optional[str]:
+        """The stored configuration text of one snapshot (nothing else is read)."""
+        rows = self.db.query("SELECT config FROM snapshots WHERE device = ? AND version = ?", (name, int(version)))
+        return rows[0]["config"] if rows else None
+
+    def latest_versions(self) -> list[dict[str, Any]]:
+        """Every device's name, platform, facts (JSON text as stored), managed status, last sync and
+        latest snapshot version (``snap``, None without one): what topology derivation starts from."""
+        return self.db.query(
+            "SELECT d.name, d.platform, d.facts, d.managed_status, d.last_synced, "
+            "(SELECT MAX(s.version) FROM snapshots s WHERE s.device = d.name) AS snap FROM devices d")
+
+    def states(self) -> list[dict[str, Any]]:
+        """Every device's managed status, connection state, reason and times: what alarms are evaluated from."""
+        return self.db.query("SELECT name, managed_status, connection_state, status_reason, "
+                             "status_changed_at, last_synced FROM devices")
+
     # -- settings --------------------------------------------------------------------------
     def get_settings(self, device: Optional[str] = None) -> dict[str, Any]:
         """Effective settings: defaults, then global values, then the device's own."""

@@ -12,32 +12,19 @@ stored here as given (JSON text).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Optional
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store._db import Database
 from ansible_collections.netsync.fleet.plugins.module_utils.store.pulls import TOPOLOGY, PullStates
-from ansible_collections.netsync.fleet.plugins.module_utils.topology import TopologyObject, TopologyType
-from ansible_collections.netsync.fleet.plugins.module_utils.topology.model import object_device
 
 _UPSERT = ("INSERT INTO fed_objects (child, key, type, device, version, body) VALUES (?, ?, ?, ?, ?, ?) "
            "ON CONFLICT (child, key) DO UPDATE SET type = excluded.type, device = excluded.device, "
            "version = excluded.version, body = excluded.body")
 _BATCH = 500
 
-Touched = dict[str, Optional[set[str]]]  # device -> keys upserted, None: an object was deleted (merge in full)
-Copies = dict[str, dict[str, list[TopologyObject]]]  # device -> child -> objects
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _stored(body: str) -> TopologyObject:
-    """An object of a child's copy as stored (validated when it was received: not again)."""
-    d = json.loads(body)
-    return TopologyObject(d["type"], d["key"], d["properties"], tuple(d["contains"]), d["version"],
-                          float(d["updated_at"]))
+CopyRow = tuple[str, str, str, str, str]  # key, type, device, version, body (JSON text)
+Copies = dict[str, dict[str, list[dict[str, Any]]]]  # device -> child -> object documents
 
 
 def _marks(values: Sequence[Any]) -> str:
@@ -71,42 +58,35 @@ class FedTopologyStore:
         return {r["key"]: r["version"] for r in self.db.query("SELECT key, version FROM fed_objects WHERE child = ?",
                                                               (child,))}
 
-    def apply(self, child: str, objects: Iterable[TopologyObject], deleted: Iterable[str]) -> Touched:
-        """Upsert fetched objects and drop deleted keys in the child's copy.
+    def apply(self, child: str, rows: Sequence[CopyRow], deleted: Sequence[str]) -> set[str]:
+        """Drop ``deleted`` keys and upsert ``rows`` in the child's copy (one transaction).
 
-        Returns the devices touched: ``{device: keys upserted}``, or ``None`` for
-        a device that lost an object (it must be merged in full).
+        Returns the devices that lost an object.
         """
-        touched: Touched = {}
-        rows = []
-        for obj in objects:
-            device = object_device(obj.type, obj.key)
-            keys = touched.setdefault(device, set())
-            if keys is not None:
-                keys.add(obj.key)
-            rows.append((child, obj.key, obj.type, device, obj.version, _json(obj.to_dict())))
+        lost: set[str] = set()
         gone = list(deleted)
         with self.db.transaction():
             for i in range(0, len(gone), _BATCH):
                 chunk = gone[i:i + _BATCH]
-                touched.update((r["device"], None) for r in self.db.query(
+                lost.update(r["device"] for r in self.db.query(
                     "SELECT device FROM fed_objects WHERE child = ? AND key IN (%s)" % _marks(chunk), [child] + chunk))
                 self.db.execute("DELETE FROM fed_objects WHERE child = ? AND key IN (%s)" % _marks(chunk),
                                 [child] + chunk)
-            self.db.executemany(_UPSERT, rows)
-        return touched
+            self.db.executemany(_UPSERT, [(child,) + tuple(r) for r in rows])
+        return lost
 
-    def set_types(self, child: str, types: Iterable[TopologyType]) -> None:
+    def set_types(self, child: str, rows: Sequence[tuple[str, str, str]]) -> None:
+        """Replace the child's copy of its types with ``rows`` (``(name, version, body)``)."""
         with self.db.transaction():
             self.db.execute("DELETE FROM fed_types WHERE child = ?", (child,))
             self.db.executemany("INSERT INTO fed_types (child, name, version, body) VALUES (?, ?, ?, ?)",
-                                [(child, t.name, t.version, _json(t.to_dict())) for t in types])
+                                [(child,) + tuple(r) for r in rows])
 
-    def type_copies(self) -> dict[str, list[TopologyType]]:
-        """Every child's copy of its types, ``{child: types}``."""
-        copies: dict[str, list[TopologyType]] = {}
+    def type_copies(self) -> dict[str, list[dict[str, Any]]]:
+        """Every child's copy of its types (decoded JSON), ``{child: types}``."""
+        copies: dict[str, list[dict[str, Any]]] = {}
         for row in self.db.query("SELECT child, body FROM fed_types ORDER BY child, name"):
-            copies.setdefault(row["child"], []).append(TopologyType.from_dict(json.loads(row["body"])))
+            copies.setdefault(row["child"], []).append(json.loads(row["body"]))
         return copies
 
     def copies(self, devices: Sequence[str], keys: Sequence[str] = ()) -> Copies:
@@ -116,7 +96,7 @@ class FedTopologyStore:
         if keys:
             sql += " AND key IN (%s)" % _marks(keys)
         for row in self.db.query(sql, list(devices) + list(keys)):
-            per[row["device"]].setdefault(row["child"], []).append(_stored(row["body"]))
+            per[row["device"]].setdefault(row["child"], []).append(json.loads(row["body"]))
         return per
 
     # -- merged host documents (JSON text, built by the federation master) -----------------------

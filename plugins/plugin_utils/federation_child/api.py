@@ -19,7 +19,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ansible_collections.netsync.fleet.plugins.module_utils.store import AlarmStore, MetricStore, Store, TopologyStore
+from ansible_collections.netsync.fleet.plugins.module_utils.store import (
+    AlarmStore, DeviceStore, MetricStore, Store, TopologyStore,
+)
+from ansible_collections.netsync.fleet.plugins.module_utils.topology.refresh import refresh_topology
 
 API = "/api/v1"
 DEFAULT_MAX_PAGE = 5000
@@ -41,6 +44,7 @@ class ApiError(Exception):
 class ServerConfig:
     """What a child server serves and how."""
 
+    devices: DeviceStore
     topology: TopologyStore
     alarm_store: AlarmStore
     metrics: MetricStore
@@ -56,9 +60,9 @@ class ServerConfig:
 
 
 def server_config(store: Store, site: str, token: str, **options: Any) -> ServerConfig:
-    """The configuration of a child server of ``store``: the roles it serves (topology, alarms, metrics)."""
-    return ServerConfig(topology=store.topology, alarm_store=store.alarms, metrics=store.metrics, site=site,
-                        token=token, **options)
+    """The configuration of a child server of ``store``: the roles it reads and serves."""
+    return ServerConfig(devices=store.devices, topology=store.topology, alarm_store=store.alarms,
+                        metrics=store.metrics, site=site, token=token, **options)
 
 
 def error_body(status: int, code: str, message: str) -> web.Response:
@@ -91,7 +95,7 @@ class ChildApi:
         now = time.monotonic()
         if not force and now - self._refreshed < self.cfg.refresh_interval:
             return
-        self.last_refresh = await self.in_store(self.cfg.topology.refresh, self.cfg.site)
+        self.last_refresh = await self.in_store(refresh_topology, self.cfg.devices, self.cfg.topology, self.cfg.site)
         self._refreshed = time.monotonic()
 
     def server_time(self) -> float:

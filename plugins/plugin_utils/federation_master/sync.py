@@ -33,7 +33,11 @@ from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
     clock_suspect,
     diff,
 )
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import merge_hosts
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import (
+    apply_objects,
+    merge_hosts,
+    set_type_copies,
+)
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
     ChildClient,
     ChildError,
@@ -159,7 +163,7 @@ class _Puller:
         self.report.deleted += len(deleted)
         self.client.traffic.objects += len(objects)
         self.client.traffic.deleted += len(deleted)
-        _add_touched(self.report.touched, await self._db(self.copies.apply, self.name, keep, drop))
+        _add_touched(self.report.touched, await self._db(apply_objects, self.copies, self.name, keep, drop))
 
     async def run(self, state: Optional[Mapping[str, Any]]) -> None:
         t0 = self.clock()
@@ -176,7 +180,7 @@ class _Puller:
             parsed = [TopologyType.from_dict(t) for t in types.get("types") or []]
         except TopologyError as exc:
             raise ChildError("malformed", "/topology/types: %s" % exc)
-        await self._db(self.copies.set_types, self.name, parsed)
+        await self._db(set_type_copies, self.copies, self.name, parsed)
         epoch = str(types.get("epoch", ""))
         known = str(state["epoch"]) if state else ""
         try:

@@ -13,8 +13,8 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.ho
     patch_host_document,
 )
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
-from ansible_collections.netsync.fleet.plugins.module_utils.topology import MergedObject, union_types
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import merge_hosts
+from ansible_collections.netsync.fleet.plugins.module_utils.topology import MergedObject
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import merge_hosts, merged_types
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import ChildSpec
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import (
     FederationConfig,
@@ -70,7 +70,7 @@ def test_first_cycle_pulls_everything_and_merges(fed: dict[str, Any]) -> None:
     assert h["sw2"]["vars"]["netsync_sources"] == ["a", "b"]
     assert set(h["sw2"]["groups"]) >= {"child_a", "child_b", "platform_netconf"}
     assert h["sw0"]["vars"]["netsync_interfaces"]["eth1"]["addresses"][0].startswith("10.")
-    assert [t.name for t in union_types(fed["master"].fed_topology.type_copies())] == ["Address", "Device", "Interface"]
+    assert [t.name for t in merged_types(fed["master"].fed_topology)] == ["Address", "Device", "Interface"]
     assert not refresh_due(fed["master"].fed_topology, fed["config"], fed["master"].clock())
 
 

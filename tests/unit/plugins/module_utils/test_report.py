@@ -15,7 +15,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.topology.model impor
     ADDRESS, DEVICE, INTERFACE, make_key, make_object,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import merge_hosts
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import apply_objects, merge_hosts
 
 XSS = "<script>alert(1)</script>"
 
@@ -236,10 +236,10 @@ def test_master_topology_sites_devices_links(tmp_path: Path) -> None:
     with st.open_store(url) as s:
         s.fed_topology.pulls.save("paris", url="https://127.0.0.1:1", last_success=1.7e9)
         s.fed_topology.pulls.save("lyon", url="https://127.0.0.1:2", stale=1, error="connection refused")
-        touched = s.fed_topology.apply("paris", _device_objects("p1", "paris", "In Sync", {
+        touched = apply_objects(s.fed_topology, "paris", _device_objects("p1", "paris", "In Sync", {
             "ge-0/0/0.0": "10.0.0.1/30", "lo0.0": "10.9.9.1/32"})
             + _device_objects(XSS, "paris", "Sync Failed", {"ge-0/0/1.0": "10.0.0.2/30"}), [])
-        touched.update(s.fed_topology.apply("lyon", _device_objects("l1", "lyon", "Out of Sync", {
+        touched.update(apply_objects(s.fed_topology, "lyon", _device_objects("l1", "lyon", "Out of Sync", {
             "ge-0/0/0.0": "10.0.0.2/30", "xe-0/0/0.0": "10.1.0.1/31", "lo0.0": "10.9.9.1/32"}), []))
         merge_hosts(s.fed_topology, touched, stale={"lyon"})
         s.fed_alarms.apply("lyon", [{"id": 7, "type": "connection_down", "device": "l1", "subject": "",

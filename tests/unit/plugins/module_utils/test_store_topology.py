@@ -7,6 +7,7 @@ from typing import Any, Iterator
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.topology.refresh import refresh_topology
 from tests.system.federation.datagen import ietf_config, junos_config, put_device
 
 
@@ -29,7 +30,7 @@ def _all(store: st.Store, since: int = 0) -> dict[str, Any]:
 def test_first_refresh_derives_every_device(store: st.Store) -> None:
     put_device(store, "r1", "junos", junos_config("r1", 2))
     put_device(store, "sw1", "netconf", ietf_config("sw1", 3))
-    res = store.topology.refresh("paris")
+    res = refresh_topology(store.devices, store.topology, "paris")
     assert res["devices"] == 2 and res["errors"] == {}
     # r1: Device + 2 physical + 2 units + 2 addresses; sw1: Device + 3 interfaces + 3 addresses
     assert res["changed"] == 7 + 7
@@ -39,16 +40,16 @@ def test_first_refresh_derives_every_device(store: st.Store) -> None:
     assert changes["cursor"] == store.topology.cursor() and changes["more"] is False
     dev = next(json.loads(b) for b in changes["objects"] if json.loads(b)["key"] == "Device:sw1")
     assert dev["properties"]["site"] == "paris" and dev["properties"]["managed_status"] == "In Sync"
-    assert store.topology.refresh("paris")["devices"] == 0  # nothing changed: nothing derived
+    assert refresh_topology(store.devices, store.topology, "paris")["devices"] == 0  # nothing changed: nothing derived
 
 
 def test_change_gives_new_versions_only_to_changed_objects(store: st.Store) -> None:
     put_device(store, "sw1", "netconf", ietf_config("sw1", 3))
-    store.topology.refresh("paris")
+    refresh_topology(store.devices, store.topology, "paris")
     cursor = store.topology.cursor()
     before = {json.loads(b)["key"]: json.loads(b)["version"] for b in _all(store)["objects"]}
     put_device(store, "sw1", "netconf", ietf_config("sw1", 3, descriptions={1: "changed"}))
-    res = store.topology.refresh("paris")
+    res = refresh_topology(store.devices, store.topology, "paris")
     changed = {json.loads(b)["key"] for b in store.topology.changes(cursor, 100)["objects"]}
     # the description changed; last_synced moved, so the Device changed too; nothing else
     assert changed == {"Interface:sw1:eth1", "Device:sw1"}
@@ -60,11 +61,11 @@ def test_change_gives_new_versions_only_to_changed_objects(store: st.Store) -> N
 def test_deletions_are_tombstones_after_the_cursor(store: st.Store) -> None:
     put_device(store, "sw1", "netconf", ietf_config("sw1", 3))
     put_device(store, "sw2", "netconf", ietf_config("sw2", 1))
-    store.topology.refresh("paris")
+    refresh_topology(store.devices, store.topology, "paris")
     cursor = store.topology.cursor()
     put_device(store, "sw1", "netconf", ietf_config("sw1", 2))  # eth2 and its address gone
     assert store.devices.remove("sw2")
-    store.topology.refresh("paris")
+    refresh_topology(store.devices, store.topology, "paris")
     changes = store.topology.changes(cursor, 100)
     deleted = {k for _t, k in changes["deleted"]}
     assert {"Interface:sw1:eth2", "Device:sw2", "Interface:sw2:eth0"} <= deleted
@@ -77,7 +78,7 @@ def test_deletions_are_tombstones_after_the_cursor(store: st.Store) -> None:
 
 def test_pagination_and_type_filter(store: st.Store) -> None:
     put_device(store, "sw1", "netconf", ietf_config("sw1", 5))
-    store.topology.refresh("paris")
+    refresh_topology(store.devices, store.topology, "paris")
     seen, cursor, pages = [], 0, 0
     while True:
         page = store.topology.changes(cursor, 4, types=["Interface"])
@@ -94,18 +95,18 @@ def test_pagination_and_type_filter(store: st.Store) -> None:
 
 def test_bad_configuration_keeps_previous_objects(store: st.Store) -> None:
     put_device(store, "sw1", "netconf", ietf_config("sw1", 2))
-    store.topology.refresh("paris")
+    refresh_topology(store.devices, store.topology, "paris")
     put_device(store, "sw1", "netconf", '<!DOCTYPE x [<!ENTITY a "b">]><data/>')
-    res = store.topology.refresh("paris")
+    res = refresh_topology(store.devices, store.topology, "paris")
     assert "sw1" in res["errors"] and res["changed"] == 0
     assert len(store.topology.index("", 100)) == 5
 
 
 def test_tombstone_pruning_sets_the_horizon(store: st.Store) -> None:
     put_device(store, "sw1", "netconf", ietf_config("sw1", 1))
-    store.topology.refresh("paris")
+    refresh_topology(store.devices, store.topology, "paris")
     store.devices.remove("sw1")
-    store.topology.refresh("paris")
+    refresh_topology(store.devices, store.topology, "paris")
     top = store.topology.cursor()
     assert store.topology.prune_tombstones(top) == 3
     assert store.topology.horizon() == top
