@@ -42,6 +42,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.co
     load_federation,
 )
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import query_metric  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals
 from tests.system.federation.servers import ProcessChild, new_token, self_signed  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -59,14 +60,14 @@ def fill_alarms(path: str, count: int, now: float) -> None:
         sigs = [Signal("device_syslog", "dev%05d" % (i // 5), True, now - (count - i) * 0.01, "message %d" % i,
                        subject="TAG_%d" % (i % 5), severity=("critical", "major")[i % 2]) for i in range(count)]
         for i in range(0, len(sigs), 5000):
-            store.alarms.apply(sigs[i:i + 5000])
+            apply_signals(store.alarms, sigs[i:i + 5000])
 
 
 def clear_some(path: str, share: float, now: float) -> int:
     with st.open_store(path) as store:
         rows = store.alarms.select(state="active")
         pick = rows[::max(int(1 / share), 1)]
-        store.alarms.apply(Signal(a["type"], a["device"], False, now, subject=a["subject"]) for a in pick)
+        apply_signals(store.alarms, [Signal(a["type"], a["device"], False, now, subject=a["subject"]) for a in pick])
         return len(pick)
 
 

@@ -17,6 +17,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.session impor
     DeviceError, DeviceSession, Target, open_session,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text, unified_diff
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
 
 
 class TaskFailed(Exception):
@@ -134,7 +135,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                     state = "down" if exc.kind in ("unreachable", "timeout") else None
                     store.devices.set_status(name, st.SYNC_FAILED, str(exc), state)
                     store.jobs.finished(job_id, False, str(exc))
-                    store.alarms.record_resync(name, False, since, str(exc), down=state == "down")  # alarms, metrics
+                    record_resync(store.alarms, store.metrics, name, False, since, str(exc), down=state == "down")
             raise TaskFailed("resync of %s failed: %s" % (name, exc), error=exc.kind,
                              managed_status=st.SYNC_FAILED if not check_mode else row["managed_status"],
                              snapshot_version=int(previous["version"]) if previous else None)
@@ -156,7 +157,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                     status, reason = st.OUT_OF_SYNC, "a commit was notified that job %s did not read" % job_id
                 store.devices.set_status(name, status, reason, "up")
                 store.jobs.finished(job_id, True, "snapshot %d%s" % (version, " (new)" if created else ""))
-                store.alarms.record_resync(name, True, since, size=len(read.config.encode("utf-8")))  # alarms, metrics
+                record_resync(store.alarms, store.metrics, name, True, since, size=len(read.config.encode("utf-8")))
         result: dict[str, Any] = {"changed": created, "managed_status": status, "snapshot_version": version,
                                   "sha256": digest, "job_id": None if check_mode else job_id,
                                   "commit_time": read.commit_time, "commit_user": read.commit_user}

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import API, ApiError, ChildApi
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import evaluate_alarms
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.metrics import SERIES
 
 ENDPOINTS = ("/alarms/changes", "/metrics/index", "/metrics/series")
@@ -44,7 +45,7 @@ class AlarmApi:
 
     def _evaluate(self, now: float) -> int:
         alarms = self.api.cfg.alarm_store
-        changes = int(alarms.evaluate(self.cfg, now))
+        changes = evaluate_alarms(alarms, self.api.cfg.devices, self.cfg, now)
         alarms.purge(now - self.retention)
         return changes
 

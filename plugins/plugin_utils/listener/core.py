@@ -50,6 +50,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify impo
     NotificationParseError, parse_notification,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_listener
 
 __all__ = ["Listener"]
 
@@ -373,7 +374,7 @@ class Listener(JobTracking):
                 reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
                 store.jobs.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],
                                           reason, None, rec["commit_user"], rec["detail"], received_at=rec["at"])
-            store.alarms.record_listener(signals, commits)
+            record_listener(store.alarms, store.metrics, signals, commits)
             store.jobs.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
             for name, reason in statuses.items():
                 state = self.states.get(name)

@@ -13,6 +13,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.co
     load_federation,
     master_store,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals, record_resync
 from tests.unit.plugins.lookup.conftest import Fed
 
 
@@ -35,23 +36,23 @@ def fail(store: st.Store, name: str, message: str) -> None:
     if store.devices.get(name) is None:
         store.devices.upsert(name, "10.0.0.1", 830, "junos", {})
     store.devices.set_status(name, "Sync Failed", message)
-    store.alarms.record_resync(name, False, time.time(), message)
+    record_resync(store.alarms, store.metrics, name, False, time.time(), message)
 
 
 def recover(store: st.Store, name: str) -> None:
     """What a good resync leaves."""
     store.devices.mark_synced(name, None)
     store.devices.set_status(name, "In Sync", "resynced", "up")
-    store.alarms.record_resync(name, True, time.time(), size=10)
+    record_resync(store.alarms, store.metrics, name, True, time.time(), size=10)
 
 
 def raise_some(f: Fed) -> None:
     now = time.time()
     fail(f.stores["east"], "r1", "east r1 failed")
-    f.stores["east"].alarms.apply([Signal("device_syslog", "r2", True, now, "chassis", subject="X",
+    apply_signals(f.stores["east"].alarms, [Signal("device_syslog", "r2", True, now, "chassis", subject="X",
                                            severity="critical")])
     fail(f.stores["west"], "r1", "west r1 failed")
-    f.stores["west"].alarms.apply([Signal("unknown_source", "10.9.9.9", True, now, "who")])
+    apply_signals(f.stores["west"].alarms, [Signal("unknown_source", "10.9.9.9", True, now, "who")])
 
 
 def test_pull_once_then_copy_until_the_delay(fed: Fed) -> None:

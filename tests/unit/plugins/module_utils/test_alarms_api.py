@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig, Signal
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals
 from tests.system.federation.servers import ThreadChild
 from tests.unit.plugins.module_utils.test_federation_server import TOKEN, call
 
@@ -34,7 +35,7 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
 def test_alarm_changes_pages_epoch_and_expiry(site: dict[str, Any]) -> None:
     srv, store = site["srv"], site["store"]
     now = time.time()
-    store.alarms.apply([Signal("device_syslog", "r%d" % i, True, now, "boom %d" % i) for i in range(7)])
+    apply_signals(store.alarms, [Signal("device_syslog", "r%d" % i, True, now, "boom %d" % i) for i in range(7)])
     status, doc = call(srv.url, "/alarms/changes")
     assert status == 200 and doc["more"] is True and len(doc["alarms"]) == 3 and doc["cursor"] == 3
     seen = list(doc["alarms"])
@@ -45,7 +46,7 @@ def test_alarm_changes_pages_epoch_and_expiry(site: dict[str, Any]) -> None:
     assert {a["state"] for a in seen} == {"active"} and isinstance(doc["server_time"], float)
     status, doc = call(srv.url, "/alarms/changes?since=7&epoch=another")
     assert status == 410 and doc["error"] == "epoch_changed"
-    store.alarms.apply([Signal("device_syslog", "r0", False, now + 1)])
+    apply_signals(store.alarms, [Signal("device_syslog", "r0", False, now + 1)])
     store.alarms.purge(now + 2)
     status, doc = call(srv.url, "/alarms/changes?since=3")
     assert status == 410 and doc["error"] == "cursor_expired"

@@ -8,6 +8,11 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig, Signal
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import (
+    apply_signals,
+    evaluate_alarms,
+    record_resync,
+)
 
 T0 = 1_000_000.0
 
@@ -49,14 +54,14 @@ def test_schema_has_migration_4(store: st.Store) -> None:
 def test_signals_queue_with_sequence_numbers(store: st.Store, clock: Clock) -> None:
     epoch = store.alarms.epoch()
     assert store.alarms.epoch() == epoch and store.alarms.cursor() == 0
-    assert store.alarms.apply([Signal("sync_failed", "r1", True, T0, "boom")]) == 1
-    assert store.alarms.apply([Signal("sync_failed", "r1", True, T0 + 1, "again"),
+    assert apply_signals(store.alarms, [Signal("sync_failed", "r1", True, T0, "boom")]) == 1
+    assert apply_signals(store.alarms, [Signal("sync_failed", "r1", True, T0 + 1, "again"),
                                 Signal("unknown_source", "10.9.9.9", True, T0 + 1, "who")]) == 2
     active = store.alarms.select(state="active")
     assert [(a["type"], a["count"], a["seq"], a["state"]) for a in active] == [
         ("sync_failed", 2, 2, "active"), ("unknown_source", 1, 3, "active")]
     assert active[0]["message"] == "again" and active[0]["severity"] == "major"
-    assert store.alarms.apply([Signal("sync_failed", "r1", False, T0 + 5)]) == 1
+    assert apply_signals(store.alarms, [Signal("sync_failed", "r1", False, T0 + 5)]) == 1
     page = store.alarms.changes(0, 1)  # compacted: two alarms, their last changes 3 and 4
     assert page["more"] is True and [a["seq"] for a in page["alarms"]] == [3] and page["cursor"] == 3
     rest = store.alarms.changes(page["cursor"], 2)
@@ -65,16 +70,16 @@ def test_signals_queue_with_sequence_numbers(store: st.Store, clock: Clock) -> N
     assert store.alarms.changes(4, 2) == {"cursor": 4, "more": False, "alarms": []}
     assert store.alarms.cursor() == 4
     # a new raise of the same key is a new alarm
-    store.alarms.apply([Signal("sync_failed", "r1", True, T0 + 9, "boom 2")])
+    apply_signals(store.alarms, [Signal("sync_failed", "r1", True, T0 + 9, "boom 2")])
     assert [a["id"] for a in store.alarms.select(device="r1")] == [1, 3]
 
 
 def test_record_resync_raises_and_clears_and_records_metrics(store: st.Store, clock: Clock) -> None:
-    store.alarms.record_resync("r1", False, T0 - 2, "unreachable: refused", down=True)
+    record_resync(store.alarms, store.metrics, "r1", False, T0 - 2, "unreachable: refused", down=True)
     types = {a["type"] for a in store.alarms.select(state="active")}
     assert types == {"sync_failed", "connection_down"}
     clock.now += 60
-    store.alarms.record_resync("r1", True, clock.now - 1.5, size=1234)
+    record_resync(store.alarms, store.metrics, "r1", True, clock.now - 1.5, size=1234)
     assert store.alarms.select(state="active") == []
     assert [a["type"] for a in store.alarms.select(state="cleared")] == ["sync_failed", "connection_down"]
     assert store.metrics.series("resync_duration", "r1", 0, 2e9) == [(T0, 2.0), (T0 + 60, 1.5)]
@@ -90,25 +95,25 @@ def test_evaluate_out_of_sync_down_and_expiry(store: st.Store, clock: Clock) -> 
     cfg = AlarmConfig(out_of_sync_after=600, event_ttl=3600)
     store.devices.set_status("r1", "Out of Sync", "a commit")
     store.devices.set_status("r2", "Sync Failed", "timeout", "down")  # e.g. a listener job timeout: no resync hook ran
-    store.alarms.apply([Signal("unknown_source", "10.9.9.9", True, T0, "who")])
+    apply_signals(store.alarms, [Signal("unknown_source", "10.9.9.9", True, T0, "who")])
     clock.now += 599
     assert {a["type"] for a in store.alarms.select("active")} == {"unknown_source"}
-    assert store.alarms.evaluate(cfg) == 2  # r2: sync_failed + connection_down
-    assert store.alarms.evaluate(cfg) == 0  # idempotent
+    assert evaluate_alarms(store.alarms, store.devices, cfg) == 2  # r2: sync_failed + connection_down
+    assert evaluate_alarms(store.alarms, store.devices, cfg) == 0  # idempotent
     clock.now += 1
-    assert store.alarms.evaluate(cfg) == 1
+    assert evaluate_alarms(store.alarms, store.devices, cfg) == 1
     oos = [a for a in store.alarms.select("active") if a["type"] == "out_of_sync"]
     assert oos and oos[0]["device"] == "r1" and oos[0]["raised_at"] == T0 + 600
     clock.now += 3600
     store.devices.set_status("r1", "In Sync", "resynced")
     store.devices.remove("r2")
-    store.alarms.evaluate(cfg)
+    evaluate_alarms(store.alarms, store.devices, cfg)
     assert store.alarms.select("active") == []
 
 
 def test_purge_moves_the_horizon(store: st.Store, clock: Clock) -> None:
-    store.alarms.apply([Signal("sync_failed", "r1", True, T0), Signal("sync_failed", "r2", True, T0)])
-    store.alarms.apply([Signal("sync_failed", "r1", False, T0 + 10)])
+    apply_signals(store.alarms, [Signal("sync_failed", "r1", True, T0), Signal("sync_failed", "r2", True, T0)])
+    apply_signals(store.alarms, [Signal("sync_failed", "r1", False, T0 + 10)])
     assert store.alarms.purge(T0 + 5) == 0 and store.alarms.horizon() == 0
     assert store.alarms.purge(T0 + 11) == 1 and store.alarms.horizon() == 3
     assert [a["device"] for a in store.alarms.select()] == ["r2"]

@@ -16,6 +16,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.topology.model impor
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import apply_objects, merge_hosts
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals
 
 XSS = "<script>alert(1)</script>"
 
@@ -133,10 +134,10 @@ def test_open_alarms_worst_first(tmp_path: Path) -> None:
     url = str(tmp_path / "fleet.db")
     _fill(url)
     with st.open_store(url) as s:
-        s.alarms.apply([signal("out_of_sync", "r3", True, 10.0, "out of sync"),
+        apply_signals(s.alarms, [signal("out_of_sync", "r3", True, 10.0, "out of sync"),
                          signal("sync_failed", "r2", True, 11.0, "resync failed: " + XSS),
                          signal("connection_down", "r2", True, 12.0, "down")])
-        s.alarms.apply([signal("out_of_sync", "r3", False, 13.0, "in sync")])  # cleared: not open
+        apply_signals(s.alarms, [signal("out_of_sync", "r3", False, 13.0, "in sync")])  # cleared: not open
         data = rp.collect(s)
     assert [(a["type"], a["severity"]) for a in data["alarms"]] == [("connection_down", "critical"),
                                                                       ("sync_failed", "major")]
