@@ -31,7 +31,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.topology import cloc
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
     ChildClient, ChildError, ChildSpec,
 )
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import FederationConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import FederationConfig
 
 DEFAULT_MAX_ALARM_UPDATE_DELAY = 50.0
 STATES = ("active", "cleared", "all")

@@ -24,11 +24,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store import FedTopologyStore
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import (
-    FederationConfig,
-    refresh_due,
-    run_cycle,
-)
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import FederationConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import refresh_due, run_cycle
 
 CACHE_FORMAT = 2
 

@@ -15,9 +15,8 @@ had upserts only, the whole device otherwise.
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -26,13 +25,13 @@ import aiohttp
 from ansible_collections.netsync.fleet.plugins.module_utils.store import FedTopologyStore
 
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
-    DEFAULT_MAX_SYSTEM_TIME_DIFFERENCE_MS,
     TopologyError,
     TopologyObject,
     TopologyType,
     clock_suspect,
     diff,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import FederationConfig
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import (
     apply_objects,
     merge_hosts,
@@ -41,44 +40,10 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.me
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
     ChildClient,
     ChildError,
-    ChildSpec,
     Traffic,
 )
 
-DEFAULT_REFRESH_INTERVAL = 300.0
 PATCH_MAX_KEYS = 8  # changed objects of one device up to which the cycle patches its host document
-
-
-@dataclass(frozen=True)
-class Query:
-    """One topology query: object types (empty: all) and property globs that must all match."""
-
-    types: tuple[str, ...] = ()
-    where: tuple[tuple[str, str], ...] = ()
-
-    def matches(self, obj: TopologyObject) -> bool:
-        if self.types and obj.type not in self.types:
-            return False
-        return all(fnmatch.fnmatchcase(str(obj.properties.get(p, "")), pat) for p, pat in self.where)
-
-
-@dataclass
-class FederationConfig:
-    children: list[ChildSpec]
-    queries: list[Query] = field(default_factory=list)
-    refresh_interval: float = DEFAULT_REFRESH_INTERVAL
-    max_system_time_difference: float = DEFAULT_MAX_SYSTEM_TIME_DIFFERENCE_MS
-    timeout: float = 30.0
-    page_size: int = 5000
-
-    def in_scope(self, obj: TopologyObject) -> bool:
-        return not self.queries or any(q.matches(obj) for q in self.queries)
-
-    def server_types(self) -> list[str]:
-        """Types to ask children for, when every query names its types; else all."""
-        if not self.queries or any(not q.types for q in self.queries):
-            return []
-        return sorted({t for q in self.queries for t in q.types})
 
 
 @dataclass
@@ -298,19 +263,3 @@ def run_cycle(copies: FedTopologyStore, config: FederationConfig,
     merged = merge_hosts(copies, {d for d, keys in touched.items() if keys is None}, stale=stale, suspect=suspect,
                          changed={d: keys for d, keys in touched.items() if keys is not None})
     return CycleReport(reports, merged, time.monotonic() - start, warnings)
-
-
-def parse_queries(raw: Sequence[Mapping[str, Any]] | None) -> list[Query]:
-    """``[{"types": [...], "where": {prop: glob}}]`` to queries; raises ValueError on a bad entry."""
-    out: list[Query] = []
-    for item in raw or []:
-        if not isinstance(item, Mapping) or set(item) - {"types", "where"}:
-            raise ValueError("a topology query has only 'types' (list) and 'where' (property: glob)")
-        types = item.get("types") or []
-        where = item.get("where") or {}
-        if isinstance(types, str):
-            types = [types]
-        if not isinstance(types, list) or not isinstance(where, Mapping):
-            raise ValueError("topology query: 'types' must be a list and 'where' a mapping")
-        out.append(Query(tuple(str(t) for t in types), tuple(sorted((str(k), str(v)) for k, v in where.items()))))
-    return out

@@ -16,12 +16,11 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import MergedObject
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import merge_hosts, merged_types
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import ChildSpec
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
     FederationConfig,
     parse_queries,
-    refresh_due,
-    run_cycle,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import refresh_due, run_cycle
 from tests.system.federation.datagen import fill, ietf_config, put_device
 from tests.system.federation.servers import ThreadChild
 
