@@ -9,23 +9,20 @@ forward and returns a ``Store``: one database handle and one object per role,
 each a plain class in its own file sharing that handle. A caller takes only
 the role(s) it needs:
 
-============== ================================ ==============================================
-role           class (file)                     what
-============== ================================ ==============================================
-``devices``    ``DeviceStore`` (devices.py)     devices, managed status, snapshots, settings
-``jobs``       ``JobStore`` (jobs.py)           jobs, notifications, inbox, damper state
-``topology``   ``TopologyStore`` (topology.py)  the site's topology objects (child server)
-``alarms``     ``AlarmStore`` (alarms.py)       the site's alarms (child server, hooks)
-``metrics``    ``MetricStore`` (metrics.py)     the site's metric series
-``fed_topology`` ``FedTopologyStore``           the master: children's topology copies, pull
-               (fed_topology.py)                state, merged host documents
-``fed_alarms`` ``FedAlarmStore`` (fed_alarms.py) the master: children's alarm copies, pull
-                                                state, metric source sets
-============== ================================ ==============================================
+- ``devices``: ``DeviceStore`` (devices.py): devices, managed status and its history, snapshots, settings;
+- ``jobs``: ``JobStore`` (jobs.py): resync jobs, notifications, the inbox, the listener's damper state;
+- ``topology``: ``TopologyStore`` (topology.py): the site's topology objects (written by ``topology.refresh``);
+- ``alarms``: ``AlarmStore`` (alarms.py): the site's alarms (written as ``alarms.service`` decides);
+- ``metrics``: ``MetricStore`` (metrics.py): the site's metric series;
+- ``fed_topology``: ``FedTopologyStore`` (fed_topology.py): the master's copies of its children's topology,
+  their pull state (``pulls``) and the merged host documents (built by ``federation_master``);
+- ``fed_alarms``: ``FedAlarmStore`` (fed_alarms.py): the master's copies of its children's alarms, their pull
+  state (``pulls``) and the metric source sets.
 
-Every method is a short transaction of its own; ``Store.transaction()`` makes
-calls on several roles one transaction (they share the handle, inner
-transactions join the outer one). No credentials are ever stored.
+The store imports no other part: it persists what it is given. Every method
+is a short transaction of its own; ``Store.transaction()`` makes calls on
+several roles one transaction (they share the handle, inner transactions
+join the outer one). No credentials are ever stored.
 """
 from __future__ import annotations
 
