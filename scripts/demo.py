@@ -51,8 +51,8 @@ def when(epoch: float | None) -> str:
 def status_table(store_url: str) -> None:
     with st.open_store(store_url) as s:
         rows = []
-        for dev in s.list_devices():
-            snaps = s.list_snapshots(dev["name"])
+        for dev in s.devices.all():
+            snaps = s.devices.list_snapshots(dev["name"])
             last = snaps[-1] if snaps else None
             rows.append((dev["name"], dev["platform"], dev["facts"].get("model") or "-", dev["managed_status"],
                          str(len(snaps)), when(dev["last_synced"]),
@@ -67,7 +67,7 @@ def auto_resync(store_url: str, inventory: Path, udp: int, sim: Any) -> None:
     """The listener under ansible-rulebook; a burst of commits; one damped resync."""
     fast = {"resync_delay": 3, "damping_window": 3, "damper_interval": 1}
     with st.open_store(store_url) as store:
-        store.set_settings(fast)
+        store.devices.set_settings(fast)
     say("Auto-resync: starting the listener under ansible-rulebook (settings scaled down for the demo: %s)"
         % ", ".join("%s %ss" % kv for kv in fast.items()))
     print("%s$ ansible-rulebook --rulebook extensions/eda/rulebooks/auto_resync.yml -i .demo/inventory.yml "
@@ -85,16 +85,17 @@ def auto_resync(store_url: str, inventory: Path, udp: int, sim: Any) -> None:
                 print("  %+6.2fs  commit %d on %s" % (store.clock() - since, n + 1, name))
             runner.wait_for("the damped resync", lambda: settled(store, name, 1))
             print("\n  status history of %s (seconds after the first commit):" % name)
-            for row in store.status_history(name, 20):
+            for row in store.devices.status_history(name, 20):
                 if float(row["at"]) >= since:
                     print("  %+6.2fs  %-14s %s" % (float(row["at"]) - since, row["status"], row["reason"]))
             print("\n  notifications the listener recorded for %s:" % name)
             for row in store.db.query("SELECT received_at, source, reason FROM notifications WHERE device = ? "
                                       "AND received_at >= ? ORDER BY id", (name, since)):
                 print("  %+6.2fs  %-22s %s" % (float(row["received_at"]) - since, row["source"], row["reason"]))
-            jobs = [j for j in store.list_jobs(name) if j["origin"] == "auto"]
+            jobs = [j for j in store.jobs.recent(name) if j["origin"] == "auto"]
             print("\n  %d resync job for 3 commits (%s); latest snapshot v%s"
-                  % (len(jobs), ", ".join(j["id"] for j in jobs), (store.latest_snapshot(name) or {}).get("version")))
+                  % (len(jobs), ", ".join(j["id"] for j in jobs),
+                     (store.devices.latest_snapshot(name) or {}).get("version")))
         runs = [line for line in runner.output().splitlines() if "commit_events: resync" in line]
         print("  listener events: %s" % ("; ".join(line.split(" - ")[-1] for line in runs) or "none"))
     finally:
@@ -138,7 +139,7 @@ def main() -> int:
         status_table(store_url)
 
         with st.open_store(store_url) as s:
-            latest = int((s.latest_snapshot(target.hostname) or {"version": 1})["version"])
+            latest = int((s.devices.latest_snapshot(target.hostname) or {"version": 1})["version"])
         say("Stored diff of %s between snapshot %d and %d (netsync.fleet.device_info)"
             % (target.hostname, latest - 1, latest))
         info = run_device_info({"store": store_url, "name": target.hostname, "version": None,

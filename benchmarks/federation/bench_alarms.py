@@ -36,10 +36,13 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st  
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import Signal  # noqa: E402
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import (  # noqa: E402
     AlarmQuery,
-    load_federation,
     query_alarms,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (  # noqa: E402
+    load_federation,
+)
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import query_metric  # noqa: E402
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals
 from tests.system.federation.servers import ProcessChild, new_token, self_signed  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -57,20 +60,20 @@ def fill_alarms(path: str, count: int, now: float) -> None:
         sigs = [Signal("device_syslog", "dev%05d" % (i // 5), True, now - (count - i) * 0.01, "message %d" % i,
                        subject="TAG_%d" % (i % 5), severity=("critical", "major")[i % 2]) for i in range(count)]
         for i in range(0, len(sigs), 5000):
-            store.alarm_signals(sigs[i:i + 5000])
+            apply_signals(store.alarms, sigs[i:i + 5000])
 
 
 def clear_some(path: str, share: float, now: float) -> int:
     with st.open_store(path) as store:
-        rows = store.alarms(state="active")
+        rows = store.alarms.select(state="active")
         pick = rows[::max(int(1 / share), 1)]
-        store.alarm_signals(Signal(a["type"], a["device"], False, now, subject=a["subject"]) for a in pick)
+        apply_signals(store.alarms, [Signal(a["type"], a["device"], False, now, subject=a["subject"]) for a in pick])
         return len(pick)
 
 
 def fill_points(path: str, points: int, start: float) -> None:
     with st.open_store(path) as store:
-        store.metric_record(("resync_duration", "r1", start + 60.0 * i, 1.0 + (i % 17) / 10) for i in range(points))
+        store.metrics.record(("resync_duration", "r1", start + 60.0 * i, 1.0 + (i % 17) / 10) for i in range(points))
 
 
 def playbook(tmp: Path, play: str, env: dict[str, str]) -> float:
@@ -130,17 +133,18 @@ def bench_alarms(tmp: Path, n: int, m: int, cert: str, key: str) -> dict[str, An
         cfg_path = write_config(tmp, "alarms.federation.yml", children, cert, str(tmp / "master-a.db"))
         fed = load_federation(str(cfg_path))
         with st.open_store(str(tmp / "master-a.db")) as master:
-            out["pull_s"], res = timed(lambda: query_alarms(master, fed.config, AlarmQuery(state="all"), 50.0))
+            copies = master.fed_alarms
+            out["pull_s"], res = timed(lambda: query_alarms(copies, fed.config, AlarmQuery(state="all"), 50.0))
             out["pulled_alarms"] = len(res["alarms"])
-            out["copy_s"], res = timed(lambda: query_alarms(master, fed.config, AlarmQuery(state="all"), 50.0))
+            out["copy_s"], res = timed(lambda: query_alarms(copies, fed.config, AlarmQuery(state="all"), 50.0))
             assert res["pulled"] == []
             out["copy_one_device_s"], _ = timed(
-                lambda: query_alarms(master, fed.config, AlarmQuery(device="dev00007"), 50.0))
+                lambda: query_alarms(master.fed_alarms, fed.config, AlarmQuery(device="dev00007"), 50.0))
             out["copy_critical_s"], res = timed(
-                lambda: query_alarms(master, fed.config, AlarmQuery(severity="critical"), 50.0))
+                lambda: query_alarms(master.fed_alarms, fed.config, AlarmQuery(severity="critical"), 50.0))
             out["critical"] = len(res["alarms"])
             out["changed"] = sum(clear_some(p, 0.01, time.time()) for p in stores.values())
-            out["incremental_s"], res = timed(lambda: query_alarms(master, fed.config, AlarmQuery(), 0.0))
+            out["incremental_s"], res = timed(lambda: query_alarms(master.fed_alarms, fed.config, AlarmQuery(), 0.0))
             out["active_after"] = len(res["alarms"])
         # whole ansible-playbook runs: a fresh master store (pull), then the copy
         env = {"NETSYNC_FEDERATION_CONFIG": str(cfg_path), "NETSYNC_FEDERATION_STORE": str(tmp / "master-b.db")}
@@ -165,10 +169,11 @@ def bench_metrics(tmp: Path, points: int, cert: str, key: str) -> dict[str, Any]
         fed = load_federation(str(cfg_path))
         with st.open_store(str(tmp / "master-m.db")) as master:
             rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            out["first_s"], res = timed(lambda: query_metric(master, fed, "resync_duration", "r1", start - 1,
+            sources = master.fed_alarms
+            out["first_s"], res = timed(lambda: query_metric(sources, fed, "resync_duration", "r1", start - 1,
                                                              time.time()))
             out["merged_points"], out["sources"] = len(res["points"]), res["sources"]
-            out["reused_s"], res = timed(lambda: query_metric(master, fed, "resync_duration", "r1", start - 1,
+            out["reused_s"], res = timed(lambda: query_metric(sources, fed, "resync_duration", "r1", start - 1,
                                                               time.time()))
             out["reused"] = res["sources_reused"]
             out["master_rss_growth_mib"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024

@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.topology.refresh import refresh_topology
 
 
 def config(device: str, ifaces: int, changed: dict[int, str] | None = None) -> str:
@@ -25,12 +26,12 @@ def config(device: str, ifaces: int, changed: dict[int, str] | None = None) -> s
 
 
 def _put(store: Any, name: str, text: str) -> None:
-    store.upsert_device(name, "127.0.0.1", 830, "netconf", {"model": "gen-%d" % (len(name) % 3), "version": "1.0"})
+    store.devices.upsert(name, "127.0.0.1", 830, "netconf", {"model": "gen-%d" % (len(name) % 3), "version": "1.0"})
     digest = hashlib.sha256(text.encode()).hexdigest()
-    _v, created = store.add_snapshot(name, "xml", text, text, digest)
+    _v, created = store.devices.add_snapshot(name, "xml", text, text, digest)
     if created:
-        store.mark_synced(name, None)
-        store.set_status(name, st.IN_SYNC, "generated")
+        store.devices.mark_synced(name, None)
+        store.devices.set_status(name, st.IN_SYNC, "generated")
 
 
 def fill(url: str, child: str, devices: int, ifaces: int) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def fill(url: str, child: str, devices: int, ifaces: int) -> dict[str, Any]:
             for i in range(devices):
                 name = "%s-d%05d" % (child, i)
                 _put(store, name, config(name, ifaces))
-        res = store.refresh_topology(child)
+        res = refresh_topology(store.devices, store.topology, child)
         return {"derived_devices": res["devices"], "objects": res["changed"], "seconds": res["seconds"]}
 
 
@@ -58,5 +59,5 @@ def change(url: str, child: str, devices: int, ifaces: int, fraction: float, see
             for i in touched:
                 name = "%s-d%05d" % (child, i)
                 _put(store, name, config(name, ifaces, {rng.randrange(ifaces): "changed %d" % seed}))
-        res = store.refresh_topology(child)
+        res = refresh_topology(store.devices, store.topology, child)
     return {"devices": len(touched), "objects": res["changed"], "seconds": res["seconds"]}

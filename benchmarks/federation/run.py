@@ -76,13 +76,13 @@ def cycle_main(args: argparse.Namespace) -> None:
     import resource
 
     from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import config_from_options
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import config_from_options
     from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import run_cycle
 
     options = json.loads(Path(args.options).read_text())
     cfg = config_from_options(options, str(Path(args.options).parent))
     with st.open_store(options["store"]) as store:
-        rep = run_cycle(store, cfg)
+        rep = run_cycle(store.fed_topology, cfg)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({
         "seconds": rep.seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
@@ -111,7 +111,7 @@ def static_inventory(master_url: str, path: Path) -> int:
     groups: dict[str, dict[str, Any]] = {}
     hosts: dict[str, Any] = {}
     with st.open_store(master_url) as store:
-        for doc in store.fed_hosts():
+        for doc in store.fed_topology.hosts():
             hosts[doc["name"]] = doc["vars"]
             for g in doc["groups"]:
                 groups.setdefault(g, {"hosts": {}})["hosts"][doc["name"]] = None

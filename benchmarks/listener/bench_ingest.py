@@ -63,9 +63,9 @@ def make_store(path: str, devices: int) -> None:
     with st.open_store(path) as store:
         with store.transaction():
             for i in range(devices):
-                store.upsert_device("r%d" % i, "127.0.0.1", 830, "junos", {"hostname": "r%d" % i})
-            store.upsert_device(MARKER, "127.0.0.1", 830, "junos", {"hostname": MARKER})
-        store.set_settings({"resync_delay": 3600})  # nothing becomes due while we measure
+                store.devices.upsert("r%d" % i, "127.0.0.1", 830, "junos", {"hostname": "r%d" % i})
+            store.devices.upsert(MARKER, "127.0.0.1", 830, "junos", {"hostname": MARKER})
+        store.devices.set_settings({"resync_delay": 3600})  # nothing becomes due while we measure
 
 
 # -- core ----------------------------------------------------------------------------------

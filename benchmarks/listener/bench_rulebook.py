@@ -44,11 +44,11 @@ WINDOW = 4.5  # every device's commits fall within this many seconds
 def in_sync(store: st.Store, names: list[str], marker: str) -> int:
     """How many of ``names`` have ``marker`` in their latest snapshot and are In Sync."""
     count = 0
-    for row in store.list_devices():
+    for row in store.devices.all():
         if row["name"] not in names or row["managed_status"] != st.IN_SYNC:
             continue
-        snap = store.latest_snapshot(row["name"])
-        full = store.get_snapshot(row["name"], int(snap["version"])) if snap else None
+        snap = store.devices.latest_snapshot(row["name"])
+        full = store.devices.get_snapshot(row["name"], int(snap["version"])) if snap else None
         if full is not None and marker in full["rendered"]:
             count += 1
     return count
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callbacks"), "ANSIBLE_CALLBACKS_ENABLED": "count_runs"}
         results: dict[str, Any] = {}
         with st.open_store(url) as store:
-            store.set_settings({"resync_delay": DELAY, "damping_window": DELAY, "damper_interval": 2.0})
+            store.devices.set_settings({"resync_delay": DELAY, "damping_window": DELAY, "damper_interval": 2.0})
             ours = RulebookRunner(work, inv, url, {"netsync_syslog_udp": "127.0.0.1:%d" % udp, "netsync_tick": 0.5},
                                   env_extra=env)
             results["ours"] = scenario("ours", ours, sims, store, names, args.commits, runs_file, args.timeout)

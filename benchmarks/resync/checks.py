@@ -38,21 +38,21 @@ def check_ours(run: Any, store: str, names: list[str], changed: list[str], marke
             want = name in changed
             if bool(res.get("changed")) != want:
                 problems.append("%s: changed=%s, expected %s" % (name, res.get("changed"), want))
-            latest = s.latest_snapshot(name)
+            latest = s.devices.latest_snapshot(name)
             if latest is None or int(latest["version"]) != res.get("snapshot_version"):
                 problems.append("%s: store's latest snapshot is not the reported version" % name)
                 continue
-            snap = s.get_snapshot(name, int(latest["version"]))
+            snap = s.devices.get_snapshot(name, int(latest["version"]))
             holds = snap is not None and marker in snap["rendered"]
             if holds != want:
                 problems.append("%s: latest snapshot %s the out-of-band change" % (name, "lacks" if want else "has"))
             if want and latest["job_id"] != res.get("job_id"):
                 problems.append("%s: new snapshot not tied to job %s" % (name, res.get("job_id")))
             new += int(want and holds)
-            row = s.get_device(name)
+            row = s.devices.get(name)
             if row is None or row["managed_status"] != st.IN_SYNC:
                 problems.append("%s: managed status %s" % (name, row and row["managed_status"]))
-            history = s.status_history(name, 1)
+            history = s.devices.status_history(name, 1)
             if not history or res.get("job_id") not in history[-1]["reason"]:
                 problems.append("%s: status history does not end with this job" % name)
     return {"ok": not problems, "new_snapshots": new, "problems": problems}

@@ -4,7 +4,7 @@
 """Action plugin of netsync.fleet.report: reads the store and writes the report on the controller."""
 from __future__ import annotations
 
-from ansible_collections.netsync.fleet.plugins.module_utils.report import REPORT_SPEC, run_report_task
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.report import REPORT_SPEC, run_report_task
 from ansible_collections.netsync.fleet.plugins.plugin_utils.action import NetsyncAction
 
 

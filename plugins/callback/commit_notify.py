@@ -237,7 +237,7 @@ class CallbackModule(CallbackBase):
         host = result._host.get_name()
         store = self._open()
         if host not in self._known:
-            if store.get_device(host) is None:
+            if store.devices.get(host) is None:
                 self.unknown[host] = self.unknown.get(host, 0) + 1
                 if not self._warned_unknown:
                     self._warned_unknown = True
@@ -247,7 +247,7 @@ class CallbackModule(CallbackBase):
             self._known.add(host)
         detail = json.dumps({"action": resolved or action, "task": task.get_name(), "play": self._play,
                              "user": self._user}, sort_keys=True)
-        store.inbox_put(host, self._source, detail)
+        store.jobs.inbox_put(host, self._source, detail)
         self.notified += 1
         self.devices.add(host)
 

@@ -113,8 +113,8 @@ from typing import Any
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import load_federation
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import (
-    config_from_options,
     inventory_data,
     populate,
     usable,
@@ -152,11 +152,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _pull(self, path: str) -> dict[str, Any]:
         from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreError, open_store
 
-        options = {k: self.get_option(k) for k in ("children", "topology_queries", "refresh_interval",
-                                                   "max_system_time_difference", "timeout", "page_size")}
         try:
-            cfg = config_from_options(options, os.path.dirname(os.path.abspath(path)))
+            cfg = load_federation(path, self.loader).config  # the lookups' loader too: vaulted tokens work
             with open_store(os.path.expanduser(str(self.get_option("store")))) as store:
-                return inventory_data(store, cfg)
+                return inventory_data(store.fed_topology, cfg)
         except (OSError, ValueError, StoreError) as exc:
             raise AnsibleParserError("netsync.fleet.federation (%s): %s" % (path, exc))

@@ -118,12 +118,16 @@ class LookupModule(LookupBase):
 
         from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreError, open_store
         from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import alarms as fa
+        from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
+            load_federation,
+            master_store,
+        )
 
         self.set_options(var_options=variables, direct=kwargs)
         if terms:
             raise AnsibleLookupError("netsync.fleet.alarms takes no terms, only options (children=, severity=, ...)")
         try:
-            fed = fa.load_federation(self.get_option("federation_config"))
+            fed = load_federation(self.get_option("federation_config"), self._loader)
             delay = fa.number(self.get_option("max_alarm_update_delay"), "max_alarm_update_delay",
                               fa.number(fed.settings.get("max_alarm_update_delay"), "max_alarm_update_delay",
                                         fa.DEFAULT_MAX_ALARM_UPDATE_DELAY))
@@ -132,8 +136,8 @@ class LookupModule(LookupBase):
             query = fa.AlarmQuery(children=self.get_option("children"), severity=self.get_option("severity"),
                                   device=self.get_option("device"), state=self.get_option("state"),
                                   type=self.get_option("type"))
-            with open_store(fa.master_store(self.get_option("store"), fed)) as store:
-                result = fa.query_alarms(store, fed.config, query, delay)
+            with open_store(master_store(self.get_option("store"), fed)) as store:
+                result = fa.query_alarms(store.fed_alarms, fed.config, query, delay)
         except (OSError, ValueError, StoreError) as exc:
             raise AnsibleLookupError("netsync.fleet.alarms: %s" % exc)
         for warning in result["warnings"]:

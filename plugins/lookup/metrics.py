@@ -106,6 +106,10 @@ class LookupModule(LookupBase):
         from ansible_collections.netsync.fleet.plugins.module_utils.alarms.metrics import check_name, parse_range
         from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreError, open_store
         from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import alarms as fa
+        from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
+            load_federation,
+            master_store,
+        )
         from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import (
             DEFAULT_SOURCE_REUSE,
             metric_query,
@@ -118,14 +122,14 @@ class LookupModule(LookupBase):
             names = [check_name(str(t)) for t in terms]
             import time
             start, end = parse_range(self.get_option("start"), self.get_option("end"), time.time())
-            fed = fa.load_federation(self.get_option("federation_config"))
+            fed = load_federation(self.get_option("federation_config"), self._loader)
             reuse = fa.number(self.get_option("metric_source_reuse"), "metric_source_reuse",
                               fa.number(fed.settings.get("metric_source_reuse"), "metric_source_reuse",
                                         DEFAULT_SOURCE_REUSE))
             if self.get_option("timeout") is not None:
                 fed.config.timeout = fa.number(self.get_option("timeout"), "timeout", 30.0)
-            with open_store(fa.master_store(self.get_option("store"), fed)) as store:
-                results = metric_query(store, fed, names, str(self.get_option("device")), start, end, reuse)
+            with open_store(master_store(self.get_option("store"), fed)) as store:
+                results = metric_query(store.fed_alarms, fed, names, str(self.get_option("device")), start, end, reuse)
         except (OSError, ValueError, StoreError) as exc:
             raise AnsibleLookupError("netsync.fleet.metrics: %s" % exc)
         for result in results:

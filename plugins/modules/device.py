@@ -76,12 +76,12 @@ device:
     snapshot_version: {description: Latest snapshot version., type: int, returned: success, sample: 1}
 """
 
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import DEVICE_SPEC
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import DEVICE_CHECKS, DEVICE_SPEC
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main, run_device
 
 
 def main() -> None:
-    module_main(DEVICE_SPEC, run_device)
+    module_main(DEVICE_SPEC, run_device, **DEVICE_CHECKS)
 
 
 if __name__ == "__main__":

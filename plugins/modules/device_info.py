@@ -106,12 +106,12 @@ diff:
   type: str
 """
 
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import DEVICE_INFO_SPEC
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import DEVICE_INFO_CHECKS, DEVICE_INFO_SPEC
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main, run_device_info
 
 
 def main() -> None:
-    module_main(DEVICE_INFO_SPEC, run_device_info)
+    module_main(DEVICE_INFO_SPEC, run_device_info, **DEVICE_INFO_CHECKS)
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ summary:
     alarm_severity: {description: Open alarms per severity., type: dict, returned: always}
 """
 
-from ansible_collections.netsync.fleet.plugins.module_utils.report import REPORT_SPEC, run_report_task
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.report import REPORT_SPEC, run_report_task
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main
 
 

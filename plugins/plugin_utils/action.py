@@ -39,6 +39,7 @@ class NetsyncAction(ActionBase):
     _VALID_ARGS: frozenset[str] = frozenset()
 
     spec: dict[str, Any] = {}
+    checks: dict[str, Any] = {}  # required_by, required_one_of, ... (args.*_CHECKS)
     task_fn: Optional[Callable[..., dict[str, Any]]] = None
     fill_from_hostvars: tuple[str, ...] = ()
 
@@ -73,7 +74,7 @@ class NetsyncAction(ActionBase):
                     sources[option] = var
                 if value is not None:
                     args[option] = value
-        validated = ArgumentSpecValidator(self.spec).validate(args)
+        validated = ArgumentSpecValidator(self.spec, **self.checks).validate(args)
         if validated.error_messages:
             result.update(failed=True, msg="; ".join(_name_hostvars(m, sources) for m in validated.error_messages))
             return result

@@ -122,15 +122,15 @@ def rulebook_runner(tmp_path: Path) -> Iterator[Callable[..., RulebookRunner]]:
 
 def jobs_of(store: st.Store, device: str, origin: Optional[str] = None) -> list[dict[str, Any]]:
     """Jobs of ``device``, oldest first; only ``origin`` ones when given."""
-    jobs = [j for j in store.list_jobs(device) if origin is None or j["origin"] == origin]
+    jobs = [j for j in store.jobs.recent(device) if origin is None or j["origin"] == origin]
     return sorted(jobs, key=lambda j: float(j["created_at"]))
 
 
 def settled(store: st.Store, device: str, jobs: int, status: str = st.IN_SYNC) -> bool:
     """At least ``jobs`` auto jobs, all ended; the damper has nothing pending or running; ``status``."""
     done = jobs_of(store, device, "auto")
-    state = store.load_damper_states().get(device, {})
-    row = store.get_device(device) or {}
+    state = store.jobs.load_damper_states().get(device, {})
+    row = store.devices.get(device) or {}
     return (len(done) >= jobs and all(j["state"] in ("done", "failed") for j in done)
             and state.get("pending") is None and state.get("running") is None
             and state.get("status") == status and row.get("managed_status") == status)
@@ -138,4 +138,4 @@ def settled(store: st.Store, device: str, jobs: int, status: str = st.IN_SYNC) -
 
 def statuses(store: st.Store, device: str) -> list[str]:
     """The device's managed status history, oldest first."""
-    return [r["status"] for r in store.status_history(device, 1000)]
+    return [r["status"] for r in store.devices.status_history(device, 1000)]

@@ -39,7 +39,7 @@ def test_four_playbooks_and_the_listener_on_one_store(tmp_path: Path, junos_flee
     assert run.rc == 0, run.stdout[-3000:]
 
     with st.open_store(store_url) as store:
-        store.set_settings({"resync_delay": 1, "damping_window": 1, "damper_interval": 0.5})
+        store.devices.set_settings({"resync_delay": 1, "damping_window": 1, "damper_interval": 0.5})
         runner = rulebook_runner(inv, store_url, {"netsync_syslog_udp": "127.0.0.1:%d" % udp, "netsync_tick": 0.2})
         runner.start()
 
@@ -67,12 +67,12 @@ def test_four_playbooks_and_the_listener_on_one_store(tmp_path: Path, junos_flee
         logs = "\n".join(outputs) + runner.output()
         assert not [e for e in ERRORS if e in logs.lower()], logs[-5000:]
         for name in names:
-            versions = [int(x["version"]) for x in store.list_snapshots(name)]
+            versions = [int(x["version"]) for x in store.devices.list_snapshots(name)]
             assert versions == list(range(1, len(versions) + 1)) and len(versions) >= 2, (name, versions)
-            latest = store.get_snapshot(name, versions[-1])
+            latest = store.devices.get_snapshot(name, versions[-1])
             assert latest is not None
             assert "description oob-2" in latest["rendered"] and "description in-band" in latest["rendered"]
-            jobs = store.list_jobs(name)
+            jobs = store.jobs.recent(name)
             assert all(j["state"] == "done" for j in jobs), (name, jobs)
             auto = jobs_of(store, name, "auto")
             # 7 notifications per device (3 commits x UI_COMMIT + UI_COMMIT_COMPLETED, 1 in-band): damped

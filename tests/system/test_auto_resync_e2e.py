@@ -45,9 +45,9 @@ class Site:
         self.sim.cli_commit(user="ops", set_commands=["set interfaces ge-0/0/1 description %s" % description])
 
     def latest_config(self) -> str:
-        snap = self.store.latest_snapshot("r1")
+        snap = self.store.devices.latest_snapshot("r1")
         assert snap is not None
-        config = self.store.get_snapshot("r1", int(snap["version"]))
+        config = self.store.devices.get_snapshot("r1", int(snap["version"]))
         return str(config["rendered"]) if config else ""
 
     def wait_for_job(self, runner: RulebookRunner, started: bool = True) -> dict[str, Any]:
@@ -73,7 +73,7 @@ def site(tmp_path: Path, junos_sim: Callable[..., Any],
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert run.results("Enable auto-resync (commit messages to the listener)")["r1"]["device_changed"] is True
     made = Site(tmp_path, sim, store, inv, udp, rulebook_runner)
-    made.store.set_settings(FAST)
+    made.store.devices.set_settings(FAST)
     yield made
     made.store.close()
 
@@ -102,7 +102,7 @@ def test_auto_resync_disabled_then_manual_resync(site: Site) -> None:
     assert run.rc == 0 and run.results("Disable auto-resync")["r1"]["changed"] is True, run.stdout[-3000:]
     runner = site.rulebook()
     site.commit("while-disabled")
-    runner.wait_for("Out of Sync", lambda: (site.store.get_device("r1") or {}).get("managed_status") == "Out of Sync")
+    runner.wait_for("Out of Sync", lambda: (site.store.devices.get("r1") or {}).get("managed_status") == "Out of Sync")
     time.sleep(FAST["resync_delay"] + 2.0)  # well past when a job would have been due
     assert jobs_of(site.store, "r1", "auto") == []
     rows = site.store.db.query("SELECT reason FROM notifications WHERE device = 'r1' AND accepted = 1")
@@ -117,14 +117,14 @@ def test_auto_resync_disabled_then_manual_resync(site: Site) -> None:
 
 
 def test_listener_restart_keeps_the_pending_job(site: Site) -> None:
-    site.store.set_settings({"resync_delay": 4})
+    site.store.devices.set_settings({"resync_delay": 4})
     runner = site.rulebook()
     site.commit("before-restart")
     runner.wait_for("a pending job in the store",
-                    lambda: (site.store.load_damper_states().get("r1") or {}).get("pending") is not None)
+                    lambda: (site.store.jobs.load_damper_states().get("r1") or {}).get("pending") is not None)
     runner.stop()
     assert jobs_of(site.store, "r1", "auto") == []
-    assert (site.store.get_device("r1") or {}).get("managed_status") == "Out of Sync"
+    assert (site.store.devices.get("r1") or {}).get("managed_status") == "Out of Sync"
     runner.start()
     runner.wait_for("the pending job to run after the restart", lambda: settled(site.store, "r1", 1))
     assert len(jobs_of(site.store, "r1", "auto")) == 1
@@ -143,7 +143,7 @@ def test_unknown_sources_are_dropped_and_tcp_logger_triggers(site: Site) -> None
         "SELECT reason FROM notifications WHERE accepted = 0 AND source = 'syslog-udp:127.0.0.5'"))
     time.sleep(FAST["resync_delay"] + 1.5)
     assert jobs_of(site.store, "r1", "auto") == []
-    assert (site.store.get_device("r1") or {}).get("managed_status") == "In Sync"
+    assert (site.store.devices.get("r1") or {}).get("managed_status") == "In Sync"
     dropped = site.store.db.query("SELECT device, reason FROM notifications WHERE accepted = 0")
     assert dropped and all(r["device"] is None and "unknown source" in r["reason"] for r in dropped), dropped
     assert sum(1 + int(r["reason"].split("and ")[1].split()[0]) if "more like it" in r["reason"] else 1
@@ -167,18 +167,18 @@ def test_device_down_during_a_job_fails_then_retries(site: Site) -> None:
     site.commit("down-1")
     site.wait_for_job(runner)
     site.sim.stop()  # the device goes down while the job reads
-    runner.wait_for("Sync Failed", lambda: (site.store.get_device("r1") or {}).get("managed_status") == "Sync Failed")
+    runner.wait_for("Sync Failed", lambda: (site.store.devices.get("r1") or {}).get("managed_status") == "Sync Failed")
     assert [j for j in jobs_of(site.store, "r1", "auto") if j["state"] == "failed"]
     # a retry (with backoff) while the device is still down finds it unreachable
-    runner.wait_for("connection down", lambda: (site.store.get_device("r1") or {}).get("connection_state") == "down")
-    assert (site.store.get_device("r1") or {}).get("managed_status") == "Sync Failed"
+    runner.wait_for("connection down", lambda: (site.store.devices.get("r1") or {}).get("connection_state") == "down")
+    assert (site.store.devices.get("r1") or {}).get("managed_status") == "Sync Failed"
     site.sim.faults.delay = 0.0
     site.sim.start()  # back on the same port: the retry (with backoff) succeeds
     runner.wait_for("a successful retry", lambda: settled(site.store, "r1", 2))
     jobs = jobs_of(site.store, "r1", "auto")
     assert jobs[-1]["state"] == "done" and jobs[0]["state"] == "failed"
     assert "description down-1" in site.latest_config()
-    assert (site.store.get_device("r1") or {}).get("connection_state") == "up"
+    assert (site.store.devices.get("r1") or {}).get("connection_state") == "up"
 
 
 def test_in_band_change_through_the_callback(tmp_path: Path, junos_sim: Callable[..., Any],
@@ -192,7 +192,7 @@ def test_in_band_change_through_the_callback(tmp_path: Path, junos_sim: Callable
     run = run_playbook(REPO / "playbooks/onboard.yml", inv, url)
     assert run.rc == 0, run.stdout[-3000:]
     with st.open_store(url) as store:
-        store.set_settings(FAST)
+        store.devices.set_settings(FAST)
         runner = rulebook_runner(inv, url, {"netsync_syslog_udp": "127.0.0.1:%d" % free_port(),
                                             "netsync_tick": 0.2})
         runner.start()
@@ -206,7 +206,7 @@ def test_in_band_change_through_the_callback(tmp_path: Path, junos_sim: Callable
         runner.wait_for("the resync of the in-band change", lambda: settled(store, "r1", 1))
         rows = store.db.query("SELECT source, kind, accepted FROM notifications WHERE device = 'r1'")
         assert rows == [{"source": "inbox:ansible", "kind": "inbox", "accepted": 1}]
-        snap = store.latest_snapshot("r1")
+        snap = store.devices.latest_snapshot("r1")
         assert snap is not None and snap["version"] == 2
-        config = store.get_snapshot("r1", 2)
+        config = store.devices.get_snapshot("r1", 2)
         assert config is not None and "set-by-ansible" in config["rendered"]

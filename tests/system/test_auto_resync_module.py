@@ -62,7 +62,7 @@ def test_enable_idempotent_then_commits_reach_the_listener(junos: dict[str, Any]
     assert len(history) == commits + 1  # one commit, by the first run only
     assert history[0].comment == "netsync.fleet: enable auto-resync"
     with st.open_store(junos["store"]) as s:
-        assert s.device_overrides("r1") == {"auto_resync": True}
+        assert s.devices.device_overrides("r1") == {"auto_resync": True}
     udp.receive(2, timeout=2.0)  # the enabling commit may itself be logged; drain it
 
     sim.cli_commit(user="ops", set_commands=["set interfaces ge-0/0/1 description after-enable"])
@@ -85,7 +85,7 @@ def test_disabled_absent_and_check_mode(junos: dict[str, Any]) -> None:
     assert "system syslog host 127.0.0.1 port %d" % udp.port in res["diff"]["after"]
     assert len(sim.commit_history()) == commits and canonical(sim.committed_config()) == config
     with st.open_store(store) as s:
-        assert s.device_overrides("r1") == {}
+        assert s.devices.device_overrides("r1") == {}
 
     assert run_playbook(enable, inv, store).rc == 0
     assert len(sim.commit_history()) == commits + 1 and _stanza(sim)
@@ -97,7 +97,7 @@ def test_disabled_absent_and_check_mode(junos: dict[str, Any]) -> None:
     assert res["changed"] is True and res["device_changed"] is False and res["auto_resync"] is False
     assert len(sim.commit_history()) == commits + 1 and _stanza(sim)  # the device is untouched
     with st.open_store(store) as s:
-        assert s.device_overrides("r1") == {"auto_resync": False}
+        assert s.devices.device_overrides("r1") == {"auto_resync": False}
 
     absent = _task_playbook(tmp / "absent.yml", state="absent")
     run = run_playbook(absent, inv, store, "--check")
@@ -126,16 +126,16 @@ def test_netconfd_device_gets_the_flag_only(tmp_path: Path, netconfd_devices: li
     onboarded = run.results("Enable auto-resync (commit messages to the listener)")[nc.name]
     assert onboarded.get("changed") is True and onboarded.get("device_changed") is False, onboarded
     with st.open_store(store) as s:
-        assert s.device_overrides(nc.name) == {"auto_resync": True}
-        s.set_settings({"auto_resync": None}, nc.name)  # back to "never enabled" for the module test
-        snaps = len(s.list_snapshots(nc.name))
+        assert s.devices.device_overrides(nc.name) == {"auto_resync": True}
+        s.devices.set_settings({"auto_resync": None}, nc.name)  # back to "never enabled" for the module test
+        snaps = len(s.devices.list_snapshots(nc.name))
     run = run_playbook(REPO / "tests/system/playbooks/auto_resync.yml", inv, store)
     assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
     first = run.results(ENABLE)[nc.name]
     assert first["platform"] == "netconf" and first["device_changed"] is False and first["auto_resync"] is True
     with st.open_store(store) as s:
-        assert s.device_overrides(nc.name) == {"auto_resync": True}
-        assert len(s.list_snapshots(nc.name)) == snaps
+        assert s.devices.device_overrides(nc.name) == {"auto_resync": True}
+        assert len(s.devices.list_snapshots(nc.name)) == snaps
 
 
 def test_onboard_role_enables_auto_resync(tmp_path: Path, junos_sim: Callable[..., Any],
@@ -155,8 +155,8 @@ def test_onboard_role_enables_auto_resync(tmp_path: Path, junos_sim: Callable[..
     assert enabled["r9"]["device_changed"] is True
     assert "system syslog host 127.0.0.1 port %d" % syslog_udp.port in _stanza(sim)
     with st.open_store(store) as s:
-        latest = s.latest_snapshot("r9")
+        latest = s.devices.latest_snapshot("r9")
         assert latest is not None and latest["version"] == 2  # the resync read the enabling commit
-        snap = s.get_snapshot("r9", 2)
+        snap = s.devices.get_snapshot("r9", 2)
         assert snap is not None and "syslog host 127.0.0.1 port %d" % syslog_udp.port in snap["rendered"]
-        assert s.device_overrides("r9") == {"auto_resync": True}
+        assert s.devices.device_overrides("r9") == {"auto_resync": True}

@@ -36,7 +36,7 @@ def test_machine_credential_user_and_connection_password(bare: dict[str, Any]) -
     assert run.results("Resync the device")["r1"]["managed_status"] == "In Sync"
     assert "s3cret-pass" not in run.stdout + run.stderr
     with st.open_store(bare["store"]) as store:
-        assert store.latest_snapshot("r1") is not None
+        assert store.devices.latest_snapshot("r1") is not None
 
 
 def test_network_credential_environment(bare: dict[str, Any]) -> None:
@@ -54,4 +54,4 @@ def test_no_password_is_a_clear_failure(bare: dict[str, Any]) -> None:
     res = run.results("Read the committed configuration and store a snapshot if it changed")["r1"]
     assert res["unreachable"] is True and res["error"] == "auth_failed", res
     with st.open_store(bare["store"]) as store:
-        assert (store.get_device("r1") or {}).get("managed_status") == "Sync Failed"
+        assert (store.devices.get("r1") or {}).get("managed_status") == "Sync Failed"

@@ -20,7 +20,7 @@ ENABLED = {"ANSIBLE_CALLBACKS_ENABLED": "netsync.fleet.commit_notify"}
 
 def _inbox(url: str) -> list[dict[str, Any]]:
     with st.open_store(url) as s:
-        return s.inbox_take()
+        return s.jobs.inbox_take()
 
 
 def test_netconf_config_change_becomes_inbox_row(tmp_path: Path, junos_sim: Callable[..., Any]) -> None:

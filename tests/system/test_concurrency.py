@@ -35,8 +35,8 @@ def test_ten_devices_two_playbooks_at_once(tmp_path: Path, junos_fleet: Callable
 
     with st.open_store(store_url) as s:
         for name in names:
-            versions = [x["version"] for x in s.list_snapshots(name)]
+            versions = [x["version"] for x in s.devices.list_snapshots(name)]
             assert versions == [1, 2], (name, versions)  # both runs read the same commit: one new version
-            assert s.get_device(name)["managed_status"] == "In Sync"  # type: ignore[index]
-            jobs = s.list_jobs(name)
+            assert s.devices.get(name)["managed_status"] == "In Sync"  # type: ignore[index]
+            jobs = s.jobs.recent(name)
             assert len(jobs) == 3 and all(j["state"] == "done" for j in jobs)  # onboard + 2 concurrent

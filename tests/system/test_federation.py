@@ -126,9 +126,9 @@ def test_merged_inventory_incremental_deletion_down_and_skew(federation: dict[st
 
     # a deletion propagates; the same device elsewhere stays
     with st.open_store(fed["stores"]["gen"]) as s:
-        s.remove_device("gen19")
+        s.devices.remove("gen19")
     with st.open_store(fed["stores"]["west"]) as s:
-        s.remove_device("r1")
+        s.devices.remove("r1")
     data = inventory(fed)
     hv = data["_meta"]["hostvars"]
     assert "gen19" not in hv and hv["r1"]["netsync_sources"] == [unsafe("east")]

@@ -63,15 +63,15 @@ def test_listener_role_runs_resyncs_and_stops(tmp_path: Path, junos_sim: Callabl
     assert _alive(pid) and "syslog UDP on 127.0.0.1:%d" % udp in (run_dir / "listener.log").read_text()
 
     with st.open_store(url) as store:
-        assert store.get_settings()["resync_delay"] == 1
+        assert store.devices.get_settings()["resync_delay"] == 1
         sim.cli_commit(user="ops", set_commands=["set interfaces ge-0/0/4 description via-role"])
         end = time.monotonic() + 120
         while time.monotonic() < end and not settled(store, "r1", 1):
             time.sleep(0.2)
         assert settled(store, "r1", 1), (run_dir / "listener.log").read_text()[-4000:]
-        snap = store.latest_snapshot("r1")
+        snap = store.devices.latest_snapshot("r1")
         assert snap is not None
-        config = store.get_snapshot("r1", int(snap["version"]))
+        config = store.devices.get_snapshot("r1", int(snap["version"]))
         assert config is not None and "via-role" in config["rendered"]
 
     again = run_playbook(playbook, inv, url, "-e", "@%s" % role_vars)

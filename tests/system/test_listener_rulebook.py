@@ -37,8 +37,8 @@ def test_commit_burst_gives_one_resync_run(tmp_path: Path, junos_sim: Callable[.
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
     with st.open_store(store_url) as store:
-        assert store.latest_snapshot("r1")["version"] == 1  # type: ignore[index]
-        store.set_settings({"resync_delay": 3, "damping_window": 2, "damper_interval": 1})
+        assert store.devices.latest_snapshot("r1")["version"] == 1  # type: ignore[index]
+        store.devices.set_settings({"resync_delay": 3, "damping_window": 2, "damper_interval": 1})
         runner = rulebook_runner(inv, store_url, {"netsync_syslog_udp": f"127.0.0.1:{port}",
                                                   "netsync_tick": 0.2, "netsync_job_timeout": 120})
         runner.start()
@@ -48,9 +48,9 @@ def test_commit_burst_gives_one_resync_run(tmp_path: Path, junos_sim: Callable[.
         runner.wait_for("one resync run", lambda: settled(store, "r1", 1))
         jobs = auto_jobs(store)
         assert len(jobs) == 1 and jobs[0]["state"] == "done"
-        snap = store.latest_snapshot("r1")
+        snap = store.devices.latest_snapshot("r1")
         assert snap is not None and snap["version"] == 2 and snap["job_id"] == jobs[0]["id"]
-        config = store.get_snapshot("r1", 2)
+        config = store.devices.get_snapshot("r1", 2)
         assert config is not None and "burst-2" in config["rendered"]
         accepted = store.db.query("SELECT kind, accepted FROM notifications WHERE device = 'r1'")
         assert accepted and all(r["accepted"] == 1 for r in accepted)
@@ -63,7 +63,7 @@ def test_commit_burst_gives_one_resync_run(tmp_path: Path, junos_sim: Callable[.
                        check=True, timeout=30)
         runner.wait_for("a resync run for the logger line", lambda: settled(store, "r1", 2))
         assert len(auto_jobs(store)) == 2
-        assert store.latest_snapshot("r1")["version"] == 2  # type: ignore[index]  # nothing changed
+        assert store.devices.latest_snapshot("r1")["version"] == 2  # type: ignore[index]  # nothing changed
 
 
 # -- the event source alone (no ansible-rulebook): UDP and TCP, arguments ---------------------
@@ -90,8 +90,8 @@ def test_event_source_udp_and_tcp_to_one_event(tmp_path: Path) -> None:
     import asyncio
     store_url = str(tmp_path / "fleet.db")
     with st.open_store(store_url) as store:
-        store.upsert_device("r1", "127.0.0.1", 830, "junos", {"hostname": "r1"})
-        store.set_settings({"resync_delay": 0.5})
+        store.devices.upsert("r1", "127.0.0.1", 830, "junos", {"hostname": "r1"})
+        store.devices.set_settings({"resync_delay": 0.5})
     udp, tcp = free_port(), free_port(socket.SOCK_STREAM)
     line = (b"<189>1 2026-07-06T03:52:49.972Z r1 mgd 97400 UI_COMMIT_COMPLETED "
             b"[junos@2636.1.1.1.2.129 ] commit complete")
@@ -126,4 +126,4 @@ def test_event_source_udp_and_tcp_to_one_event(tmp_path: Path) -> None:
     with st.open_store(store_url) as store:
         rows = store.db.query("SELECT source, accepted FROM notifications")
         assert rows == [{"source": "syslog-tcp:127.0.0.1", "accepted": 1}]
-        assert store.load_damper_states()["r1"]["running"]["dispatched_at"] is not None
+        assert store.jobs.load_damper_states()["r1"]["running"]["dispatched_at"] is not None

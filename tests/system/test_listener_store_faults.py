@@ -35,9 +35,9 @@ def _notified(path: str) -> int:
 def test_a_locked_store_loses_nothing_and_blocks_no_datagram(tmp_path: Path) -> None:
     path = str(tmp_path / "fleet.db")
     with st.open_store(path) as s:
-        s.upsert_device("r1", "127.0.0.1", 830, "junos", {"hostname": "r1"})
-        s.set_status("r1", "In Sync", "test")
-        s.set_settings({"resync_delay": 2})
+        s.devices.upsert("r1", "127.0.0.1", 830, "junos", {"hostname": "r1"})
+        s.devices.set_status("r1", "In Sync", "test")
+        s.devices.set_settings({"resync_delay": 2})
     port = free_port()
     sent = 3000
 
@@ -79,7 +79,7 @@ def test_a_locked_store_loses_nothing_and_blocks_no_datagram(tmp_path: Path) -> 
     assert _notified(path) == sent  # every datagram of the burst was received and recorded
     assert events[0]["netsync"]["devices"] == ["r1"]  # and the resync went out once the store was back
     with st.open_store(path) as s:
-        assert s.get_device("r1")["managed_status"] == "Out of Sync"  # type: ignore[index]
+        assert s.devices.get("r1")["managed_status"] == "Out of Sync"  # type: ignore[index]
 
 
 def _notified_while_locked(path: str) -> int:

@@ -33,27 +33,27 @@ def onboard(tmp_path: Path, devices: list[Any]) -> tuple[Path, str]:
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
     with st.open_store(store_url) as store:
         for dev in devices:
-            assert store.device_overrides(dev.name) == {"auto_resync": True}  # onboarding enabled it
-            assert store.latest_snapshot(dev.name)["version"] == 1  # type: ignore[index]
-        store.set_settings(FAST)
+            assert store.devices.device_overrides(dev.name) == {"auto_resync": True}  # onboarding enabled it
+            assert store.devices.latest_snapshot(dev.name)["version"] == 1  # type: ignore[index]
+        store.devices.set_settings(FAST)
     return inv, store_url
 
 
 def snapshot_has(store: st.Store, name: str, text: str) -> bool:
-    latest = store.latest_snapshot(name)
-    snap = store.get_snapshot(name, int(latest["version"])) if latest else None
+    latest = store.devices.latest_snapshot(name)
+    snap = store.devices.get_snapshot(name, int(latest["version"])) if latest else None
     return snap is not None and text in snap["rendered"]
 
 
 def in_sync_with(store: st.Store, name: str, text: str) -> bool:
-    state = store.load_damper_states().get(name, {})
-    device = store.get_device(name) or {}
+    state = store.jobs.load_damper_states().get(name, {})
+    device = store.devices.get(name) or {}
     return (snapshot_has(store, name, text) and device.get("managed_status") == "In Sync"
             and state.get("pending") is None and state.get("running") is None)
 
 
 def auto_jobs(store: st.Store, name: str) -> list[dict[str, Any]]:
-    return [j for j in store.list_jobs(name) if j["origin"] == "auto"]
+    return [j for j in store.jobs.recent(name) if j["origin"] == "auto"]
 
 
 class Messages(logging.Handler):
@@ -78,7 +78,7 @@ def test_event_source_commit_disabled_device_restart_and_refresh(tmp_path: Path,
     inv, store_url = onboard(tmp_path, [dev, off])
     inventory = yaml.safe_load(inv.read_text())["all"]["children"]["routers"]
     store = st.open_store(store_url)
-    store.set_settings({"auto_resync": None}, off.name)  # as if never enabled: not subscribed
+    store.devices.set_settings({"auto_resync": None}, off.name)  # as if never enabled: not subscribed
     messages = Messages()
     log = logging.getLogger("netsync.fleet.commit_events")
     log.addHandler(messages)
@@ -127,12 +127,12 @@ def test_event_source_commit_disabled_device_restart_and_refresh(tmp_path: Path,
                 f"netconf:{dev.name}", "netconf-config-change", dev.oob_username)
             assert '"session_id":' in rec["detail"] and "eth0']/if:description" in rec["detail"]
 
-            store.set_settings({"auto_resync": False}, off.name)  # state: disabled, picked up at refresh
+            store.devices.set_settings({"auto_resync": False}, off.name)  # state: disabled, picked up at refresh
             await until("the disabled device subscribed", lambda: messages.has(f"subscription to {off.name} up"),
                         queue)
             await loop.run_in_executor(None, off.oob_commit, "not-synced")
             await until("disabled device Out of Sync",
-                        lambda: (store.get_device(off.name) or {}).get("managed_status") == "Out of Sync", queue)
+                        lambda: (store.devices.get(off.name) or {}).get("managed_status") == "Out of Sync", queue)
             [rec] = store.db.query("SELECT reason FROM notifications WHERE device = ?", (off.name,))
             assert "auto-resync disabled" in rec["reason"]
 
@@ -151,7 +151,7 @@ def test_event_source_commit_disabled_device_restart_and_refresh(tmp_path: Path,
 
             assert all(off.name not in e["netsync"]["devices"] for e in events) and not auto_jobs(store, off.name)
             assert not snapshot_has(store, off.name, "not-synced")
-            store.remove_device(off.name)  # removed: unsubscribed at the next refresh
+            store.devices.remove(off.name)  # removed: unsubscribed at the next refresh
             await until("the unsubscription", lambda: messages.has(f"subscription to {off.name} closed"), queue)
         finally:
             task.cancel()
@@ -177,7 +177,7 @@ def test_rulebook_netconf_commit_gives_resync_run(tmp_path: Path, netconfd_devic
     dev = netconfd_devices[2]
     inv, store_url = onboard(tmp_path, [dev])
     with st.open_store(store_url) as store:
-        store.set_settings({"resync_delay": 3})  # both commits land before the run reads
+        store.devices.set_settings({"resync_delay": 3})  # both commits land before the run reads
         runner = rulebook_runner(inv, store_url, {
             "netsync_netconf_notifications": True, "netsync_inventory": str(inv),
             "netsync_syslog_udp": f"127.0.0.1:{free_port()}", "netsync_tick": 0.2,
@@ -190,7 +190,7 @@ def test_rulebook_netconf_commit_gives_resync_run(tmp_path: Path, netconfd_devic
         runner.wait_for("the resync run", lambda: in_sync_with(store, dev.name, "rulebook-1"))
         jobs = auto_jobs(store, dev.name)
         assert len(jobs) == 1 and jobs[0]["state"] == "done"
-        snap = store.latest_snapshot(dev.name)
+        snap = store.devices.latest_snapshot(dev.name)
         assert snap is not None and snap["version"] == 2 and snap["job_id"] == jobs[0]["id"]
         rows = store.db.query("SELECT source, kind, commit_user FROM notifications WHERE device = ? AND accepted = 1",
                               (dev.name,))

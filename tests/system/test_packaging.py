@@ -104,8 +104,8 @@ def test_installed_collection_works_outside_the_repo(tmp_path: Path, installed: 
     playbook = str(VENV_BIN / "ansible-playbook")
     _run([playbook, "-i", str(inv), "netsync.fleet.onboard"], work, env)
     with st.open_store(store) as s:
-        assert s.latest_snapshot("r1") is not None and s.device_overrides("r1") == {"auto_resync": True}
-        s.set_settings({"resync_delay": 1, "damping_window": 1, "damper_interval": 0.5})
+        assert s.devices.latest_snapshot("r1") is not None and s.devices.device_overrides("r1") == {"auto_resync": True}
+        s.devices.set_settings({"resync_delay": 1, "damping_window": 1, "damper_interval": 0.5})
 
     # the listener: the collection's rulebook by name, the installed event source
     outside = {"ANSIBLE_CONFIG": env["ANSIBLE_CONFIG"], "ANSIBLE_COLLECTIONS_PATH": str(installed)}

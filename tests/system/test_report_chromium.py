@@ -25,7 +25,9 @@ import aiohttp
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.topology.refresh import refresh_topology
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import TopologyObject
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import apply_objects, merge_hosts
 from tests.sims.junos_config import default_config
 from tests.sims.junos_sim import DEFAULT_VERSION
 from tests.system.helpers import REPO, from_sim, run_playbook, write_inventory
@@ -176,15 +178,15 @@ def _make_master(store_url: str) -> None:
     with st.open_store(store_url) as s:
         copies: dict[str, list[TopologyObject]] = {}
         for child, devices in (("paris", {"r1"}), ("lyon", {"r2", "r3"})):
-            s.refresh_topology(child)
-            objects = [TopologyObject.from_dict(json.loads(body)) for body in s.topology_changes(0, 100000)["objects"]]
+            refresh_topology(s.devices, s.topology, child)
+            objects = [TopologyObject.from_dict(json.loads(body)) for body in s.topology.changes(0, 100000)["objects"]]
             copies[child] = [o for o in objects if o.key.split(":")[1] in devices]
-        s.fed_save_child("paris", url="https://127.0.0.1:9443", last_success=s.clock())
-        s.fed_save_child("lyon", url="https://127.0.0.1:9444", last_success=s.clock())
+        s.fed_topology.pulls.save("paris", url="https://127.0.0.1:9443", last_success=s.clock())
+        s.fed_topology.pulls.save("lyon", url="https://127.0.0.1:9444", last_success=s.clock())
         touched: dict[str, Any] = {}
         for child, objects in copies.items():
-            touched.update(s.fed_apply(child, objects, []))
-        s.fed_merge(set(touched))
+            touched.update(apply_objects(s.fed_topology, child, objects, []))
+        merge_hosts(s.fed_topology, set(touched))
 
 
 @pytest.fixture
@@ -206,8 +208,8 @@ def filled_store(tmp_path: Path, junos_sim: Callable[..., Any]) -> dict[str, Any
     sims["r1"].cli_commit(user="ops", set_commands=["set interfaces ge-0/0/2 description oob-change"])
     with st.open_store(store) as s:
         for _ in range(2):
-            s.record_notification("127.0.0.1", "syslog", "r1", True, commit_user="ops")
-        s.record_notification("127.0.0.9", "syslog", None, False, reason="unknown source")
+            s.jobs.record_notification("127.0.0.1", "syslog", "r1", True, commit_user="ops")
+        s.jobs.record_notification("127.0.0.9", "syslog", None, False, reason="unknown source")
     sims["r3"].faults.rpc_error_on = "get-configuration"
     run = run_playbook(REPO / "playbooks/resync.yml", inv, store)
     assert run.rc != 0  # r3 failed

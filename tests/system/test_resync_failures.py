@@ -40,10 +40,10 @@ def _fails_with(ctx: dict[str, Any], kind: str, inv: Path | None = None) -> dict
     assert kind in res["msg"] and "secret" not in run.stdout
     assert res["managed_status"] == "Sync Failed" and res["snapshot_version"] == 1
     with st.open_store(ctx["store"]) as s:
-        dev = s.get_device("r9")
+        dev = s.devices.get("r9")
         assert dev is not None and dev["managed_status"] == "Sync Failed" and kind in dev["status_reason"]
-        assert [x["version"] for x in s.list_snapshots("r9")] == [1]
-        assert s.list_jobs("r9")[0]["state"] == "failed"
+        assert [x["version"] for x in s.devices.list_snapshots("r9")] == [1]
+        assert s.jobs.recent("r9")[0]["state"] == "failed"
     return res
 
 
@@ -75,7 +75,7 @@ def test_unreachable(onboarded: dict[str, Any]) -> None:
     onboarded["sim"].stop()
     _fails_with(onboarded, "unreachable")
     with st.open_store(onboarded["store"]) as s:
-        assert s.get_device("r9")["connection_state"] == "down"  # type: ignore[index]
+        assert s.devices.get("r9")["connection_state"] == "down"  # type: ignore[index]
 
 
 def test_wrong_password(onboarded: dict[str, Any]) -> None:
@@ -137,4 +137,4 @@ def test_bad_host_variable_is_named(onboarded: dict[str, Any]) -> None:
     assert run.rc == 2 and res["failed"] is True
     assert "'timeout'" in res["msg"] and "from the host variable netsync_timeout" in res["msg"], res["msg"]
     with st.open_store(onboarded["store"]) as s:
-        assert s.get_device("r9")["managed_status"] == "In Sync"  # type: ignore[index]  # nothing was tried
+        assert s.devices.get("r9")["managed_status"] == "In Sync"  # type: ignore[index]  # nothing was tried

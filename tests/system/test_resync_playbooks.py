@@ -61,10 +61,10 @@ def test_import_resync_commit_resync(mixed: dict[str, Any], store_url: str) -> N
 
     # device_info: history and a unified diff between versions, no device contacted
     with st.open_store(store_url) as s:
-        snaps = s.list_snapshots("r1")
+        snaps = s.devices.list_snapshots("r1")
         assert [x["version"] for x in snaps] == [1, 2]
         assert snaps[1]["commit_user"] == "ops" and snaps[1]["commit_time"] > snaps[0]["commit_time"]
-        assert s.get_device("r1")["managed_status"] == "In Sync"  # type: ignore[index]
+        assert s.devices.get("r1")["managed_status"] == "In Sync"  # type: ignore[index]
 
 
 def test_idempotency_and_check_mode(mixed: dict[str, Any], store_url: str) -> None:
@@ -75,7 +75,7 @@ def test_idempotency_and_check_mode(mixed: dict[str, Any], store_url: str) -> No
 
     mixed["sims"]["r2"].cli_commit(user="ops", set_commands=["set interfaces ge-0/0/2 description building-b2"])
     with st.open_store(store_url) as s:
-        before = {d["name"]: (d["managed_status"], len(s.list_snapshots(d["name"]))) for d in s.list_devices()}
+        before = {d["name"]: (d["managed_status"], len(s.devices.list_snapshots(d["name"]))) for d in s.devices.all()}
     run = run_playbook(REPO / "playbooks/resync.yml", inv, store_url, "--check", "--diff")
     assert run.rc == 0, run.stderr[-3000:]
     res = run.results("Read the committed configuration and store a snapshot if it changed")
@@ -83,14 +83,14 @@ def test_idempotency_and_check_mode(mixed: dict[str, Any], store_url: str) -> No
     assert "building-b2" in res["r2"]["diff"]["after"]
     assert res["r1"]["changed"] is False
     with st.open_store(store_url) as s:  # check mode wrote nothing
-        after = {d["name"]: (d["managed_status"], len(s.list_snapshots(d["name"]))) for d in s.list_devices()}
+        after = {d["name"]: (d["managed_status"], len(s.devices.list_snapshots(d["name"]))) for d in s.devices.all()}
         assert after == before
-        assert s.list_jobs("r2") == [] or all(j["origin"] == "manual" for j in s.list_jobs("r2"))
-        jobs_before = len(s.list_jobs())
+        assert s.jobs.recent("r2") == [] or all(j["origin"] == "manual" for j in s.jobs.recent("r2"))
+        jobs_before = len(s.jobs.recent())
     run = run_playbook(REPO / "playbooks/resync.yml", inv, store_url, "--limit", "r2")
     assert run.results("Read the committed configuration and store a snapshot if it changed")["r2"]["changed"]
     with st.open_store(store_url) as s:
-        assert len(s.list_snapshots("r2")) == 2 and len(s.list_jobs()) == jobs_before + 1
+        assert len(s.devices.list_snapshots("r2")) == 2 and len(s.jobs.recent()) == jobs_before + 1
 
 
 def test_netconf_connection_inventory_works_too(tmp_path: Path, junos_sim: Callable[..., Any]) -> None:
@@ -104,4 +104,4 @@ def test_netconf_connection_inventory_works_too(tmp_path: Path, junos_sim: Calla
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert run.results("Resync the device")["edge1"]["managed_status"] == "In Sync"
     with st.open_store(store) as s:
-        assert s.get_device("edge1")["platform"] == "junos"  # type: ignore[index]
+        assert s.devices.get("edge1")["platform"] == "junos"  # type: ignore[index]

@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import CommitInfo, ConfigRead, DeviceError
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import (
-    UnsafeXMLError, local_name, parse_xml,
-)
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import XMLError, local_name, parse_xml
 
 NC_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -43,8 +41,7 @@ def _text(root: Any, *names: str) -> Optional[str]:
 
 
 def _rpc(text: str) -> Any:
-    from lxml import etree  # type: ignore[import-untyped,unused-ignore]
-    return etree.fromstring(text)
+    return parse_xml(text)
 
 
 class Platform:
@@ -92,7 +89,7 @@ class JunosPlatform(Platform):
         root = _reply_root(manager.dispatch(_rpc('<get-configuration database="committed" format="xml"/>')))
         config = _find(root, "configuration")
         if config is None:
-            raise UnsafeXMLError("the get-configuration reply has no <configuration> element")
+            raise XMLError("the get-configuration reply has no <configuration> element")
         attrs = {local_name(k): v for k, v in config.attrib.items()}
         commit_time: Optional[float] = None
         if attrs.get("commit-seconds", "").strip().isdigit():
@@ -153,7 +150,7 @@ class GenericPlatform(Platform):
         root = _reply_root(manager.get_config(source="running"))
         data = _find(root, "data")
         if data is None:
-            raise UnsafeXMLError("the get-config reply has no <data> element")
+            raise XMLError("the get-config reply has no <data> element")
         return ConfigRead(fmt="netconf-xml", config=etree.tostring(data, encoding="unicode"), root=data)
 
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:

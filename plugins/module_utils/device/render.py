@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: netsync.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Safe XML parsing and a stable, line-based rendering of configurations.
+"""A stable, line-based rendering of configurations (parsed by :mod:`common.xml`).
 
 The rendering is what diffs and the snapshot sha256 are computed from: one line
 per leaf, ``set``-style (``interfaces ge-0/0/0 description "uplink"``), in
@@ -13,53 +13,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-import traceback
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
-try:
-    from lxml import etree  # type: ignore[import-untyped,unused-ignore]
-    LXML_IMPORT_ERROR: Optional[str] = None
-except ImportError:  # reported by the modules with missing_required_lib
-    etree = None
-    LXML_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import local_name
 
 JUNOS_NS_PREFIX = "{http://xml.juniper.net/junos/"
 _BARE = re.compile(r"^[A-Za-z0-9_./:@+,-]+$")
-_MAX_XML = 64 * 1024 * 1024
-
-
-class UnsafeXMLError(ValueError):
-    """XML refused before parsing (DOCTYPE/ENTITY declarations, size) or not well-formed."""
-
-
-def safe_parser() -> Any:
-    if etree is None:
-        raise UnsafeXMLError("the Python package lxml is required to parse XML (it comes with ncclient)")
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                           remove_blank_text=True, load_dtd=False, dtd_validation=False)
-
-
-def parse_xml(text: str | bytes) -> Any:
-    """Parse untrusted XML: no DTD, no entities, no network, bounded size."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    if len(data) > _MAX_XML:
-        raise UnsafeXMLError("XML document larger than %d bytes" % _MAX_XML)
-    head = data[:4096].upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in data.upper():
-        raise UnsafeXMLError("XML with a DOCTYPE or ENTITY declaration is refused")
-    if data.lstrip().startswith(b"<?xml"):
-        data = data.split(b"?>", 1)[1]
-    parser = safe_parser()
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise UnsafeXMLError("malformed XML: %s" % exc)
-
-
-def local_name(tag: Any) -> str:
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
 
 
 def _quote(value: str) -> str:

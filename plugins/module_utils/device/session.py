@@ -24,7 +24,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.types import 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms import (
     GenericPlatform, JunosPlatform, Platform,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import UnsafeXMLError
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import XMLError
 
 PLATFORMS = ("auto", "junos", "netconf")
 CLOSE_WAIT = 2.0  # seconds a healthy device gets to answer close-session
@@ -80,7 +80,7 @@ def classify(exc: BaseException, target: Target) -> DeviceError:
         return DeviceError("timeout", "no answer from %s within %ss" % (where, target.timeout))
     if isinstance(exc, RPCError):
         return DeviceError("rpc_error", "%s answered rpc-error: %s" % (where, (exc.message or str(exc)).strip()))
-    if isinstance(exc, UnsafeXMLError):
+    if isinstance(exc, XMLError):
         return DeviceError("malformed_reply", "%s sent a reply that is not usable XML: %s" % (where, exc))
     text = str(exc) or type(exc).__name__
     if isinstance(exc, SessionCloseError) or "XML" in text or "xml" in text or "parse" in text.lower():

@@ -220,10 +220,10 @@ def build(devices: Sequence[Mapping[str, Any]], jobs: Sequence[Mapping[str, Any]
 
 def collect(store: st.Store, jobs: int = 20, title: str = "netsync.fleet status") -> dict[str, Any]:
     """Read the store and build the report data."""
-    devices = store.list_devices()
-    recent = store.list_jobs(limit=int(jobs)) if jobs > 0 else []
+    devices = store.devices.all()
+    recent = store.jobs.recent(limit=int(jobs)) if jobs > 0 else []
     names = [str(d["name"]) for d in devices]
-    reads = store.read_jobs(names) if names else []
+    reads = store.jobs.reads(names) if names else []
     # Notifications received at or before a read are covered by that read or an earlier one, so
     # only those after ``floor`` can count for a recent job or be unsynced: per device, the last
     # read before its oldest recent job (devices without a recent job: their last read).
@@ -236,8 +236,9 @@ def collect(store: st.Store, jobs: int = 20, title: str = "netsync.fleet status"
         if read_at < oldest.get(name, float("inf")):
             last[name] = max(last.get(name, 0.0), read_at)
     floor = min((last.get(n, 0.0) for n in names), default=0.0)
-    notes = store.accepted_notifications(names, floor) if names else []
-    return build(devices, recent, reads, notes, rs.open_alarms(store), rs.federation(store), title, store.url)
+    notes = store.jobs.accepted_notifications(names, floor) if names else []
+    return build(devices, recent, reads, notes, rs.open_alarms(store.alarms, store.fed_alarms),
+                 rs.federation(store.fed_topology), title, store.url)
 
 
 def render_json(data: Mapping[str, Any]) -> str:
@@ -322,23 +323,3 @@ REPORT_SPEC: dict[str, Any] = {
     "title": {"type": "str", "default": "netsync.fleet status"},
     "mode": {"type": "raw", "default": "0644"},
 }
-
-
-def run_report_task(params: dict[str, Any], check_mode: bool = False, diff: bool = False) -> dict[str, Any]:
-    """``run_report`` for the action plugin and the module: failures as ``TaskFailed``."""
-    from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
-
-    if int(params.get("jobs") or 0) < 0:
-        raise TaskFailed("jobs must be 0 or more")
-    mode = params.get("mode")
-    if isinstance(mode, int) and not isinstance(mode, bool):  # YAML 0644 arrives as 420: the bits themselves
-        params = dict(params, mode=oct(mode)[2:])
-    try:
-        if not 0 <= int(str(params.get("mode") or "0644"), 8) <= 0o7777:
-            raise ValueError(mode)
-    except ValueError:
-        raise TaskFailed("mode must be an octal number such as '0644', got %r" % (mode,))
-    try:
-        return run_report(params, check_mode=check_mode, diff=diff)
-    except (ReportError, st.StoreError) as exc:
-        raise TaskFailed(str(exc))

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private: database connections for the store (SQLite and PostgreSQL).
 
-Only ``store.py`` imports this. SQL is written once with ``?`` placeholders;
+Only the ``store`` package imports this. SQL is written once with ``?`` placeholders;
 the PostgreSQL back end rewrites them to ``%s``.
 """
 from __future__ import annotations
@@ -51,6 +51,24 @@ class Database:
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an INSERT into a table with an integer ``id`` and return the new id."""
         raise NotImplementedError
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many parameter rows (inside the caller's transaction)."""
+        raise NotImplementedError
+
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows as tuples in column order (SQLite: the driver's own, no dict per row)."""
+        return [tuple(r.values()) for r in self.query(sql, params)]
+
+    def in_batches(self, sql: str, names: Sequence[str], params: Sequence[Any] = (),
+                   size: int = 500) -> list[dict[str, Any]]:
+        """Run ``sql`` (one ``IN (%s)`` placeholder group) over the sorted distinct ``names``, ``size`` at a time."""
+        out: list[dict[str, Any]] = []
+        names = sorted(set(names))
+        for i in range(0, len(names), size):
+            chunk = names[i:i + size]
+            out.extend(self.query(sql % ", ".join("?" * len(chunk)), list(chunk) + list(params)))
+        return out
 
     def transaction(self) -> Any:
         """A context manager: one write transaction (nested calls join the outer one)."""
@@ -117,6 +135,14 @@ class SqliteDatabase(Database):
         cur = _retry_locked(lambda: self.conn.execute(sql, tuple(params)))
         return int(cur.lastrowid)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.conn.executemany(sql, [tuple(r) for r in rows])
+
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows as the driver's tuples (no dict per row: the fast path of large reads)."""
+        return list(self.conn.execute(sql, tuple(params)).fetchall())
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self._depth:
@@ -180,6 +206,11 @@ class PostgresDatabase(Database):
             if row is None:
                 raise StoreError("INSERT ... RETURNING id returned no row")
             return int(row["id"])
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(self._sql(sql), [tuple(r) for r in rows])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -243,6 +243,32 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (name, object)
         )""",
     ],
+    # 5: one table of the master's per-child pull state, keyed by (child, stream), instead of
+    # the twins fed_children (stream 'topology') and fed_alarm_children (stream 'alarms').
+    [
+        """CREATE TABLE fed_pulls (
+            child TEXT NOT NULL,
+            stream TEXT NOT NULL,
+            url TEXT NOT NULL DEFAULT '',
+            epoch TEXT NOT NULL DEFAULT '',
+            cursor {bigint} NOT NULL DEFAULT 0,
+            last_pull {real},
+            last_success {real},
+            clock_offset {real},
+            stale INTEGER NOT NULL DEFAULT 0,
+            suspect INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (child, stream)
+        )""",
+        """INSERT INTO fed_pulls (child, stream, url, epoch, cursor, last_pull, last_success, clock_offset, stale,
+            suspect, error) SELECT name, 'topology', url, epoch, cursor, last_pull, last_success, clock_offset,
+            stale, suspect, error FROM fed_children""",
+        """INSERT INTO fed_pulls (child, stream, url, epoch, cursor, last_pull, last_success, clock_offset, stale,
+            suspect, error) SELECT name, 'alarms', url, epoch, cursor, last_pull, last_success, clock_offset,
+            stale, suspect, error FROM fed_alarm_children""",
+        "DROP TABLE fed_children",
+        "DROP TABLE fed_alarm_children",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -254,12 +280,12 @@ def _current_version(db: Database) -> int:
     return int(rows[0]["value"]) if rows else 0
 
 
-def migrate(db: Database) -> int:
-    """Bring the schema to SCHEMA_VERSION; safe when several processes open at once."""
+def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
+    """Bring the schema to ``target`` (tests pass an older one); safe when several processes open at once."""
     try:  # fast path without a write lock: the usual case
         rows = db.query("SELECT value FROM store_meta WHERE key = 'schema_version'")
-        if rows and int(rows[0]["value"]) == SCHEMA_VERSION:
-            return SCHEMA_VERSION
+        if rows and int(rows[0]["value"]) == target:
+            return target
     except Exception:  # no store_meta table yet: a new store
         pass
     with db.transaction():
@@ -271,13 +297,12 @@ def migrate(db: Database) -> int:
             raise StoreError("the store's schema version %d is newer than this collection knows (%d): "
                              "upgrade netsync.fleet" % (current, SCHEMA_VERSION))
         types: dict[str, Any] = _TYPES[db.dialect]
-        for number in range(current + 1, SCHEMA_VERSION + 1):
+        for number in range(current + 1, target + 1):
             for statement in MIGRATIONS[number - 1]:
                 for token, sql_type in types.items():
                     statement = statement.replace("{%s}" % token, sql_type)
                 db.execute(statement)
-        if current != SCHEMA_VERSION:
+        if current < target:
             db.execute("DELETE FROM store_meta WHERE key = 'schema_version'")
-            db.execute("INSERT INTO store_meta (key, value) VALUES ('schema_version', ?)",
-                       (str(SCHEMA_VERSION),))
-    return SCHEMA_VERSION
+            db.execute("INSERT INTO store_meta (key, value) VALUES ('schema_version', ?)", (str(target),))
+    return max(current, target)

@@ -3,6 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument specs shared by the modules and their action plugins, and Target building.
 
+A module's ``*_SPEC`` is its argument spec; its ``*_CHECKS`` the checks between
+options that a spec expresses (``required_by``, ``required_one_of``, ...), given
+to ``AnsibleModule`` and to the action plugin's ``ArgumentSpecValidator`` alike.
+
 The action plugins fill the connection options from the usual inventory
 variables (``ansible_host``, ``ansible_port``, ``ansible_user``,
 ``ansible_password``, ``ansible_ssh_private_key_file``, ``netsync_platform``,
@@ -46,6 +50,7 @@ HOSTVARS: dict[str, tuple[str, ...]] = {
 
 DEVICE_SPEC: dict[str, Any] = dict(CONNECTION_SPEC, **STORE_SPEC, state={
     "type": "str", "default": "present", "choices": ["present", "absent"]})
+DEVICE_CHECKS: dict[str, Any] = {"required_one_of": [["name", "host"]]}
 
 RESYNC_SPEC: dict[str, Any] = dict(CONNECTION_SPEC, **STORE_SPEC, job_id={"type": "str"}, origin={
     "type": "str", "default": "manual", "choices": ["manual", "auto"]})
@@ -58,6 +63,8 @@ DEVICE_INFO_SPEC: dict[str, Any] = dict(
     diff_to={"type": "int"},
     history={"type": "int", "default": 0},
 )
+DEVICE_INFO_CHECKS: dict[str, Any] = {"required_by": {"version": ["name"], "diff_from": ["name"],
+                                                      "diff_to": ["name"]}}
 
 SETTINGS_SPEC: dict[str, Any] = dict(
     STORE_SPEC,

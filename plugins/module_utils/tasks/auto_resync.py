@@ -17,9 +17,10 @@ from xml.sax.saxutils import escape
 
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import CONNECTION_SPEC, STORE_SPEC
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import local_name, parse_xml, render
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import local_name, parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
-    Opener, TaskFailed, _open_store, _target,
+    Opener, TaskFailed, open_task_store, task_target,
 )
 
 AUTO_RESYNC_SPEC: dict[str, Any] = dict(
@@ -95,7 +96,7 @@ def _device_step(params: dict[str, Any], name: str, platform: str, check_mode: b
         raise TaskFailed("listener_host is required for state=%s on Junos device %s: set it or the "
                          "netsync_listener_host inventory variable" % (params["state"], name))
     port = int(params.get("listener_port") or 5514)
-    target = _target(params)
+    target = task_target(params)
     target.platform = platform
     try:
         with opener(target) as session:
@@ -125,9 +126,9 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
     """Enable (state=enabled), disable (disabled) or remove (absent) auto-resync for one device."""
     state = params["state"]
     want = state == "enabled"
-    with _open_store(params) as store:
+    with open_task_store(params) as store:
         name = params.get("name") or params.get("host") or ""
-        row = store.get_device(name)
+        row = store.devices.get(name)
         if row is None:
             raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
                              % (name, store.url))
@@ -139,13 +140,13 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
         committed = False
         if platform == "junos" and state != "disabled":
             before, after, committed = _device_step(params, name, platform, check_mode, opener)
-        flag_before = store.device_overrides(name).get("auto_resync")
+        flag_before = store.devices.device_overrides(name).get("auto_resync")
         # absent: no setting of its own (the listener no longer subscribes to a generic device)
         flag: Optional[bool] = None if state == "absent" else want
         if check_mode:
             flag_changed = flag_before != flag
         else:
-            flag_changed = bool(store.set_settings({"auto_resync": flag}, name))
+            flag_changed = bool(store.devices.set_settings({"auto_resync": flag}, name))
         result: dict[str, Any] = {
             "changed": committed or flag_changed, "auto_resync": want, "platform": platform,
             "device_changed": committed,

@@ -18,6 +18,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.session impor
     DeviceError, DeviceSession, Target, open_session,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text, unified_diff
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
 
 
 class TaskFailed(Exception):
@@ -30,9 +31,11 @@ class TaskFailed(Exception):
 Opener = Callable[[Target], DeviceSession]
 
 
-def _open_store(params: dict[str, Any], create: bool = False, check_mode: bool = False) -> st.Store:
-    """The task's store. Only importing a device and settings may create one (``create``); in check
-    mode they use an empty store in memory when the file does not exist yet, so nothing is written."""
+def open_task_store(params: dict[str, Any], create: bool = False, check_mode: bool = False) -> st.Store:
+    """The store of a task's ``store`` parameter; TaskFailed when it cannot be opened.
+
+    Only importing a device and settings may create one (``create``); in check mode they use an
+    empty store in memory when the file does not exist yet, so nothing is written."""
     url = params.get("store") or st.default_store_url()
     try:
         if check_mode and create and st.sqlite_path_missing(url):
@@ -44,46 +47,44 @@ def _open_store(params: dict[str, Any], create: bool = False, check_mode: bool =
         raise TaskFailed("store: cannot open %s: %s" % (st.redact_url(url), exc)) from exc
 
 
-def _target(params: dict[str, Any]) -> Target:
+def task_target(params: dict[str, Any]) -> Target:
     try:
         return target_from_params(params)
     except ValueError as exc:
         raise TaskFailed(str(exc))
 
 
-def device_view(store: st.Store, row: dict[str, Any]) -> dict[str, Any]:
-    latest = store.latest_snapshot(row["name"])
+def device_view(devices: st.DeviceStore, row: dict[str, Any]) -> dict[str, Any]:
+    latest = devices.latest_snapshot(row["name"])
     return {
         "name": row["name"], "host": row["host"], "port": row["port"], "platform": row["platform"],
         "managed_status": row["managed_status"], "connection_state": row["connection_state"],
         "status_reason": row["status_reason"], "facts": row["facts"], "last_synced": row["last_synced"],
         "snapshot_version": int(latest["version"]) if latest else None,
-        "auto_resync": bool(store.get_settings(row["name"])["auto_resync"]),
+        "auto_resync": bool(devices.get_settings(row["name"])["auto_resync"]),
     }
 
 
 def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
                opener: Opener = open_session) -> dict[str, Any]:
     """Import (state=present) or remove (state=absent) a device."""
-    with _open_store(params, create=True, check_mode=check_mode) as store:
-        name = params.get("name") or params.get("host")
-        if not name:
-            raise TaskFailed("no device name: run against an inventory host or set name")
-        current = store.get_device(name)
+    with open_task_store(params, create=True, check_mode=check_mode) as store:
+        name = str(params.get("name") or params["host"])  # one of them: DEVICE_CHECKS
+        current = store.devices.get(name)
         if params["state"] == "absent":
             if current is None:
                 return {"changed": False, "device": None}
             if not check_mode:
-                store.remove_device(name)
+                store.devices.remove(name)
             out: dict[str, Any] = {"changed": True, "device": None}
             if diff:
                 out["diff"] = {"before": {"name": name, "platform": current["platform"]}, "after": {}}
             return out
-        target = _target(params)
+        target = task_target(params)
         try:
             with opener(target) as session:
                 facts = session.facts()
-                read = session.read_config() if current is None or store.latest_snapshot(name) is None else None
+                read = session.read_config() if current is None or store.devices.latest_snapshot(name) is None else None
                 platform = session.platform_name
         except DeviceError as exc:
             raise TaskFailed(str(exc), error=exc.kind)
@@ -96,18 +97,18 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
             view.update(after)
             result: dict[str, Any] = {"changed": changed, "device": view}
         else:
-            store.upsert_device(name, target.host, target.port, platform, facts)
+            store.devices.upsert(name, target.host, target.port, platform, facts)
             if read is not None:
                 text = render(read.root)
-                store.add_snapshot(name, read.fmt, read.config, text, sha256_text(text),
+                store.devices.add_snapshot(name, read.fmt, read.config, text, sha256_text(text),
                                    read.commit_time, read.commit_user)
                 with store.transaction():
-                    store.mark_synced(name, read.commit_time)
-                    store.set_status(name, st.IN_SYNC, "first snapshot taken at import", "up")
-            row = store.get_device(name)
+                    store.devices.mark_synced(name, read.commit_time)
+                    store.devices.set_status(name, st.IN_SYNC, "first snapshot taken at import", "up")
+            row = store.devices.get(name)
             if row is None:
                 raise TaskFailed("device %r vanished from the store while it was imported" % name)
-            result = {"changed": changed, "device": device_view(store, row)}
+            result = {"changed": changed, "device": device_view(store.devices, row)}
         if diff and changed:
             result["diff"] = {"before": before or {}, "after": after}
         return result
@@ -116,21 +117,21 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
 def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                opener: Opener = open_session) -> dict[str, Any]:
     """Read the committed configuration and store a new snapshot if it differs."""
-    with _open_store(params) as store:
+    with open_task_store(params) as store:
         name = params.get("name") or params.get("host") or ""
-        row = store.get_device(name)
+        row = store.devices.get(name)
         if row is None:
             raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
                              % (name, store.url))
-        target = _target(params)
+        target = task_target(params)
         if target.platform == "auto":
             target.platform = row["platform"]
-        previous = store.latest_snapshot(name)
+        previous = store.devices.latest_snapshot(name)
         job_id: str = params.get("job_id") or "manual-%s" % uuid.uuid4().hex[:12]
         if not check_mode:
             with store.transaction():
-                store.job_started(job_id, name, params.get("origin") or "manual")
-                store.set_status(name, st.SYNCHRONIZING, "job %s started" % job_id)
+                store.jobs.started(job_id, name, params.get("origin") or "manual")
+                store.devices.set_status(name, st.SYNCHRONIZING, "job %s started" % job_id)
         since = store.clock()
         try:
             with opener(target) as session:
@@ -139,9 +140,9 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
             if not check_mode:
                 with store.transaction():
                     state = "down" if exc.kind in ("unreachable", "timeout") else None
-                    store.set_status(name, st.SYNC_FAILED, str(exc), state)
-                    store.job_finished(job_id, False, str(exc))
-                    store.record_resync(name, False, since, str(exc), down=state == "down")  # alarms, metrics
+                    store.devices.set_status(name, st.SYNC_FAILED, str(exc), state)
+                    store.jobs.finished(job_id, False, str(exc))
+                    record_resync(store.alarms, store.metrics, name, False, since, str(exc), down=state == "down")
             raise TaskFailed("resync of %s failed: %s" % (name, exc), error=exc.kind,
                              managed_status=st.SYNC_FAILED if not check_mode else row["managed_status"],
                              snapshot_version=int(previous["version"]) if previous else None)
@@ -153,24 +154,24 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
             status = row["managed_status"]
         else:
             with store.transaction():
-                store.job_read(job_id, read.commit_time)
-                version, created = store.add_snapshot(name, read.fmt, read.config, text, digest,
+                store.jobs.read(job_id, read.commit_time)
+                version, created = store.devices.add_snapshot(name, read.fmt, read.config, text, digest,
                                                       read.commit_time, read.commit_user, None, job_id)
-                store.mark_synced(name, read.commit_time)
+                store.devices.mark_synced(name, read.commit_time)
                 status = st.IN_SYNC
                 reason = "job %s read the configuration" % job_id
-                if store.notified_since(name, since, read.commit_time):
+                if store.jobs.notified_since(name, since, read.commit_time):
                     status, reason = st.OUT_OF_SYNC, "a commit was notified that job %s did not read" % job_id
-                store.set_status(name, status, reason, "up")
-                store.job_finished(job_id, True, "snapshot %d%s" % (version, " (new)" if created else ""))
-                store.record_resync(name, True, since, size=len(read.config.encode("utf-8")))  # alarms, metrics
+                store.devices.set_status(name, status, reason, "up")
+                store.jobs.finished(job_id, True, "snapshot %d%s" % (version, " (new)" if created else ""))
+                record_resync(store.alarms, store.metrics, name, True, since, size=len(read.config.encode("utf-8")))
         result: dict[str, Any] = {"changed": created, "managed_status": status, "snapshot_version": version,
                                   "sha256": digest, "job_id": None if check_mode else job_id,
                                   "commit_time": read.commit_time, "commit_user": read.commit_user}
         if diff and created:
             before = ""
             if previous is not None:
-                snap = store.get_snapshot(name, int(previous["version"]))
+                snap = store.devices.get_snapshot(name, int(previous["version"]))
                 before = snap["rendered"] if snap else ""
             result["diff"] = {"before": before, "after": text,
                               "before_header": "%s v%s" % (name, previous["version"] if previous else 0),
@@ -186,8 +187,8 @@ def _snapshot_view(snap: dict[str, Any]) -> dict[str, Any]:
 
 def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool = False) -> dict[str, Any]:
     """Read the store: devices, snapshots, a config version, a diff between versions."""
-    with _open_store(params) as store:
-        rows = store.list_devices()
+    with open_task_store(params) as store:
+        rows = store.devices.all()
         name = params.get("name")
         if name:
             rows = [r for r in rows if r["name"] == name]
@@ -195,28 +196,25 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
                 raise TaskFailed("device %r is not in the store %s" % (name, store.url))
         devices = []
         for row in rows:
-            view = device_view(store, row)
-            view["snapshots"] = [_snapshot_view(s) for s in store.list_snapshots(row["name"])]
+            view = device_view(store.devices, row)
+            view["snapshots"] = [_snapshot_view(s) for s in store.devices.list_snapshots(row["name"])]
             if params.get("history"):
-                view["status_history"] = store.status_history(row["name"], params["history"])
+                view["status_history"] = store.devices.status_history(row["name"], params["history"])
             devices.append(view)
         result: dict[str, Any] = {"changed": False, "devices": devices, "store": store.url}
-        wants = [params.get(k) is not None for k in ("version", "diff_from", "diff_to")]
-        if any(wants) and not name:
-            raise TaskFailed("version, diff_from and diff_to need name")
         if params.get("version") is not None:
-            snap = store.get_snapshot(name or "", params["version"])
+            snap = store.devices.get_snapshot(name or "", params["version"])
             if snap is None:
                 raise TaskFailed("%s has no snapshot version %s" % (name, params["version"]))
             result["config"] = snap["rendered"]
             result["config_xml"] = snap["config"]
         if params.get("diff_from") is not None or params.get("diff_to") is not None:
-            latest = store.latest_snapshot(name or "")
+            latest = store.devices.latest_snapshot(name or "")
             to_v = params.get("diff_to") or (int(latest["version"]) if latest else 0)
             from_v = params.get("diff_from") if params.get("diff_from") is not None else max(to_v - 1, 0)
             texts = []
             for v in (from_v, to_v):
-                snap = store.get_snapshot(name or "", v) if v else None
+                snap = store.devices.get_snapshot(name or "", v) if v else None
                 if v and snap is None:
                     raise TaskFailed("%s has no snapshot version %s" % (name, v))
                 texts.append(snap["rendered"] if snap else "")
@@ -239,31 +237,31 @@ def run_settings(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[s
         wanted = settings_rules.check_all(wanted)  # the same rules in check mode as in the store
     except settings_rules.SettingError as exc:
         raise TaskFailed(str(exc)) from None
-    with _open_store(params, create=True, check_mode=check_mode) as store:
-        if device is not None and store.get_device(device) is None:
+    with open_task_store(params, create=True, check_mode=check_mode) as store:
+        if device is not None and store.devices.get(device) is None:
             raise TaskFailed("device %r is not in the store %s" % (device, store.url))
-        before = store.get_settings(device)
-        globals_ = store.get_settings(None)
+        before = store.devices.get_settings(device)
+        globals_ = store.devices.get_settings(None)
         try:
             if check_mode:
-                probe = dict(store.device_overrides(device)) if device else {}
+                probe = dict(store.devices.device_overrides(device)) if device else {}
                 changed_keys = {k: v for k, v in wanted.items()
                                 if (v is None and k in probe) or (v is not None and before.get(k) != v)
                                 or (v is not None and device is not None and k not in probe)}
             else:
-                changed_keys = store.set_settings(wanted, device)
+                changed_keys = store.devices.set_settings(wanted, device)
         except st.StoreError as exc:
             raise TaskFailed(str(exc))
-        after = store.get_settings(device) if not check_mode else dict(before, **{
+        after = store.devices.get_settings(device) if not check_mode else dict(before, **{
             k: (globals_[k] if v is None else v) for k, v in wanted.items()})
         result: dict[str, Any] = {"changed": bool(changed_keys), "settings": after,
-                                  "overrides": store.device_overrides(device) if device else {}}
+                                  "overrides": store.devices.device_overrides(device) if device else {}}
         if diff and changed_keys:
             result["diff"] = {"before": before, "after": after}
         return result
 
 
-def module_main(spec: dict[str, Any], task_fn: Callable[..., dict[str, Any]]) -> None:
+def module_main(spec: dict[str, Any], task_fn: Callable[..., dict[str, Any]], **checks: Any) -> None:
     """A module's ``main()``: validate ``spec``, run ``task_fn(params, check_mode, diff)``, exit.
 
     The action plugins call the same ``task_fn`` on the controller; this path serves a module
@@ -271,7 +269,7 @@ def module_main(spec: dict[str, Any], task_fn: Callable[..., dict[str, Any]]) ->
     """
     from ansible.module_utils.basic import AnsibleModule
 
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **checks)
     try:
         module.exit_json(**task_fn(module.params, module.check_mode, module._diff))
     except TaskFailed as exc:

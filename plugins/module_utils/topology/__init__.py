@@ -54,10 +54,12 @@ which keys to fetch (new or other version) and which to delete.
 Serialisation: ``to_dict``/``from_dict`` on every class (JSON-ready; tuples
 become lists). ``from_dict`` validates untrusted input (``TopologyError``)
 and keeps the version it is given. Config XML is untrusted: any DOCTYPE or
-ENTITY declaration is refused (``UnsafeXMLError``) before a tree is built.
+ENTITY declaration is refused (``UnsafeXMLError``, of :mod:`common.xml`) before
+a tree is built; other unusable XML is a ``TopologyError``.
 """
 from __future__ import annotations
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import UnsafeXMLError
 from ansible_collections.netsync.fleet.plugins.module_utils.topology._derive import (
     PLATFORMS,
     address_key,
@@ -73,7 +75,6 @@ from ansible_collections.netsync.fleet.plugins.module_utils.topology.model impor
     TopologyError,
     TopologyObject,
     TopologyType,
-    UnsafeXMLError,
     builtin_types,
     canonical_json,
     content_version,

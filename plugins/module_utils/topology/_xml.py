@@ -1,23 +1,18 @@
 # Copyright: netsync.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Safe parsing of stored configurations into interface records (Junos and ietf-interfaces).
+"""Stored configurations into interface records (Junos and ietf-interfaces).
 
-Remote XML is untrusted: a pyexpat pre-pass refuses any DOCTYPE, ENTITY or
-NOTATION declaration (and external entity references) before ElementTree
-builds a tree, so neither entity expansion nor external fetches can happen.
+Remote XML is untrusted: it is parsed by the one safe parser, :mod:`common.xml`.
 """
 from __future__ import annotations
 
 import ipaddress
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
-from xml.parsers import expat
+from typing import Any
 
-from ansible_collections.netsync.fleet.plugins.module_utils.topology.model import (
-    TopologyError,
-    UnsafeXMLError,
-)
+from ansible_collections.netsync.fleet.plugins.module_utils.common import xml
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import UnsafeXMLError, XMLError, local_name
+from ansible_collections.netsync.fleet.plugins.module_utils.topology.model import TopologyError
 
 IETF_IF = "{urn:ietf:params:xml:ns:yang:ietf-interfaces}"
 IETF_IP = "{urn:ietf:params:xml:ns:yang:ietf-ip}"
@@ -46,70 +41,33 @@ class Iface:
     units: list[Iface] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------- safe parsing
+# ---------------------------------------------------------------- parsing
 
-def _refuse(what: str) -> NoReturn:
-    raise UnsafeXMLError(f"refusing XML with a {what}: DTDs and entities are not accepted from devices")
+def parse_xml(data: str | bytes) -> Any:
+    """A stored configuration's root element (:func:`common.xml.parse_xml`).
 
-
-def _guard(text: str) -> None:
-    """Scan ``text`` with pyexpat; raise on any DTD construct or malformed XML."""
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def doctype(*_: Any) -> None:
-        _refuse("DOCTYPE declaration")
-
-    def entity(*_: Any) -> None:
-        _refuse("ENTITY declaration")
-
-    def notation(*_: Any) -> None:
-        _refuse("NOTATION declaration")
-
-    def external(*_: Any) -> int:
-        _refuse("external entity reference")
-
-    parser.StartDoctypeDeclHandler = doctype
-    parser.EntityDeclHandler = entity
-    parser.UnparsedEntityDeclHandler = entity
-    parser.NotationDeclHandler = notation
-    parser.ExternalEntityRefHandler = external
+    ``UnsafeXMLError`` on DTDs and entities, ``TopologyError`` on anything else that is not usable XML.
+    """
     try:
-        parser.Parse(text, True)
-    except expat.ExpatError as exc:
-        raise TopologyError(f"configuration XML is not well-formed: {exc}") from None
-
-
-def parse_xml(data: str | bytes) -> ET.Element:
-    """Parse untrusted XML after the DTD guard; bytes must be UTF-8."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise TopologyError(f"configuration XML is not UTF-8: {exc}") from None
-    _guard(data)
-    try:
-        return ET.fromstring(data, parser=ET.XMLParser())
-    except ET.ParseError as exc:  # pragma: no cover - the guard already parsed it
-        raise TopologyError(f"configuration XML is not well-formed: {exc}") from None
+        return xml.parse_xml(data)
+    except UnsafeXMLError:
+        raise
+    except XMLError as exc:
+        raise TopologyError("configuration %s" % exc) from None
 
 
 # ---------------------------------------------------------------- helpers
 
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+def _kids(el: Any, name: str) -> list[Any]:
+    return [c for c in el if local_name(c.tag) == name]
 
 
-def _kids(el: ET.Element, name: str) -> list[ET.Element]:
-    return [c for c in el if _local(c.tag) == name]
-
-
-def _kid(el: ET.Element, name: str) -> ET.Element | None:
+def _kid(el: Any, name: str) -> Any:
     found = _kids(el, name)
     return found[0] if found else None
 
 
-def _text(el: ET.Element | None) -> str | None:
+def _text(el: Any) -> str | None:
     if el is None or el.text is None:
         return None
     text = el.text.strip()
@@ -120,8 +78,8 @@ def _int(text: str | None) -> int | None:
     return int(text) if text is not None and text.isascii() and text.isdigit() else None
 
 
-def _inactive(el: ET.Element) -> bool:
-    return any(_local(k) == "inactive" for k in el.attrib)
+def _inactive(el: Any) -> bool:
+    return any(local_name(k) == "inactive" for k in el.attrib)
 
 
 def normalise_prefix(text: str | None, family: str) -> str | None:
@@ -139,7 +97,7 @@ def normalise_prefix(text: str | None, family: str) -> str | None:
 
 # ---------------------------------------------------------------- Junos
 
-def _junos_addresses(unit: ET.Element) -> list[tuple[str, str]]:
+def _junos_addresses(unit: Any) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for fam_el in _kids(unit, "family"):
         for family in ("inet", "inet6"):
@@ -151,9 +109,9 @@ def _junos_addresses(unit: ET.Element) -> list[tuple[str, str]]:
     return out
 
 
-def junos_interfaces(root: ET.Element) -> list[Iface]:
+def junos_interfaces(root: Any) -> list[Iface]:
     """Interfaces of a Junos ``<configuration>`` (root or nested in an rpc-reply)."""
-    cfg = next((el for el in root.iter() if _local(el.tag) == "configuration"), None)
+    cfg = next((el for el in root.iter() if local_name(el.tag) == "configuration"), None)
     if cfg is None:
         raise TopologyError("Junos configuration XML has no <configuration> element")
     out: list[Iface] = []
@@ -181,7 +139,7 @@ def junos_interfaces(root: ET.Element) -> list[Iface]:
 
 # ---------------------------------------------------------------- ietf-interfaces (RFC 8343 / 8344)
 
-def _ietf_addresses(el: ET.Element, family: str) -> list[tuple[str, str]]:
+def _ietf_addresses(el: Any, family: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for addr in el.findall(IETF_IP + "address"):
         ip = _text(addr.find(IETF_IP + "ip"))
@@ -192,7 +150,7 @@ def _ietf_addresses(el: ET.Element, family: str) -> list[tuple[str, str]]:
     return out
 
 
-def ietf_interfaces(root: ET.Element) -> list[Iface]:
+def ietf_interfaces(root: Any) -> list[Iface]:
     """Interfaces of an RFC 6241 ``<data>``/``<config>`` holding ietf-interfaces config."""
     out: list[Iface] = []
     for ifs in root.iter(IETF_IF + "interfaces"):

@@ -24,15 +24,12 @@ class TopologyError(ValueError):
     """Invalid topology input (bad XML, malformed serialised object, ...)."""
 
 
-class UnsafeXMLError(TopologyError):
-    """XML carried a DOCTYPE/ENTITY declaration (refused before parsing)."""
-
-
 def _escape(part: str) -> str:
     return part.replace("%", "%25").replace(":", "%3A")
 
 
-def _unescape(part: str) -> str:
+def unescape(part: str) -> str:
+    """A key part as it was before ``make_key`` escaped it."""
     return part.replace("%3A", ":").replace("%25", "%")
 
 
@@ -52,7 +49,15 @@ def split_key(key: str, nparts: int) -> tuple[str, list[str]]:
     pieces = key.split(":", nparts)
     if len(pieces) != nparts + 1:
         raise TopologyError(f"key {key!r} does not have {nparts} parts")
-    return pieces[0], [_unescape(p) for p in pieces[1:-1]] + [pieces[-1]]
+    return pieces[0], [unescape(p) for p in pieces[1:-1]] + [pieces[-1]]
+
+
+def object_device(type_name: str, key: str) -> str:
+    """The device an object belongs to: the first key part (``Device:<name>`` is the name itself)."""
+    rest = key[len(type_name) + 1:]
+    if type_name == DEVICE:
+        return rest
+    return unescape(rest.split(":", 1)[0])
 
 
 def canonical_json(value: Any) -> str:

@@ -19,6 +19,11 @@ from typing import Any
 
 from aiohttp import web
 
+from ansible_collections.netsync.fleet.plugins.module_utils.store import (
+    AlarmStore, DeviceStore, MetricStore, Store, TopologyStore,
+)
+from ansible_collections.netsync.fleet.plugins.module_utils.topology.refresh import refresh_topology
+
 API = "/api/v1"
 DEFAULT_MAX_PAGE = 5000
 DEFAULT_MAX_REQUEST = 1024 * 1024
@@ -39,7 +44,10 @@ class ApiError(Exception):
 class ServerConfig:
     """What a child server serves and how."""
 
-    store: Any
+    devices: DeviceStore
+    topology: TopologyStore
+    alarm_store: AlarmStore
+    metrics: MetricStore
     site: str
     token: str
     max_page: int = DEFAULT_MAX_PAGE
@@ -49,6 +57,12 @@ class ServerConfig:
     counters: dict[str, dict[str, int]] = field(default_factory=dict)
     alarms: Any = None  # alarms.AlarmConfig (None: defaults)
     alarm_retention: float = 7 * 86400.0  # seconds cleared alarms are kept
+
+
+def server_config(store: Store, site: str, token: str, **options: Any) -> ServerConfig:
+    """The configuration of a child server of ``store``: the roles it reads and serves."""
+    return ServerConfig(devices=store.devices, topology=store.topology, alarm_store=store.alarms,
+                        metrics=store.metrics, site=site, token=token, **options)
 
 
 def error_body(status: int, code: str, message: str) -> web.Response:
@@ -71,7 +85,8 @@ class ChildApi:
         for name, value in values.items():
             slot[name] = slot.get(name, 0) + value
 
-    async def _store(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def in_store(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a store call in a worker thread, one at a time (the store handle is not shared across threads)."""
         async with self._lock:
             return await asyncio.to_thread(fn, *args)
 
@@ -80,13 +95,13 @@ class ChildApi:
         now = time.monotonic()
         if not force and now - self._refreshed < self.cfg.refresh_interval:
             return
-        self.last_refresh = await self._store(self.cfg.store.refresh_topology, self.cfg.site)
+        self.last_refresh = await self.in_store(refresh_topology, self.cfg.devices, self.cfg.topology, self.cfg.site)
         self._refreshed = time.monotonic()
 
     def server_time(self) -> float:
         return self.cfg.clock() + self.cfg.clock_offset
 
-    def _int(self, request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    def int_param(self, request: web.Request, name: str, default: int, low: int, high: int) -> int:
         raw = request.query.get(name)
         if raw is None:
             return default
@@ -103,7 +118,7 @@ class ChildApi:
         raw = request.query.get("types", "")
         return [t for t in raw.split(",") if t] if raw else []
 
-    def _reply(self, endpoint: str, text: str, objects: int = 0, deleted: int = 0) -> web.Response:
+    def reply(self, endpoint: str, text: str, objects: int = 0, deleted: int = 0) -> web.Response:
         data = text.encode("utf-8")
         self.count(endpoint, bytes=len(data), objects=objects, deleted=deleted)
         return web.Response(body=data, content_type="application/json")
@@ -141,50 +156,50 @@ class ChildApi:
     # -- handlers ----------------------------------------------------------------------------
     async def time(self, request: web.Request) -> web.Response:
         body = {"server_time": self.server_time(), "site": self.cfg.site, "api": 1}
-        return self._reply("/time", json.dumps(body))
+        return self.reply("/time", json.dumps(body))
 
     async def types(self, request: web.Request) -> web.Response:
         await self.refresh()
-        types = await self._store(self.cfg.store.topology_types)
-        epoch = await self._store(self.cfg.store.topology_epoch)
-        return self._reply("/topology/types", json.dumps({"epoch": epoch, "types": types}), objects=len(types))
+        types = await self.in_store(self.cfg.topology.types)
+        epoch = await self.in_store(self.cfg.topology.epoch)
+        return self.reply("/topology/types", json.dumps({"epoch": epoch, "types": types}), objects=len(types))
 
     async def _check_epoch(self, request: web.Request) -> str:
-        epoch: str = await self._store(self.cfg.store.topology_epoch)
+        epoch: str = await self.in_store(self.cfg.topology.epoch)
         asked = request.query.get("epoch")
         if asked is not None and asked != epoch:
             raise ApiError(410, "epoch_changed", "the store's topology history changed: pull the full index")
         return epoch
 
     async def changes(self, request: web.Request) -> web.Response:
-        since = self._int(request, "since", 0, 0, 2 ** 62)
-        limit = self._int(request, "limit", self.cfg.max_page, 1, self.cfg.max_page)
+        since = self.int_param(request, "since", 0, 0, 2 ** 62)
+        limit = self.int_param(request, "limit", self.cfg.max_page, 1, self.cfg.max_page)
         types = self._types(request)
         await self.refresh()
         epoch = await self._check_epoch(request)
-        horizon = await self._store(self.cfg.store.topology_horizon)
+        horizon = await self.in_store(self.cfg.topology.horizon)
         if 0 < since < horizon:
             raise ApiError(410, "cursor_expired", "cursor %d is older than the kept deletions (%d): "
                                                   "pull the full index" % (since, horizon))
-        page = await self._store(self.cfg.store.topology_changes, since, limit, types)
+        page = await self.in_store(self.cfg.topology.changes, since, limit, types)
         head = {"epoch": epoch, "cursor": page["cursor"], "more": page["more"], "server_time": self.server_time(),
                 "deleted": [{"type": t, "key": k} for t, k in page["deleted"]]}
         text = json.dumps(head)[:-1] + ',"objects":[' + ",".join(page["objects"]) + "]}"
-        return self._reply("/topology/changes", text, objects=len(page["objects"]), deleted=len(page["deleted"]))
+        return self.reply("/topology/changes", text, objects=len(page["objects"]), deleted=len(page["deleted"]))
 
     async def index(self, request: web.Request) -> web.Response:
-        limit = self._int(request, "limit", self.cfg.max_page * 10, 1, self.cfg.max_page * 10)
+        limit = self.int_param(request, "limit", self.cfg.max_page * 10, 1, self.cfg.max_page * 10)
         after = request.query.get("after", "")
         if not after:
             await self.refresh()
         epoch = await self._check_epoch(request)
-        cursor = await self._store(self.cfg.store.topology_cursor)
-        rows = await self._store(self.cfg.store.topology_index, after, limit + 1, self._types(request))
+        cursor = await self.in_store(self.cfg.topology.cursor)
+        rows = await self.in_store(self.cfg.topology.index, after, limit + 1, self._types(request))
         more = len(rows) > limit
         rows = rows[:limit]
         body = {"epoch": epoch, "cursor": cursor, "more": more, "next": rows[-1][1] if more else None,
                 "objects": [list(r) for r in rows]}
-        return self._reply("/topology/index", json.dumps(body, separators=(",", ":")), objects=len(rows))
+        return self.reply("/topology/index", json.dumps(body, separators=(",", ":")), objects=len(rows))
 
     async def objects(self, request: web.Request) -> web.Response:
         try:
@@ -197,29 +212,10 @@ class ChildApi:
         if len(keys) > self.cfg.max_page:
             raise ApiError(413, "too_many_keys", "at most %d keys per request" % self.cfg.max_page)
         epoch = await self._check_epoch(request)
-        bodies = await self._store(self.cfg.store.topology_objects, keys)
+        bodies = await self.in_store(self.cfg.topology.objects, keys)
         text = json.dumps({"epoch": epoch})[:-1] + ',"objects":[' + ",".join(bodies) + "]}"
-        return self._reply("/topology/objects", text, objects=len(bodies))
+        return self.reply("/topology/objects", text, objects=len(bodies))
 
     async def stats(self, request: web.Request) -> web.Response:
         body = {"counters": self.cfg.counters, "last_refresh": self.last_refresh}
-        return self._reply("/stats", json.dumps(body, default=str))
-
-
-API_KEY = web.AppKey("api", ChildApi)
-
-
-def make_app(cfg: ServerConfig, max_request: int = DEFAULT_MAX_REQUEST) -> web.Application:
-    """The aiohttp application of a child server."""
-    api = ChildApi(cfg)
-    app = web.Application(middlewares=[api.middleware], client_max_size=max_request)
-    app[API_KEY] = api
-    app.router.add_get(API + "/time", api.time)
-    app.router.add_get(API + "/topology/types", api.types)
-    app.router.add_get(API + "/topology/changes", api.changes)
-    app.router.add_get(API + "/topology/index", api.index)
-    app.router.add_post(API + "/topology/objects", api.objects)
-    app.router.add_get(API + "/stats", api.stats)
-    from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api_alarms import register
-    register(app, api)  # alarm queue and metrics
-    return app
+        return self.reply("/stats", json.dumps(body, default=str))

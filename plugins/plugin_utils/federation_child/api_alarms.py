@@ -24,6 +24,7 @@ from aiohttp import web
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import API, ApiError, ChildApi
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import evaluate_alarms
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.metrics import SERIES
 
 ENDPOINTS = ("/alarms/changes", "/metrics/index", "/metrics/series")
@@ -43,16 +44,16 @@ class AlarmApi:
         self._evaluated = float("-inf")
 
     def _evaluate(self, now: float) -> int:
-        store = self.api.cfg.store
-        changes = int(store.alarms_evaluate(self.cfg, now))
-        store.alarms_purge(now - self.retention)
+        alarms = self.api.cfg.alarm_store
+        changes = evaluate_alarms(alarms, self.api.cfg.devices, self.cfg, now)
+        alarms.purge(now - self.retention)
         return changes
 
     async def evaluate(self) -> None:
         mono = time.monotonic()
         if mono - self._evaluated < self.cfg.evaluate_every:
             return
-        await self.api._store(self._evaluate, self.api.cfg.clock())
+        await self.api.in_store(self._evaluate, self.api.cfg.clock())
         self._evaluated = time.monotonic()
 
     def _float(self, request: web.Request, name: str, default: float | None) -> float | None:
@@ -77,29 +78,29 @@ class AlarmApi:
     # -- handlers --------------------------------------------------------------------------------
     async def changes(self, request: web.Request) -> web.Response:
         api = self.api
-        since = api._int(request, "since", 0, 0, 2 ** 62)
-        limit = api._int(request, "limit", api.cfg.max_page, 1, api.cfg.max_page)
+        since = api.int_param(request, "since", 0, 0, 2 ** 62)
+        limit = api.int_param(request, "limit", api.cfg.max_page, 1, api.cfg.max_page)
         await self.evaluate()
-        store = api.cfg.store
-        epoch = await api._store(store.alarm_epoch)
+        alarms = api.cfg.alarm_store
+        epoch = await api.in_store(alarms.epoch)
         asked = request.query.get("epoch")
         if asked is not None and asked != epoch:
             raise ApiError(410, "epoch_changed", "the store's alarm history changed: pull again from 0")
-        horizon = await api._store(store.alarm_horizon)
+        horizon = await api.in_store(alarms.horizon)
         if 0 < since < horizon:
             raise ApiError(410, "cursor_expired", "cursor %d is older than the purged alarms (%d): pull again "
                                                   "from 0" % (since, horizon))
-        page = await api._store(store.alarm_changes, since, limit)
+        page = await api.in_store(alarms.changes, since, limit)
         body = {"epoch": epoch, "cursor": page["cursor"], "more": page["more"], "server_time": api.server_time(),
                 "alarms": page["alarms"]}
-        return api._reply("/alarms/changes", json.dumps(body, separators=_COMPACT), objects=len(page["alarms"]))
+        return api.reply("/alarms/changes", json.dumps(body, separators=_COMPACT), objects=len(page["alarms"]))
 
     async def metric_index(self, request: web.Request) -> web.Response:
         obj = self._text(request, "object")
         name = request.query.get("name") or None
-        series = await self.api._store(self.api.cfg.store.metric_index, obj, name)
+        series = await self.api.in_store(self.api.cfg.metrics.index, obj, name)
         body = {"object": obj, "series": series, "server_time": self.api.server_time()}
-        return self.api._reply("/metrics/index", json.dumps(body, separators=_COMPACT), objects=len(series))
+        return self.api.reply("/metrics/index", json.dumps(body, separators=_COMPACT), objects=len(series))
 
     async def metric_series(self, request: web.Request) -> web.Response:
         api = self.api
@@ -113,13 +114,13 @@ class AlarmApi:
             raise ApiError(400, "bad_parameter", "start and end are required")
         if start > end:
             raise ApiError(400, "bad_parameter", "start is after end")
-        limit = api._int(request, "limit", MAX_POINTS, 1, MAX_POINTS)
-        times, values = await api._store(api.cfg.store.metric_columns, name, obj, start, end, after, limit + 1)
+        limit = api.int_param(request, "limit", MAX_POINTS, 1, MAX_POINTS)
+        times, values = await api.in_store(api.cfg.metrics.columns, name, obj, start, end, after, limit + 1)
         more = len(times) > limit
         times, values = times[:limit], values[:limit]
         body = {"name": name, "object": obj, "start": start, "end": end, "more": more,
                 "next": times[-1] if more else None, "times": times, "values": values}
-        return api._reply("/metrics/series", json.dumps(body, separators=_COMPACT), objects=len(times))
+        return api.reply("/metrics/series", json.dumps(body, separators=_COMPACT), objects=len(times))
 
 
 def register(app: web.Application, api: ChildApi) -> AlarmApi:

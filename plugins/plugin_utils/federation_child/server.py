@@ -23,25 +23,27 @@ from typing import Any, Optional, Sequence
 
 from aiohttp import web
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.parsing import parse_host_port
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child import api_alarms as alarm_api
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import (
-    API_KEY,
     DEFAULT_MAX_PAGE,
     DEFAULT_MAX_REQUEST,
     ChildApi,
     ServerConfig,
-    make_app,
+    server_config,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.app import API_KEY, make_app
 
-__all__ = ["ChildApi", "ServerConfig", "make_app", "parse_listen", "read_token", "tls_context", "main", "serve"]
+__all__ = ["ChildApi", "ServerConfig", "server_config", "make_app", "parse_listen", "read_token", "tls_context",
+           "main", "serve"]
 
 
 def parse_listen(text: str) -> tuple[str, int]:
     """``host:port`` or ``[v6]:port`` to ``(host, port)``."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not host:
+    try:
+        return parse_host_port(text)
+    except ValueError:
         raise ValueError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443 or [::1]:8443")
-    return host.strip("[]"), int(port)
 
 
 def read_token(path: str) -> str:
@@ -121,9 +123,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (OSError, ValueError, ssl.SSLError, StoreError) as exc:
         print("federation child: %s" % exc, file=sys.stderr)  # pylint: disable=ansible-bad-function
         return 2
-    cfg = ServerConfig(store=store, site=args.site, token=token, max_page=args.max_page,
-                       refresh_interval=args.refresh_interval, clock_offset=args.clock_offset,
-                       **alarm_api.server_options(args))
+    cfg = server_config(store, args.site, token, max_page=args.max_page, refresh_interval=args.refresh_interval,
+                        clock_offset=args.clock_offset, **alarm_api.server_options(args))
     try:
         asyncio.run(serve(cfg, host, port, ctx, args.max_request))
     except OSError as exc:  # e.g. the address is in use

@@ -4,7 +4,7 @@
 """Master side: alarms pulled from federation children on demand (logic of ``netsync.fleet.alarms``).
 
 The federation configuration is the inventory plugin's ``*.federation.yml`` file
-(``load_federation``): its ``children`` (and, optionally, ``store``,
+(:func:`.config.load_federation`): its ``children`` (and, optionally, ``store``,
 ``max_alarm_update_delay``, ``metric_source_reuse``, ``timeout``,
 ``max_system_time_difference``). ``query_alarms`` pulls a child's alarm
 changes since its cursor only when the master's last pull of that child is
@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import hashlib
-import json
-import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,55 +25,16 @@ from typing import Any, Callable, Optional
 
 import aiohttp
 
+from ansible_collections.netsync.fleet.plugins.module_utils.store import FedAlarmStore
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import SEVERITIES, severity_rank
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import clock_suspect
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
     ChildClient, ChildError, ChildSpec,
 )
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import (
-    DEFAULT_MASTER_STORE,
-    config_from_options,
-)
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import FederationConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import FederationConfig
 
 DEFAULT_MAX_ALARM_UPDATE_DELAY = 50.0
 STATES = ("active", "cleared", "all")
-_EXTRA = ("store", "max_alarm_update_delay", "metric_source_reuse")
-
-
-@dataclass
-class Federation:
-    """A loaded federation configuration: children and settings, and its fingerprint."""
-
-    config: FederationConfig
-    settings: dict[str, Any]
-    fingerprint: str
-
-
-def fingerprint(cfg: FederationConfig) -> str:
-    """A digest of what defines the federation (children, URLs, token digests, TLS, time limit)."""
-    doc = [[c.name, c.url, hashlib.sha256(c.token.encode()).hexdigest(), c.validate_certs, c.ca_path]
-           for c in cfg.children] + [cfg.max_system_time_difference]
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:32]
-
-
-def load_federation(path: str) -> Federation:
-    """Read a ``*.federation.yml`` file (the inventory plugin's format); ValueError on bad input."""
-    import yaml
-
-    path = os.path.expanduser(path)
-    with open(path, encoding="utf-8") as handle:
-        doc = yaml.safe_load(handle)
-    if not isinstance(doc, Mapping) or not doc.get("children"):
-        raise ValueError("%s: a federation configuration needs a list of children" % path)
-    cfg = config_from_options(doc, os.path.dirname(os.path.abspath(path)))
-    settings = {k: doc[k] for k in _EXTRA if doc.get(k) is not None}
-    return Federation(cfg, settings, fingerprint(cfg))
-
-
-def master_store(option: Optional[str], fed: Federation) -> str:
-    """The master store: the option, else the configuration's ``store``, else the default."""
-    return os.path.expanduser(str(option or fed.settings.get("store") or DEFAULT_MASTER_STORE))
 
 
 def number(value: Any, what: str, default: float) -> float:
@@ -125,7 +83,7 @@ class PullReport:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-async def _pull_child(store: Any, client: ChildClient, state: Mapping[str, Any], cfg: FederationConfig,
+async def _pull_child(copies: FedAlarmStore, client: ChildClient, state: Mapping[str, Any], cfg: FederationConfig,
                       clock: Callable[[], float], report: PullReport) -> None:
     t0 = clock()
     doc = await client.call("GET", "/time")
@@ -150,11 +108,11 @@ async def _pull_child(store: Any, client: ChildClient, state: Mapping[str, Any],
                 _check(alarms)
                 epoch = str(page.get("epoch") or "")
                 try:
-                    report.alarms += store.fed_alarm_apply(report.name, alarms, replace=replace)
+                    report.alarms += copies.apply(report.name, alarms, replace=replace)
                 except ValueError as exc:
                     raise ChildError("malformed", "/alarms/changes: %s" % exc)
                 replace = False
-                store.fed_alarm_save_child(report.name, epoch=epoch, cursor=new_cursor)
+                copies.pulls.save(report.name, epoch=epoch, cursor=new_cursor)
                 if not page.get("more"):
                     return
                 params.update(since=new_cursor, epoch=epoch)
@@ -171,15 +129,15 @@ def _check(alarms: Sequence[Any]) -> None:
             raise ChildError("malformed", "/alarms/changes: an alarm without id, device or known severity")
 
 
-async def _pull(store: Any, cfg: FederationConfig, specs: Sequence[ChildSpec], clock: Callable[[], float]
+async def _pull(copies: FedAlarmStore, cfg: FederationConfig, specs: Sequence[ChildSpec], clock: Callable[[], float]
                 ) -> list[PullReport]:
-    states = store.fed_alarm_children()
+    states = copies.pulls.all()
     reports = [PullReport(s.name) for s in specs]
     async with aiohttp.ClientSession() as session:
         async def one(spec: ChildSpec, rep: PullReport) -> None:
             client = ChildClient(spec, session, cfg.timeout)
             try:
-                await _pull_child(store, client, states.get(spec.name) or {}, cfg, clock, rep)
+                await _pull_child(copies, client, states.get(spec.name) or {}, cfg, clock, rep)
                 rep.ok = True
             except ChildError as exc:
                 rep.error = str(exc)
@@ -190,28 +148,29 @@ async def _pull(store: Any, cfg: FederationConfig, specs: Sequence[ChildSpec], c
     return reports
 
 
-def refresh_alarms(store: Any, cfg: FederationConfig, delay: float, names: Optional[Sequence[str]] = None,
+def refresh_alarms(copies: FedAlarmStore, cfg: FederationConfig, delay: float, names: Optional[Sequence[str]] = None,
                    clock: Callable[[], float] = time.time) -> list[PullReport]:
     """Pull the children (all, or ``names``) whose last alarm pull is older than ``delay``."""
-    for gone in set(store.fed_alarm_children()) - {c.name for c in cfg.children}:
-        store.fed_alarm_forget(gone)  # left the configuration
+    for gone in set(copies.pulls.all()) - {c.name for c in cfg.children}:
+        copies.forget(gone)  # left the configuration
     now = clock()
     due = [c for c in cfg.children if (names is None or c.name in names)
-           and store.fed_alarm_claim(c.name, c.url, now, delay)]
+           and copies.pulls.claim(c.name, c.url, now, delay)]
     if not due:
         return []
-    reports = asyncio.run(_pull(store, cfg, due, clock))
+    reports = asyncio.run(_pull(copies, cfg, due, clock))
     done = clock()
     for rep in reports:
         if rep.ok:
-            store.fed_alarm_save_child(rep.name, stale=0, error="", last_success=done, clock_offset=rep.clock_offset,
-                                       suspect=int(rep.suspect))
+            copies.pulls.save(rep.name, stale=0, error="", last_success=done, clock_offset=rep.clock_offset,
+                               suspect=int(rep.suspect))
         else:
-            store.fed_alarm_save_child(rep.name, stale=1, error=rep.error[:1000])
+            copies.pulls.save(rep.name, stale=1, error=rep.error[:1000])
     return reports
 
 
-def query_alarms(store: Any, cfg: FederationConfig, query: AlarmQuery, delay: float = DEFAULT_MAX_ALARM_UPDATE_DELAY,
+def query_alarms(copies: FedAlarmStore, cfg: FederationConfig, query: AlarmQuery,
+                 delay: float = DEFAULT_MAX_ALARM_UPDATE_DELAY,
                  clock: Callable[[], float] = time.time) -> dict[str, Any]:
     """``{"alarms": [...], "warnings": [...], "pulled": [children]}``, pulling only what is due."""
     known = [c.name for c in cfg.children]
@@ -220,8 +179,8 @@ def query_alarms(store: Any, cfg: FederationConfig, query: AlarmQuery, delay: fl
         if unknown:
             raise ValueError("unknown children %s (configured: %s)" % (", ".join(unknown), ", ".join(known)))
     names = [n for n in known if query.children is None or n in query.children]
-    reports = refresh_alarms(store, cfg, delay, names, clock)
-    rows = store.fed_alarm_children()
+    reports = refresh_alarms(copies, cfg, delay, names, clock)
+    rows = copies.pulls.all()
     warnings = []
     for name in names:
         row = rows.get(name) or {}
@@ -235,8 +194,8 @@ def query_alarms(store: Any, cfg: FederationConfig, query: AlarmQuery, delay: fl
     glob = query.device is not None and any(ch in query.device for ch in "*?[")
     cleared = None if query.state == "all" else query.state == "cleared"
     out = []
-    for alarm in store.fed_alarm_list(names, None if glob or query.device is None else query.device, cleared,
-                                      query.severities()):
+    for alarm in copies.select(names, None if glob or query.device is None else query.device, cleared,
+                                query.severities()):
         if glob and not fnmatch.fnmatchcase(alarm["device"], str(query.device)):
             continue
         if query.type is not None and alarm.get("type") != query.type:

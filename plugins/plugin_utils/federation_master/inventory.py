@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Logic of the ``netsync.fleet.federation`` inventory plugin (the plugin file stays thin).
 
-``config_from_options`` validates the ``*.federation.yml`` options;
+The configuration file is read by :func:`.config.load_federation`;
 ``inventory_data`` runs a sync cycle when one is due (else answers from the
 master's store) and returns ``{"format": 2, "hosts": [JSON text of each host
 document], "warnings": [...]}`` — the form kept in the inventory cache: the
@@ -19,80 +19,31 @@ cache plugin held the text. ``wrap_var`` over every nested value is not needed.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import ChildSpec
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import (
-    FederationConfig,
-    parse_queries,
-    refresh_due,
-    run_cycle,
-)
+from ansible_collections.netsync.fleet.plugins.module_utils.store import FedTopologyStore
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import FederationConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import refresh_due, run_cycle
 
-DEFAULT_MASTER_STORE = "~/.netsync/federation.db"
 CACHE_FORMAT = 2
-_NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
-def _child(raw: Any, base_dir: str) -> ChildSpec:
-    if not isinstance(raw, Mapping):
-        raise ValueError("each entry of children must be a mapping with name, url and token")
-    name, url = str(raw.get("name") or ""), str(raw.get("url") or "")
-    if not name or not set(name) <= _NAME_OK:
-        raise ValueError("child name %r: use letters, digits, '_', '-' and '.'" % name)
-    if not url.startswith(("http://", "https://")):
-        raise ValueError("child %s: url must start with https:// (or http://)" % name)
-    token = raw.get("token")
-    if raw.get("token_file"):
-        path = os.path.join(base_dir, os.path.expanduser(str(raw["token_file"])))
-        with open(path, encoding="utf-8") as handle:
-            token = handle.readline().strip()
-    if not token:
-        raise ValueError("child %s: token or token_file is required" % name)
-    ca = raw.get("ca_path")
-    return ChildSpec(name, url, str(token), bool(raw.get("validate_certs", True)),
-                     os.path.join(base_dir, os.path.expanduser(str(ca))) if ca else None)
-
-
-def config_from_options(options: Mapping[str, Any], base_dir: str = ".") -> FederationConfig:
-    """A :class:`FederationConfig` from the plugin's options; raises ValueError on bad input."""
-    children = [_child(c, base_dir) for c in options.get("children") or []]
-    names = [c.name for c in children]
-    if len(set(names)) != len(names):
-        raise ValueError("child names must be unique")
-    cfg = FederationConfig(children, parse_queries(options.get("topology_queries")))
-    pairs = (("refresh_interval", "refresh_interval"),
-             ("max_system_time_difference", "max_system_time_difference"), ("timeout", "timeout"))
-    for opt, attr in pairs:
-        if options.get(opt) is not None:
-            value = float(options[opt])
-            if value < 0:
-                raise ValueError("%s must be >= 0" % opt)
-            setattr(cfg, attr, value)
-    if options.get("page_size") is not None:
-        cfg.page_size = int(options["page_size"])
-        if cfg.page_size < 1:
-            raise ValueError("page_size must be >= 1")
-    return cfg
-
-
-def inventory_data(store: Any, cfg: FederationConfig, clock: Callable[[], float] = time.time,
+def inventory_data(copies: FedTopologyStore, cfg: FederationConfig, clock: Callable[[], float] = time.time,
                    force: bool = False) -> dict[str, Any]:
     """Sync when due (or forced), then the merged hosts from the master's store."""
     warnings: list[str] = []
-    if force or refresh_due(store, cfg, clock()):
-        warnings += run_cycle(store, cfg, clock).warnings
+    if force or refresh_due(copies, cfg, clock()):
+        warnings += run_cycle(copies, cfg, clock).warnings
     else:
-        for name, row in store.fed_children().items():
+        for name, row in copies.pulls.all().items():
             if row["stale"]:
                 warnings.append("federation child %s: last pull failed (%s); its objects are stale"
                                 % (name, row["error"]))
             if row["suspect"]:
                 warnings.append("federation child %s: clock differs from the master's; its data is suspect" % name)
-    return {"format": CACHE_FORMAT, "hosts": list(store.fed_host_texts()), "warnings": warnings}
+    return {"format": CACHE_FORMAT, "hosts": list(copies.all_host_texts()), "warnings": warnings}
 
 
 def usable(data: Any) -> bool:

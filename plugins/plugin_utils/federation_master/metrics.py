@@ -25,8 +25,9 @@ from typing import Any, Callable, Optional
 import aiohttp
 
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.metrics import check_name, merge_columns
+from ansible_collections.netsync.fleet.plugins.module_utils.store import FedAlarmStore
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import clock_suspect
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import Federation
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import Federation
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
     ChildClient, ChildError, ChildSpec,
 )
@@ -104,11 +105,11 @@ async def _run(specs: Sequence[ChildSpec], timeout: float, work: Callable[[Child
         return list(await asyncio.gather(*(one(s) for s in specs)))
 
 
-def sources(store: Any, fed: Federation, name: str, obj: str, reuse: float = DEFAULT_SOURCE_REUSE,
+def sources(copies: FedAlarmStore, fed: Federation, name: str, obj: str, reuse: float = DEFAULT_SOURCE_REUSE,
             clock: Callable[[], float] = time.time) -> dict[str, Any]:
     """The children holding ``name`` for ``obj``: reused from the store, else determined now."""
     now = clock()
-    cached = store.fed_metric_sources(name, obj)
+    cached = copies.metric_sources(name, obj)
     if cached is not None and cached["config"] == fed.fingerprint and 0 <= now - cached["determined_at"] < reuse:
         return dict(cached["sources"], reused=True, determined_at=cached["determined_at"])
     cfg = fed.config
@@ -122,15 +123,15 @@ def sources(store: Any, fed: Federation, name: str, obj: str, reuse: float = DEF
         elif res["holds"]:
             held[spec.name] = {"first": res["first"], "last": res["last"], "suspect": bool(res.get("suspect"))}
     doc = {"children": held, "failed": failed}
-    store.fed_metric_sources_save(name, obj, fed.fingerprint, now, doc)
+    copies.save_metric_sources(name, obj, fed.fingerprint, now, doc)
     return dict(doc, reused=False, determined_at=now)
 
 
-def query_metric(store: Any, fed: Federation, name: str, obj: str, start: float, end: float,
+def query_metric(copies: FedAlarmStore, fed: Federation, name: str, obj: str, start: float, end: float,
                  reuse: float = DEFAULT_SOURCE_REUSE, clock: Callable[[], float] = time.time) -> dict[str, Any]:
     """One merged series of ``name`` for ``obj`` in ``[start, end]`` from the children that hold it."""
     check_name(name)
-    src = sources(store, fed, name, obj, reuse, clock)
+    src = sources(copies, fed, name, obj, reuse, clock)
     warnings = ["federation child %s: cannot tell whether it holds %s of %s (%s)" % (c, name, obj, err)
                 for c, err in sorted(src["failed"].items())]
     chosen = [c for c in fed.config.children if c.name in src["children"]
@@ -162,8 +163,8 @@ def query_metric(store: Any, fed: Federation, name: str, obj: str, start: float,
             "warnings": warnings}
 
 
-def metric_query(store: Any, fed: Federation, names: Sequence[str], obj: str, start: float, end: float,
+def metric_query(copies: FedAlarmStore, fed: Federation, names: Sequence[str], obj: str, start: float, end: float,
                  reuse: Optional[float] = None, clock: Callable[[], float] = time.time) -> list[dict[str, Any]]:
     """``query_metric`` for each name (the lookup's terms)."""
     value = DEFAULT_SOURCE_REUSE if reuse is None else reuse
-    return [query_metric(store, fed, n, obj, start, end, value, clock) for n in names]
+    return [query_metric(copies, fed, n, obj, start, end, value, clock) for n in names]

@@ -9,69 +9,41 @@ child says the cursor or its history expired, its full index diffed against
 the master's copy and only the differing objects fetched. Pages are applied
 to the master's copy as they arrive. A child that fails keeps its last copy,
 marked stale. Then the host documents of the touched devices are brought
-up to date (``Store.fed_merge``): only the changed objects of a device that
+up to date (:func:`.merge.merge_hosts`): only the changed objects of a device that
 had upserts only, the whole device otherwise.
 """
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import aiohttp
 
+from ansible_collections.netsync.fleet.plugins.module_utils.store import FedTopologyStore
+
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
-    DEFAULT_MAX_SYSTEM_TIME_DIFFERENCE_MS,
     TopologyError,
     TopologyObject,
     TopologyType,
     clock_suspect,
     diff,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import FederationConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import (
+    apply_objects,
+    merge_hosts,
+    set_type_copies,
+)
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
     ChildClient,
     ChildError,
-    ChildSpec,
     Traffic,
 )
 
-DEFAULT_REFRESH_INTERVAL = 300.0
 PATCH_MAX_KEYS = 8  # changed objects of one device up to which the cycle patches its host document
-
-
-@dataclass(frozen=True)
-class Query:
-    """One topology query: object types (empty: all) and property globs that must all match."""
-
-    types: tuple[str, ...] = ()
-    where: tuple[tuple[str, str], ...] = ()
-
-    def matches(self, obj: TopologyObject) -> bool:
-        if self.types and obj.type not in self.types:
-            return False
-        return all(fnmatch.fnmatchcase(str(obj.properties.get(p, "")), pat) for p, pat in self.where)
-
-
-@dataclass
-class FederationConfig:
-    children: list[ChildSpec]
-    queries: list[Query] = field(default_factory=list)
-    refresh_interval: float = DEFAULT_REFRESH_INTERVAL
-    max_system_time_difference: float = DEFAULT_MAX_SYSTEM_TIME_DIFFERENCE_MS
-    timeout: float = 30.0
-    page_size: int = 5000
-
-    def in_scope(self, obj: TopologyObject) -> bool:
-        return not self.queries or any(q.matches(obj) for q in self.queries)
-
-    def server_types(self) -> list[str]:
-        """Types to ask children for, when every query names its types; else all."""
-        if not self.queries or any(not q.types for q in self.queries):
-            return []
-        return sorted({t for q in self.queries for t in q.types})
 
 
 @dataclass
@@ -101,9 +73,9 @@ class CycleReport:
         return sum(r.traffic.bytes for r in self.children.values())
 
 
-def refresh_due(store: Any, config: FederationConfig, now: float) -> bool:
+def refresh_due(copies: FedTopologyStore, config: FederationConfig, now: float) -> bool:
     """True when a child is new or its last pull is older than ``refresh_interval``."""
-    state = store.fed_children()
+    state = copies.pulls.all()
     for spec in config.children:
         row = state.get(spec.name)
         if row is None or row["last_pull"] is None or now - float(row["last_pull"]) >= config.refresh_interval:
@@ -139,9 +111,9 @@ def _objects(doc: Mapping[str, Any], what: str) -> list[TopologyObject]:
 class _Puller:
     """Pulls one child into the master's copy (store calls serialised by ``lock``)."""
 
-    def __init__(self, store: Any, config: FederationConfig, client: ChildClient, lock: asyncio.Lock,
+    def __init__(self, copies: FedTopologyStore, config: FederationConfig, client: ChildClient, lock: asyncio.Lock,
                  clock: Callable[[], float]) -> None:
-        self.store, self.config, self.client, self.lock, self.clock = store, config, client, lock, clock
+        self.copies, self.config, self.client, self.lock, self.clock = copies, config, client, lock, clock
         self.name = client.spec.name
         self.report = ChildReport(self.name, traffic=client.traffic)
 
@@ -156,7 +128,7 @@ class _Puller:
         self.report.deleted += len(deleted)
         self.client.traffic.objects += len(objects)
         self.client.traffic.deleted += len(deleted)
-        _add_touched(self.report.touched, await self._db(self.store.fed_apply, self.name, keep, drop))
+        _add_touched(self.report.touched, await self._db(apply_objects, self.copies, self.name, keep, drop))
 
     async def run(self, state: Optional[Mapping[str, Any]]) -> None:
         t0 = self.clock()
@@ -173,7 +145,7 @@ class _Puller:
             parsed = [TopologyType.from_dict(t) for t in types.get("types") or []]
         except TopologyError as exc:
             raise ChildError("malformed", "/topology/types: %s" % exc)
-        await self._db(self.store.fed_set_types, self.name, parsed)
+        await self._db(set_type_copies, self.copies, self.name, parsed)
         epoch = str(types.get("epoch", ""))
         known = str(state["epoch"]) if state else ""
         try:
@@ -201,7 +173,7 @@ class _Puller:
             new_cursor = page.get("cursor")
             if not isinstance(new_cursor, int) or isinstance(new_cursor, bool):
                 raise ChildError("malformed", "/topology/changes: no cursor")
-            await self._db(self.store.fed_save_child, self.name, epoch=epoch, cursor=new_cursor)
+            await self._db(self.copies.pulls.save, self.name, epoch=epoch, cursor=new_cursor)
             if not page.get("more"):
                 return
             params["since"] = new_cursor
@@ -226,20 +198,21 @@ class _Puller:
             if not page.get("more"):
                 break
             params["after"] = str(page.get("next"))
-        plan = diff(await self._db(self.store.fed_child_index, self.name), child_index)
+        plan = diff(await self._db(self.copies.index, self.name), child_index)
         await self._apply([], list(plan.delete))
         for i in range(0, len(plan.fetch), self.config.page_size):
             doc = await self.client.call("POST", "/topology/objects",
                                          body={"keys": list(plan.fetch[i:i + self.config.page_size])})
             await self._apply(_objects(doc, "/topology/objects"), [])
-        await self._db(self.store.fed_save_child, self.name, epoch=epoch, cursor=cursor)
+        await self._db(self.copies.pulls.save, self.name, epoch=epoch, cursor=cursor)
 
 
-async def _pull_all(store: Any, config: FederationConfig, clock: Callable[[], float]) -> dict[str, ChildReport]:
-    state = store.fed_children()
+async def _pull_all(copies: FedTopologyStore, config: FederationConfig, clock: Callable[[], float]
+                    ) -> dict[str, ChildReport]:
+    state = copies.pulls.all()
     lock = asyncio.Lock()
     async with aiohttp.ClientSession() as session:
-        pullers = [_Puller(store, config, ChildClient(spec, session, config.timeout), lock, clock)
+        pullers = [_Puller(copies, config, ChildClient(spec, session, config.timeout), lock, clock)
                    for spec in config.children]
 
         async def one(p: _Puller) -> None:
@@ -254,11 +227,12 @@ async def _pull_all(store: Any, config: FederationConfig, clock: Callable[[], fl
     return {p.name: p.report for p in pullers}
 
 
-def run_cycle(store: Any, config: FederationConfig, clock: Callable[[], float] = time.time) -> CycleReport:
+def run_cycle(copies: FedTopologyStore, config: FederationConfig,
+              clock: Callable[[], float] = time.time) -> CycleReport:
     """Pull every child concurrently, then merge the touched devices; returns what happened."""
     start = time.monotonic()
-    before = store.fed_children()
-    reports = asyncio.run(_pull_all(store, config, clock))
+    before = copies.pulls.all()
+    reports = asyncio.run(_pull_all(copies, config, clock))
     now = clock()
     warnings: list[str] = []
     touched: dict[str, Optional[set[str]]] = {}
@@ -275,33 +249,17 @@ def run_cycle(store: Any, config: FederationConfig, clock: Callable[[], float] =
         else:
             warnings.append("federation child %s: %s; keeping its last known objects, marked stale"
                             % (name, rep.error))
-        store.fed_save_child(name, **fields)
+        copies.pulls.save(name, **fields)
         _add_touched(touched, rep.touched)
         flipped = int(old.get("stale", 0)) != fields["stale"] or \
             ("suspect" in fields and int(old.get("suspect", 0)) != fields["suspect"]) or not old
         if flipped:  # every device of the child gets its flags again: in full
-            touched.update(dict.fromkeys(store.fed_child_devices(name)))
+            touched.update(dict.fromkeys(copies.child_devices(name)))
     for gone in set(before) - set(reports):
-        touched.update(dict.fromkeys(store.fed_forget_child(gone)))
-    after = store.fed_children()
+        touched.update(dict.fromkeys(copies.forget(gone)))
+    after = copies.pulls.all()
     stale = {n for n, r in after.items() if r["stale"]}
     suspect = {n for n, r in after.items() if r["suspect"]}
-    merged = store.fed_merge({d for d, keys in touched.items() if keys is None}, stale=stale, suspect=suspect,
-                             changed={d: keys for d, keys in touched.items() if keys is not None})
+    merged = merge_hosts(copies, {d for d, keys in touched.items() if keys is None}, stale=stale, suspect=suspect,
+                         changed={d: keys for d, keys in touched.items() if keys is not None})
     return CycleReport(reports, merged, time.monotonic() - start, warnings)
-
-
-def parse_queries(raw: Sequence[Mapping[str, Any]] | None) -> list[Query]:
-    """``[{"types": [...], "where": {prop: glob}}]`` to queries; raises ValueError on a bad entry."""
-    out: list[Query] = []
-    for item in raw or []:
-        if not isinstance(item, Mapping) or set(item) - {"types", "where"}:
-            raise ValueError("a topology query has only 'types' (list) and 'where' (property: glob)")
-        types = item.get("types") or []
-        where = item.get("where") or {}
-        if isinstance(types, str):
-            types = [types]
-        if not isinstance(types, list) or not isinstance(where, Mapping):
-            raise ValueError("topology query: 'types' must be a list and 'where' a mapping")
-        out.append(Query(tuple(str(t) for t in types), tuple(sorted((str(k), str(v)) for k, v in where.items()))))
-    return out

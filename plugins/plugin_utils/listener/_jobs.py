@@ -49,7 +49,7 @@ class JobTracking:
         self._manual_jobs(now)
         for job_id, name in list(self.jobs.items()):
             state = self.states.get(name)
-            job = self.store.get_job(job_id)
+            job = self.store.jobs.get(job_id)
             if state is None:
                 self.jobs.pop(job_id)
                 continue
@@ -92,7 +92,7 @@ class JobTracking:
         """Follow jobs the listener did not dispatch (manual resyncs, R9), from its start on."""
         if self._since is None:
             self._since = now
-        for job in self.store.list_jobs(limit=_JOB_LOOKBACK * 5):
+        for job in self.store.jobs.recent(limit=_JOB_LOOKBACK * 5):
             if float(job["created_at"]) < self._since:
                 break  # newest first
             job_id = job["id"]
@@ -117,7 +117,7 @@ class JobTracking:
                 continue
             if name in self.jobs.values() or run.dispatched_at is None:
                 continue
-            for job in self.store.list_jobs(name, _JOB_LOOKBACK):
+            for job in self.store.jobs.recent(name, _JOB_LOOKBACK):
                 if job["origin"] == "auto" and float(job["created_at"]) >= run.dispatched_at - 1.0:
                     self.jobs[job["id"]] = name
                     break

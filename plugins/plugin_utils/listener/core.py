@@ -59,6 +59,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify impo
     NotificationParseError, parse_notification,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_listener
 
 __all__ = ["Listener"]
 
@@ -101,7 +102,7 @@ class Listener(JobTracking):
         self._unknown_alarmed: dict[str, float] = {}  # unknown source -> when its alarm was raised
         self._unknown_refresh_at: Optional[float] = None
         self.alarm_signals = SignalBuffer()  # alarms, written by flush
-        for name, doc in store.load_damper_states().items():
+        for name, doc in store.jobs.load_damper_states().items():
             try:
                 self.states[name] = DeviceState.from_dict(doc)
             except ValueError:
@@ -113,7 +114,7 @@ class Listener(JobTracking):
         by_address: dict[str, list[str]] = {}
         by_hostname: dict[str, str] = {}
         status: dict[str, str] = {}
-        for row in self.store.list_devices():
+        for row in self.store.devices.all():
             name = row["name"]
             by_address.setdefault(str(row["host"]).lower(), []).append(name)
             hostname = (row.get("facts") or {}).get("hostname")
@@ -145,7 +146,7 @@ class Listener(JobTracking):
             self.counters["removed-devices"] += 1
 
     def _settings(self, name: str) -> Settings:
-        values = self.store.get_settings(name)
+        values = self.store.devices.get_settings(name)
         overrides: dict[str, Any] = {k: values[k] for k in _DAMPER_KEYS if k in values}
         if self.job_timeout is not None:
             overrides["job_timeout"] = self.job_timeout
@@ -307,7 +308,7 @@ class Listener(JobTracking):
         """Notifications the callback plugin left in the store inbox."""
         out: list[Decision] = []
         self._maybe_refresh(now)
-        for row in self.store.inbox_take(limit):
+        for row in self.store.jobs.inbox_take(limit):
             self.counters["received"] += 1
             name = row["device"]
             source = "inbox:%s" % row["source"]
@@ -393,7 +394,7 @@ class Listener(JobTracking):
         names = sorted(n for n, s in self.states.items()
                        if s.running is not None and s.running.started_at is None and not s.running.emitted)
         if names:
-            self._drop_removed(sorted(set(names) - self.store.existing_devices(names)))
+            self._drop_removed(sorted(set(names) - self.store.devices.existing(names)))
 
     def _outbox(self) -> list[dict[str, Any]]:
         """One event for every dispatched job not yet emitted (this pass's, or an earlier one's)."""
@@ -467,18 +468,19 @@ class Listener(JobTracking):
                         commits[rec["device"]] += rec["count"]
                     more = rec["count"] - 1
                     reason = rec["reason"] + (" (and %d more like it)" % more if more else "")
-                    store.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"], reason,
-                                              None, rec["commit_user"], rec["detail"], received_at=rec["at"])
-                store.record_listener(signals, commits)
-                store.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
+                    store.jobs.record_notification(rec["source"], rec["kind"], rec["device"], rec["accepted"],
+                                                   reason, None, rec["commit_user"], rec["detail"],
+                                                   received_at=rec["at"])
+                record_listener(store.alarms, store.metrics, signals, commits)
+                store.jobs.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
                 if forget:
-                    store.forget_damper_states(sorted(forget))
+                    store.jobs.forget_damper_states(sorted(forget))
                 for name, reason in statuses.items():
                     state = self.states.get(name)
-                    row = store.get_device(name)
+                    row = store.devices.get(name)
                     if state is None or row is None or row["managed_status"] == state.status:
                         continue
-                    store.set_status(name, state.status, "auto-resync: %s" % reason)
+                    store.devices.set_status(name, state.status, "auto-resync: %s" % reason)
                     written[name] = state.status
         except BaseException:
             self.alarm_signals.put_back(signals)

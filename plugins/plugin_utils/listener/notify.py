@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Mapping, Optional, Protocol, TypeVar
 
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import UnsafeXMLError, local_name, parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import XMLError, local_name, parse_xml
 
 __all__ = ["Backoff", "ConfigChange", "NotificationParseError", "Subscription", "SubscriptionEvent",
            "SubscriptionManager", "parse_event_time", "parse_notification", "wants_subscription",
@@ -112,7 +112,7 @@ def parse_notification(data: str | bytes) -> Optional[ConfigChange]:
         raise NotificationParseError("too-large", "notification larger than %d bytes" % _MAX_NOTIFICATION)
     try:
         root = parse_xml(raw)
-    except UnsafeXMLError as exc:
+    except XMLError as exc:
         raise NotificationParseError("bad-xml", str(exc))
     if root.tag != "{%s}notification" % NOTIFICATION_NS:
         raise NotificationParseError("not-a-notification", "root element is %s, not an RFC 5277 notification"

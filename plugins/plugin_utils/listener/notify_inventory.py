@@ -23,7 +23,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import (
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import Target
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify import wants_subscription
-from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
+from ansible_collections.netsync.fleet.plugins.module_utils.store import DeviceStore
 
 __all__ = ["load_inventory_targets", "wanted_targets"]
 
@@ -84,16 +84,16 @@ def load_inventory_targets(path: str) -> tuple[dict[str, Target], list[str]]:
     return targets, problems
 
 
-def wanted_targets(store: Store, inventory: Optional[dict[str, Target]]) -> tuple[dict[str, Target], list[str]]:
+def wanted_targets(devices: DeviceStore, inventory: Optional[dict[str, Target]]) -> tuple[dict[str, Target], list[str]]:
     """The devices to subscribe to, with their targets, and those left out for want of settings.
 
     ``inventory`` None: no inventory option; the store's host and port are used.
     """
     wanted: dict[str, Target] = {}
     missing: list[str] = []
-    for row in store.list_devices():
+    for row in devices.all():
         name = row["name"]
-        if not wants_subscription(row["platform"], store.device_overrides(name)):
+        if not wants_subscription(row["platform"], devices.device_overrides(name)):
             continue
         if inventory is None:
             wanted[name] = Target(name=name, host=str(row["host"]), port=int(row["port"] or 830))

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private: runs the NETCONF subscriptions of the listener inside its asyncio loop.
 
-``NetconfSubscriber(store, ingest, inventory=..., ...)``; ``await run()`` until
+``NetconfSubscriber(devices, ingest, inventory=..., ...)``; ``await run()`` until
 cancelled, then ``close()``. Every ``refresh`` seconds it re-reads which devices
 want a subscription (store) and their connection settings (inventory, in an
 executor thread); between refreshes it polls the ``SubscriptionManager`` (every
@@ -29,7 +29,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.session impor
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify import (
     Backoff, Subscription, SubscriptionEvent, SubscriptionManager,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
+from ansible_collections.netsync.fleet.plugins.module_utils.store import DeviceStore
 
 __all__ = ["NetconfSubscriber"]
 
@@ -40,10 +40,10 @@ LOG = logging.getLogger("netsync.fleet.commit_events")
 class NetconfSubscriber:
     """Keeps the listener's NETCONF subscriptions; see the module docstring."""
 
-    def __init__(self, store: Store, ingest: Ingest, inventory: Optional[str] = None,
+    def __init__(self, devices: DeviceStore, ingest: Ingest, inventory: Optional[str] = None,
                  keepalive: float = 30.0, max_backoff: float = 300.0, refresh: float = 30.0,
                  poll: float = 0.5, opener: Optional[Callable[[str, Target], Subscription]] = None) -> None:
-        self.store = store
+        self.devices = devices
         self.ingest = ingest
         self.inventory = inventory
         self.keepalive = keepalive
@@ -83,7 +83,7 @@ class NetconfSubscriber:
             for problem in problems:
                 self._warn_once("inventory:" + problem, "inventory %s: %s; not subscribed" % (self.inventory, problem))
         loop = asyncio.get_running_loop()  # store reads off the event loop
-        wanted, missing = await loop.run_in_executor(None, wanted_targets, self.store, inventory)
+        wanted, missing = await loop.run_in_executor(None, wanted_targets, self.devices, inventory)
         for name in missing:
             self.manager.counters["netconf:no-settings"] += 1
             self._warn_once("missing:" + name, "device %s is not in the inventory %s: its NETCONF notifications "

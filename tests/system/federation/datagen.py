@@ -41,12 +41,12 @@ def put_device(store: Any, name: str, platform: str, config: str, facts: dict[st
                host: str = "127.0.0.1", port: int = 830) -> None:
     """Create or update a device and store its configuration as the latest snapshot, In Sync."""
     with store.transaction():
-        store.upsert_device(name, host, port, platform, facts or {"model": "gen", "version": "1.0"})
+        store.devices.upsert(name, host, port, platform, facts or {"model": "gen", "version": "1.0"})
         digest = hashlib.sha256(config.encode()).hexdigest()
-        _version, created = store.add_snapshot(name, "xml", config, config, digest)
+        _version, created = store.devices.add_snapshot(name, "xml", config, config, digest)
         if created:
-            store.mark_synced(name, None)
-            store.set_status(name, "In Sync", "generated")
+            store.devices.mark_synced(name, None)
+            store.devices.set_status(name, "In Sync", "generated")
 
 
 def fill(store: Any, names: Iterable[str], ifaces: int, platform: str = "netconf", tag: str = "") -> int:

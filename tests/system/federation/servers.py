@@ -13,7 +13,8 @@ from typing import Any, Optional
 
 from aiohttp import web
 
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import API_KEY, ServerConfig, make_app
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.app import API_KEY, make_app
 
 REPO = Path(__file__).resolve().parents[3]
 MODULE = "ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.server"

@@ -117,7 +117,7 @@ options:
         C(ansible_user), C(ansible_password), C(ansible_ssh_private_key_file),
         C(netsync_known_hosts_file), C(netsync_host_key_checking)); templates and vault are
         resolved by ansible-core (vault password from C(ANSIBLE_VAULT_PASSWORD_FILE)).
-      - ansible-rulebook does not pass its C(-i) inventory to event sources: give the same path here.
+      - ansible-rulebook does not pass its C(-i) inventory to event sources; give the same path here.
       - Unset or empty, the store's host and port are used with the listener user's SSH keys
         and C(~/.ssh/known_hosts). Secrets are kept in memory only, never stored or logged.
     type: str
@@ -159,8 +159,21 @@ LOG = logging.getLogger("netsync.fleet.commit_events")
 
 
 def _import_listener() -> Any:
+    _collection_on_path()
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import core as listener
+    return listener
+
+
+def _parsing() -> Any:
+    _collection_on_path()
+    from ansible_collections.netsync.fleet.plugins.module_utils.common import parsing
+    return parsing
+
+
+def _collection_on_path() -> None:
+    """Make ``ansible_collections.netsync.fleet`` importable (a collections path, or a repo's .collections/)."""
     try:
-        from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import core as listener
+        import ansible_collections.netsync.fleet.plugins  # noqa: F401
     except ImportError:
         paths = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.environ.get("ANSIBLE_COLLECTIONS_PATHS") or ""
         extra = [p for p in paths.split(os.pathsep) if p]
@@ -170,20 +183,18 @@ def _import_listener() -> Any:
                 if (root / "ansible_collections" / "netsync" / "fleet").is_dir():
                     extra.append(str(root))
         sys.path[:0] = [p for p in extra if p not in sys.path]
-        from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import core as listener
-    return listener
 
 
 def _endpoint(value: Any, what: str) -> Optional[tuple[str, int]]:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or ":" not in value:
-        raise ValueError(f"{what} must be 'host:port' (for example 127.0.0.1:5514), got {value!r}.")
-    host, _sep, port_text = value.rpartition(":")
-    host = host.strip("[]")
-    if not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ValueError(f"{what} must be 'host:port' with a port from 0 to 65535, got {value!r}.")
-    return host, int(port_text)
+    parsing = _parsing()
+    try:
+        return parsing.parse_host_port(value)  # type: ignore[no-any-return]
+    except parsing.HostPortError as exc:
+        if exc.bad_port:
+            raise ValueError(f"{what} must be 'host:port' with a port from 0 to 65535, got {value!r}.") from None
+        raise ValueError(f"{what} must be 'host:port' (for example 127.0.0.1:5514), got {value!r}.") from None
 
 
 def _seconds(value: Any, what: str, default: float) -> float:
@@ -223,14 +234,10 @@ def _count(value: Any, what: str, default: int, minimum: int) -> int:
 def _flag(value: Any, what: str, default: bool) -> bool:
     if value is None or value == "":
         return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "yes", "on", "1"):
-        return True
-    if text in ("false", "no", "off", "0"):
-        return False
-    raise ValueError(f"{what} must be true or false, got {value!r}.")
+    try:
+        return bool(_parsing().parse_flag(value))
+    except ValueError:
+        raise ValueError(f"{what} must be true or false, got {value!r}.") from None
 
 
 def _inventory(value: Any) -> Optional[str]:
@@ -286,7 +293,7 @@ def _netconf(opts: dict[str, Any], store: Any, worker: Any) -> Any:
     """The NETCONF subscriber, or None when netconf_notifications is off."""
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import notify_inventory as inv
     if not opts["netconf"]:
-        wanted, _missing = inv.wanted_targets(store, None)
+        wanted, _missing = inv.wanted_targets(store.devices, None)
         if wanted:
             LOG.warning("netsync.fleet.commit_events: %d generic device(s) have auto-resync set (%s) but "
                         "netconf_notifications is off: their commits are not notified", len(wanted),
@@ -294,7 +301,7 @@ def _netconf(opts: dict[str, Any], store: Any, worker: Any) -> Any:
         return None
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.notify_runner import NetconfSubscriber
     LOG.info("netsync.fleet.commit_events: NETCONF notifications on (inventory: %s)", opts["inventory"] or "none")
-    return NetconfSubscriber(store, worker.submit_netconf, inventory=opts["inventory"],
+    return NetconfSubscriber(store.devices, worker.submit_netconf, inventory=opts["inventory"],
                              keepalive=opts["netconf_keepalive"], max_backoff=opts["netconf_max_backoff"],
                              refresh=opts["netconf_refresh"])
 

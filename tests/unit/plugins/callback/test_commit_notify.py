@@ -79,8 +79,8 @@ def _definitions() -> None:
 def store_url(tmp_path: Path) -> str:
     url = str(tmp_path / "fleet.db")
     with st.open_store(url) as s:
-        s.upsert_device("r1", "127.0.0.1", 830, "junos", {})
-        s.upsert_device("r2", "127.0.0.1", 831, "junos", {})
+        s.devices.upsert("r1", "127.0.0.1", 830, "junos", {})
+        s.devices.upsert("r2", "127.0.0.1", 831, "junos", {})
     return url
 
 
@@ -95,7 +95,7 @@ def make(direct: dict[str, Any]) -> tuple[cn.CallbackModule, FakeDisplay]:
 
 def inbox(url: str) -> list[dict[str, Any]]:
     with st.open_store(url) as s:
-        return s.inbox_take()
+        return s.jobs.inbox_take()
 
 
 def ok(plugin: cn.CallbackModule, host: str, task: FakeTask, changed: bool = True, **extra: Any) -> None:
@@ -196,7 +196,7 @@ def test_default_store_file_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     (tmp_path / ".netsync").mkdir()
     url = str(tmp_path / ".netsync" / "fleet.db")
     with st.open_store(url) as s:
-        s.upsert_device("r1", "127.0.0.1", 830, "junos", {})
+        s.devices.upsert("r1", "127.0.0.1", 830, "junos", {})
     plugin, display = make({})
     assert plugin.disabled is False
     ok(plugin, "r1", FakeTask("ansible.netcommon.netconf_config"))

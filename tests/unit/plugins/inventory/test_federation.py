@@ -13,10 +13,9 @@ import yaml
 from ansible.inventory.data import InventoryData
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import (
-    config_from_options, populate,
-)
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import config_from_options
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import populate
 from tests.system.federation.datagen import fill, ietf_config, put_device
 from tests.system.federation.servers import ThreadChild
 from tests.system.helpers import REPO, VENV_BIN, ansible_env
@@ -40,7 +39,7 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
     store = st.open_store(str(tmp_path / "site.db"))
     fill(store, ["sw1", "sw2"], 2)
     put_device(store, "sw1", "netconf", ietf_config("sw1", 2, descriptions={0: TEMPLATE}))
-    srv = ThreadChild(ServerConfig(store=store, site="paris", token=TOKEN, refresh_interval=0)).start()
+    srv = ThreadChild(server_config(store=store, site="paris", token=TOKEN, refresh_interval=0)).start()
     garbage = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
     thread = threading.Thread(target=garbage.serve_forever, daemon=True)
     thread.start()
@@ -92,7 +91,7 @@ def test_hosts_groups_and_warnings(site: dict[str, Any]) -> None:
     assert sw1["netsync_interfaces"]["eth0"]["description"] == {"__ansible_unsafe": TEMPLATE}
     assert sw1["netsync_sources"] == [{"__ansible_unsafe": "paris"}]
     with st.open_store(str(site["tmp"] / "master.db")) as master:
-        state = master.fed_children()
+        state = master.fed_topology.pulls.all()
     assert state["junk"]["stale"] == 1 and "malformed" in state["junk"]["error"]
 
 

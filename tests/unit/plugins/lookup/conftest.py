@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig
 from tests.system.federation.servers import ThreadChild
 
@@ -26,7 +26,7 @@ class Fed:
     def start(self, name: str, clock_offset: float = 0.0) -> ThreadChild:
         if name not in self.stores:
             self.stores[name] = st.open_store(str(self.tmp / ("%s.db" % name)))
-        cfg = ServerConfig(store=self.stores[name], site=name, token=TOKEN, max_page=50, refresh_interval=0,
+        cfg = server_config(store=self.stores[name], site=name, token=TOKEN, max_page=50, refresh_interval=0,
                            clock_offset=clock_offset, alarms=AlarmConfig(evaluate_every=0))
         self.children[name] = ThreadChild(cfg).start()
         return self.children[name]

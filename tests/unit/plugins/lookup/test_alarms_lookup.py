@@ -8,12 +8,12 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import Signal
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import (
-    AlarmQuery,
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import AlarmQuery, query_alarms
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
     load_federation,
     master_store,
-    query_alarms,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals, record_resync
 from tests.unit.plugins.lookup.conftest import Fed
 
 
@@ -28,31 +28,31 @@ class Clock:
 def ask(f: Fed, clock: Clock, delay: float = 50.0, **query: Any) -> dict[str, Any]:
     fed = load_federation(str(f.path))
     with st.open_store(master_store(None, fed)) as store:
-        return query_alarms(store, fed.config, AlarmQuery(**query), delay, clock)
+        return query_alarms(store.fed_alarms, fed.config, AlarmQuery(**query), delay, clock)
 
 
 def fail(store: st.Store, name: str, message: str) -> None:
     """What a failed resync leaves: the device Sync Failed and its alarm."""
-    if store.get_device(name) is None:
-        store.upsert_device(name, "10.0.0.1", 830, "junos", {})
-    store.set_status(name, "Sync Failed", message)
-    store.record_resync(name, False, time.time(), message)
+    if store.devices.get(name) is None:
+        store.devices.upsert(name, "10.0.0.1", 830, "junos", {})
+    store.devices.set_status(name, "Sync Failed", message)
+    record_resync(store.alarms, store.metrics, name, False, time.time(), message)
 
 
 def recover(store: st.Store, name: str) -> None:
     """What a good resync leaves."""
-    store.mark_synced(name, None)
-    store.set_status(name, "In Sync", "resynced", "up")
-    store.record_resync(name, True, time.time(), size=10)
+    store.devices.mark_synced(name, None)
+    store.devices.set_status(name, "In Sync", "resynced", "up")
+    record_resync(store.alarms, store.metrics, name, True, time.time(), size=10)
 
 
 def raise_some(f: Fed) -> None:
     now = time.time()
     fail(f.stores["east"], "r1", "east r1 failed")
-    f.stores["east"].alarm_signals([Signal("device_syslog", "r2", True, now, "chassis", subject="X",
+    apply_signals(f.stores["east"].alarms, [Signal("device_syslog", "r2", True, now, "chassis", subject="X",
                                            severity="critical")])
     fail(f.stores["west"], "r1", "west r1 failed")
-    f.stores["west"].alarm_signals([Signal("unknown_source", "10.9.9.9", True, now, "who")])
+    apply_signals(f.stores["west"].alarms, [Signal("unknown_source", "10.9.9.9", True, now, "who")])
 
 
 def test_pull_once_then_copy_until_the_delay(fed: Fed) -> None:
@@ -139,7 +139,7 @@ def test_new_epoch_or_expired_cursor_pulls_everything_again(fed: Fed) -> None:
     east = fed.stores["east"]
     recover(east, "r1")
     fail(east, "r3", "new")
-    east.alarms_purge(time.time() + 1)  # the clear of r1 is purged: our cursor is older than the horizon
+    east.alarms.purge(time.time() + 1)  # the clear of r1 is purged: our cursor is older than the horizon
     clock.now += 60
     out = ask(fed, clock, state="all")
     assert sorted(a["device"] for a in out["alarms"] if a["child"] == "east") == ["r2", "r3"]

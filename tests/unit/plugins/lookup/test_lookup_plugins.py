@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import Signal
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals
 from tests.system.helpers import REPO, VENV_BIN, ansible_env
 from tests.unit.plugins.lookup.conftest import Fed
 
@@ -50,10 +51,10 @@ def playbook(fed: Fed, cfg_text: str, **env: str) -> dict[str, Any]:
 
 def test_lookups_in_a_playbook(fed: Fed) -> None:
     now = time.time()
-    fed.stores["east"].alarm_signals([Signal("device_syslog", "r1", True, now, TEMPLATE, subject="X",
+    apply_signals(fed.stores["east"].alarms, [Signal("device_syslog", "r1", True, now, TEMPLATE, subject="X",
                                              severity="critical")])
-    fed.stores["west"].metric_record([("resync_duration", "r1", now - 60, 3.5)])
-    fed.stores["east"].metric_record([("resync_duration", "r1", now - 120, 1.5)])
+    fed.stores["west"].metrics.record([("resync_duration", "r1", now - 60, 3.5)])
+    fed.stores["east"].metrics.record([("resync_duration", "r1", now - 120, 1.5)])
     cfg = "[netsync_fleet]\nfederation_config = %s\nmax_alarm_update_delay = 0\n" % fed.path
     tasks = playbook(fed, cfg)
     assert tasks["Show the first message as it came"]["msg"] == TEMPLATE  # never templated
@@ -72,7 +73,7 @@ def test_lookups_in_a_playbook(fed: Fed) -> None:
 
 
 def test_down_child_warns(fed: Fed) -> None:
-    fed.stores["west"].alarm_signals([Signal("device_syslog", "r7", True, time.time(), "x", severity="major")])
+    apply_signals(fed.stores["west"].alarms, [Signal("device_syslog", "r7", True, time.time(), "x", severity="major")])
     cfg = "[netsync_fleet]\nfederation_config = %s\n" % fed.path
     playbook(fed, cfg)
     fed.children["east"].stop()

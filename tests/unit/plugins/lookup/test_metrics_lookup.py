@@ -4,8 +4,9 @@ from __future__ import annotations
 import time
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.alarms import (
-    load_federation, master_store,
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
+    load_federation,
+    master_store,
 )
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.metrics import metric_query, query_metric
 from tests.unit.plugins.lookup.conftest import Fed
@@ -16,13 +17,13 @@ def ask(f: Fed, clock: Clock, name: str = "resync_duration", obj: str = "r1", st
         end: float = 2e9, reuse: float = 180.0) -> dict:  # type: ignore[type-arg]
     fed = load_federation(str(f.path))
     with st.open_store(master_store(None, fed)) as store:
-        return query_metric(store, fed, name, obj, start, end, reuse, clock)
+        return query_metric(store.fed_alarms, fed, name, obj, start, end, reuse, clock)
 
 
 def fill(f: Fed) -> None:
-    f.stores["east"].metric_record([("resync_duration", "r1", float(t), 1.0) for t in (100, 200, 300)])
-    f.stores["west"].metric_record([("resync_duration", "r1", float(t), 2.0) for t in (300, 400)])
-    f.stores["west"].metric_record([("config_size", "r9", 50.0, 9.0)])
+    f.stores["east"].metrics.record([("resync_duration", "r1", float(t), 1.0) for t in (100, 200, 300)])
+    f.stores["west"].metrics.record([("resync_duration", "r1", float(t), 2.0) for t in (300, 400)])
+    f.stores["west"].metrics.record([("config_size", "r9", 50.0, 9.0)])
 
 
 def index_requests(f: Fed) -> dict[str, int]:
@@ -59,7 +60,7 @@ def test_configuration_change_redetermines(fed: Fed) -> None:
     fill(fed)
     clock = Clock()
     ask(fed, clock)
-    fed.start("north").cfg.store.metric_record([("resync_duration", "r1", 500.0, 5.0)])
+    fed.start("north").cfg.metrics.record([("resync_duration", "r1", 500.0, 5.0)])
     fed.write()
     clock.now += 10
     out = ask(fed, clock)
@@ -96,7 +97,7 @@ def test_several_names(fed: Fed) -> None:
     fill(fed)
     fed_cfg = load_federation(str(fed.path))
     with st.open_store(master_store(None, fed_cfg)) as store:
-        out = metric_query(store, fed_cfg, ["resync_duration", "jobs_run"], "r1", 0, time.time())
+        out = metric_query(store.fed_alarms, fed_cfg, ["resync_duration", "jobs_run"], "r1", 0, time.time())
     assert [r["name"] for r in out] == ["resync_duration", "jobs_run"] and out[1]["points"] == []
 
 

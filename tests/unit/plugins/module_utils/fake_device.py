@@ -11,7 +11,7 @@ from typing import Any, Optional, cast
 from lxml import etree
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import ConfigRead, DeviceError, Target
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import parse_xml
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import Opener
 from tests.sims.junos_config import merge
 

@@ -8,8 +8,9 @@ from typing import Any, Iterator
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig, Signal
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals
 from tests.system.federation.servers import ThreadChild
 from tests.unit.plugins.module_utils.test_federation_server import TOKEN, call
 
@@ -17,11 +18,11 @@ from tests.unit.plugins.module_utils.test_federation_server import TOKEN, call
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
     store = st.open_store(str(tmp_path / "site.db"))
-    store.upsert_device("r1", "10.0.0.1", 830, "junos", {})
-    store.upsert_device("r2", "10.0.0.2", 830, "junos", {})
-    store.set_status("r1", "In Sync", "x")
-    store.set_status("r2", "In Sync", "x")
-    cfg = ServerConfig(store=store, site="paris", token=TOKEN, max_page=3, refresh_interval=0,
+    store.devices.upsert("r1", "10.0.0.1", 830, "junos", {})
+    store.devices.upsert("r2", "10.0.0.2", 830, "junos", {})
+    store.devices.set_status("r1", "In Sync", "x")
+    store.devices.set_status("r2", "In Sync", "x")
+    cfg = server_config(store=store, site="paris", token=TOKEN, max_page=3, refresh_interval=0,
                        alarms=AlarmConfig(out_of_sync_after=0.5, event_ttl=3600, evaluate_every=0))
     srv = ThreadChild(cfg)
     try:
@@ -34,7 +35,7 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
 def test_alarm_changes_pages_epoch_and_expiry(site: dict[str, Any]) -> None:
     srv, store = site["srv"], site["store"]
     now = time.time()
-    store.alarm_signals([Signal("device_syslog", "r%d" % i, True, now, "boom %d" % i) for i in range(7)])
+    apply_signals(store.alarms, [Signal("device_syslog", "r%d" % i, True, now, "boom %d" % i) for i in range(7)])
     status, doc = call(srv.url, "/alarms/changes")
     assert status == 200 and doc["more"] is True and len(doc["alarms"]) == 3 and doc["cursor"] == 3
     seen = list(doc["alarms"])
@@ -45,8 +46,8 @@ def test_alarm_changes_pages_epoch_and_expiry(site: dict[str, Any]) -> None:
     assert {a["state"] for a in seen} == {"active"} and isinstance(doc["server_time"], float)
     status, doc = call(srv.url, "/alarms/changes?since=7&epoch=another")
     assert status == 410 and doc["error"] == "epoch_changed"
-    store.alarm_signals([Signal("device_syslog", "r0", False, now + 1)])
-    store.alarms_purge(now + 2)
+    apply_signals(store.alarms, [Signal("device_syslog", "r0", False, now + 1)])
+    store.alarms.purge(now + 2)
     status, doc = call(srv.url, "/alarms/changes?since=3")
     assert status == 410 and doc["error"] == "cursor_expired"
     status, doc = call(srv.url, "/alarms/changes?since=abc")
@@ -57,7 +58,7 @@ def test_alarm_changes_pages_epoch_and_expiry(site: dict[str, Any]) -> None:
 
 def test_out_of_sync_evaluated_when_asked(site: dict[str, Any]) -> None:
     srv, store = site["srv"], site["store"]
-    store.set_status("r2", "Out of Sync", "a commit")
+    store.devices.set_status("r2", "Out of Sync", "a commit")
     time.sleep(0.6)
     status, doc = call(srv.url, "/alarms/changes")
     assert status == 200 and [(a["type"], a["device"], a["severity"]) for a in doc["alarms"]] == [
@@ -66,8 +67,8 @@ def test_out_of_sync_evaluated_when_asked(site: dict[str, Any]) -> None:
 
 def test_metrics_index_and_series(site: dict[str, Any]) -> None:
     srv, store = site["srv"], site["store"]
-    store.metric_record(("resync_duration", "r1", 1000.0 + i, i / 10) for i in range(250))
-    store.metric_record([("jobs_run", "r1", 1100.0, 1.0)])
+    store.metrics.record(("resync_duration", "r1", 1000.0 + i, i / 10) for i in range(250))
+    store.metrics.record([("jobs_run", "r1", 1100.0, 1.0)])
     status, doc = call(srv.url, "/metrics/index?object=r1")
     assert status == 200 and [(s["name"], s["first"], s["last"], s["points"]) for s in doc["series"]] == [
         ("jobs_run", 1100.0, 1100.0, 1), ("resync_duration", 1000.0, 1249.0, 250)]

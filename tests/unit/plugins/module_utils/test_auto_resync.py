@@ -11,7 +11,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.auto_resync im
     ENABLE_COMMENT, REMOVE_COMMENT, find_host, run_auto_resync, stanza_lines,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import parse_xml
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed, run_device
 from tests.unit.plugins.module_utils.fake_device import FakeDevice, opener
 
@@ -43,7 +43,7 @@ def _imported(tmp_path: Path, platform: str = "junos") -> FakeDevice:
 
 def _flag(tmp_path: Path) -> Any:
     with st.open_store(str(tmp_path / "s.db")) as s:
-        return s.device_overrides("r1").get("auto_resync")
+        return s.devices.device_overrides("r1").get("auto_resync")
 
 
 def test_enable_commits_stanza_then_idempotent(tmp_path: Path) -> None:

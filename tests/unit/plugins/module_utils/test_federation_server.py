@@ -12,7 +12,7 @@ from typing import Any, Iterator, Optional
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.server import (
     main,
     parse_listen,
@@ -28,7 +28,8 @@ TOKEN = "t0ken-for-tests-0123456789"
 def child(tmp_path: Path) -> Iterator[ThreadChild]:
     store = st.open_store(str(tmp_path / "site.db"))
     fill(store, ["sw%d" % i for i in range(3)], 2)
-    srv = ThreadChild(ServerConfig(store=store, site="paris", token=TOKEN, max_page=4, refresh_interval=0))
+    srv = ThreadChild(server_config(store=store, site="paris", token=TOKEN, max_page=4, refresh_interval=0))
+    srv.store = store  # the site's store, for the tests that change it
     try:
         yield srv.start()
     finally:
@@ -75,7 +76,7 @@ def test_changes_are_paginated_with_deletions(child: ThreadChild) -> None:
         if not page["more"]:
             break
     assert len(seen) == len(set(seen)) == 3 * 5 and pages == 4  # 15 objects, pages of 4
-    store = child.cfg.store
+    store = child.store
     put_device(store, "sw1", "netconf", ietf_config("sw1", 1))  # eth1 and its address go
     status, page = call(child.url, "/topology/changes?since=%d&epoch=%s" % (since, page["epoch"]))
     assert status == 200
@@ -113,17 +114,17 @@ def test_errors_are_clear_json(child: ThreadChild, path: str, body: Any, raw: Op
 
 
 def test_expired_cursor_is_410(child: ThreadChild) -> None:
-    store = child.cfg.store
-    store.remove_device("sw2")
+    store = child.store
+    store.devices.remove("sw2")
     child.refresh()
-    store.prune_topology_tombstones(store.topology_cursor())
+    store.topology.prune_tombstones(store.topology.cursor())
     assert call(child.url, "/topology/changes?since=1")[1]["error"] == "cursor_expired"
     assert call(child.url, "/topology/changes?since=0")[0] == 200
 
 
 def test_clock_offset_shifts_server_time(tmp_path: Path) -> None:
     with st.open_store(str(tmp_path / "s.db")) as store:
-        srv = ThreadChild(ServerConfig(store=store, site="x", token=TOKEN, clock_offset=-3600.0,
+        srv = ThreadChild(server_config(store=store, site="x", token=TOKEN, clock_offset=-3600.0,
                                        clock=lambda: 10000.0)).start()
         try:
             assert call(srv.url, "/time")[1]["server_time"] == 6400.0
@@ -136,7 +137,7 @@ def test_tls_with_a_ca(tmp_path: Path) -> None:
     server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(cert, key)
     with st.open_store(str(tmp_path / "s.db")) as store:
-        srv = ThreadChild(ServerConfig(store=store, site="x", token=TOKEN), ssl_ctx=server_ctx).start()
+        srv = ThreadChild(server_config(store=store, site="x", token=TOKEN), ssl_ctx=server_ctx).start()
         try:
             assert srv.url.startswith("https://")
             assert call(srv.url, "/time", ctx=ssl.create_default_context(cafile=cert))[0] == 200

@@ -8,19 +8,19 @@ from typing import Any, Iterator
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.topology.hosts import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.hosts import (
     host_document,
     patch_host_document,
 )
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import MergedObject
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import merge_hosts, merged_types
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import ChildSpec
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import (
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
     FederationConfig,
     parse_queries,
-    refresh_due,
-    run_cycle,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import refresh_due, run_cycle
 from tests.system.federation.datagen import fill, ietf_config, put_device
 from tests.system.federation.servers import ThreadChild
 
@@ -42,7 +42,7 @@ def fed(tmp_path: Path, master_url: str) -> Iterator[dict[str, Any]]:
         for name, devices in (("a", ["sw0", "sw1", "sw2"]), ("b", ["sw2", "sw3"])):
             stores[name] = st.open_store(str(tmp_path / ("%s.db" % name)))
             fill(stores[name], devices, 2)
-            servers[name] = ThreadChild(ServerConfig(store=stores[name], site="site-" + name, token=TOKEN,
+            servers[name] = ThreadChild(server_config(store=stores[name], site="site-" + name, token=TOKEN,
                                                      max_page=4, refresh_interval=0)).start()
         master = st.open_store(master_url)
         config = FederationConfig([ChildSpec(n, s.url, TOKEN) for n, s in servers.items()], page_size=4,
@@ -57,11 +57,11 @@ def fed(tmp_path: Path, master_url: str) -> Iterator[dict[str, Any]]:
 
 
 def hosts(master: st.Store) -> dict[str, dict[str, Any]]:
-    return {h["name"]: h for h in master.fed_hosts()}
+    return {h["name"]: h for h in master.fed_topology.hosts()}
 
 
 def test_first_cycle_pulls_everything_and_merges(fed: dict[str, Any]) -> None:
-    rep = run_cycle(fed["master"], fed["config"])
+    rep = run_cycle(fed["master"].fed_topology, fed["config"])
     assert all(r.ok and r.mode == "changes" for r in rep.children.values()), rep.warnings
     assert rep.children["a"].fetched == 15 and rep.children["b"].fetched == 10
     h = hosts(fed["master"])
@@ -69,16 +69,16 @@ def test_first_cycle_pulls_everything_and_merges(fed: dict[str, Any]) -> None:
     assert h["sw2"]["vars"]["netsync_sources"] == ["a", "b"]
     assert set(h["sw2"]["groups"]) >= {"child_a", "child_b", "platform_netconf"}
     assert h["sw0"]["vars"]["netsync_interfaces"]["eth1"]["addresses"][0].startswith("10.")
-    assert [t.name for t in fed["master"].fed_types()] == ["Address", "Device", "Interface"]
-    assert not refresh_due(fed["master"], fed["config"], fed["master"].clock())
+    assert [t.name for t in merged_types(fed["master"].fed_topology)] == ["Address", "Device", "Interface"]
+    assert not refresh_due(fed["master"].fed_topology, fed["config"], fed["master"].clock())
 
 
 def test_incremental_cycle_moves_only_changed_objects(fed: dict[str, Any]) -> None:
-    run_cycle(fed["master"], fed["config"])
+    run_cycle(fed["master"].fed_topology, fed["config"])
     for srv in fed["servers"].values():
         srv.reset_counters()
     put_device(fed["stores"]["a"], "sw1", "netconf", ietf_config("sw1", 2, descriptions={0: "new uplink"}))
-    rep = run_cycle(fed["master"], fed["config"])
+    rep = run_cycle(fed["master"].fed_topology, fed["config"])
     # the changed Interface, and the Device (a resync moves last_synced); nothing else crossed the wire
     assert rep.children["a"].fetched == 2 and rep.children["b"].fetched == 0
     assert fed["servers"]["a"].counters["/topology/changes"]["objects"] == 2
@@ -93,19 +93,19 @@ def test_incremental_cycle_moves_only_changed_objects(fed: dict[str, Any]) -> No
 def assert_same_as_full_merge(master: st.Store) -> None:
     """The documents the cycles left equal those of a merge of every device from every copy."""
     patched = hosts(master)
-    state = master.fed_children()
-    master.fed_merge(patched, stale={n for n, r in state.items() if r["stale"]},
-                     suspect={n for n, r in state.items() if r["suspect"]})
+    state = master.fed_topology.pulls.all()
+    merge_hosts(master.fed_topology, patched, stale={n for n, r in state.items() if r["stale"]},
+                suspect={n for n, r in state.items() if r["suspect"]})
     assert hosts(master) == patched
 
 
 def test_incremental_union_on_two_children_is_patched_like_a_full_merge(fed: dict[str, Any]) -> None:
     """sw2 is on a and b: a change on b merges eth0's copies of both children into sw2's document."""
     fed["servers"]["b"].cfg.clock_offset = 120.0  # b suspect: flags survive a patch
-    run_cycle(fed["master"], fed["config"])
+    run_cycle(fed["master"].fed_topology, fed["config"])
     put_device(fed["stores"]["b"], "sw2", "netconf", ietf_config("sw2", 2, descriptions={0: "from b"}))
     put_device(fed["stores"]["a"], "sw0", "netconf", ietf_config("sw0", 3))  # a new interface: in full
-    rep = run_cycle(fed["master"], fed["config"])
+    rep = run_cycle(fed["master"].fed_topology, fed["config"])
     assert rep.merged["patched"] == 1 and rep.merged["hosts"] == 2
     sw2 = hosts(fed["master"])["sw2"]
     assert sw2["vars"]["netsync_interfaces"]["eth0"]["description"] == "from b"
@@ -117,7 +117,7 @@ def test_incremental_union_on_two_children_is_patched_like_a_full_merge(fed: dic
 
 def test_union_newest_wins_and_contained_sets_merge(fed: dict[str, Any]) -> None:
     put_device(fed["stores"]["b"], "sw2", "netconf", ietf_config("sw2", 3, descriptions={0: "from b"}))
-    rep = run_cycle(fed["master"], fed["config"])
+    rep = run_cycle(fed["master"].fed_topology, fed["config"])
     assert all(r.ok for r in rep.children.values())
     sw2 = hosts(fed["master"])["sw2"]["vars"]
     assert sorted(sw2["netsync_interfaces"]) == ["eth0", "eth1", "eth2"]  # eth2 only on b
@@ -125,10 +125,10 @@ def test_union_newest_wins_and_contained_sets_merge(fed: dict[str, Any]) -> None
 
 
 def test_deletion_on_one_child_keeps_the_other_copy(fed: dict[str, Any]) -> None:
-    run_cycle(fed["master"], fed["config"])
-    fed["stores"]["b"].remove_device("sw2")
-    fed["stores"]["a"].remove_device("sw0")
-    rep = run_cycle(fed["master"], fed["config"])
+    run_cycle(fed["master"].fed_topology, fed["config"])
+    fed["stores"]["b"].devices.remove("sw2")
+    fed["stores"]["a"].devices.remove("sw0")
+    rep = run_cycle(fed["master"].fed_topology, fed["config"])
     assert rep.children["b"].deleted == 5 and rep.children["a"].deleted == 5
     h = hosts(fed["master"])
     assert "sw0" not in h and h["sw2"]["vars"]["netsync_sources"] == ["a"]
@@ -137,46 +137,46 @@ def test_deletion_on_one_child_keeps_the_other_copy(fed: dict[str, Any]) -> None
 
 
 def test_child_down_keeps_objects_marked_stale(fed: dict[str, Any]) -> None:
-    run_cycle(fed["master"], fed["config"])
+    run_cycle(fed["master"].fed_topology, fed["config"])
     fed["servers"]["b"].stop()
-    rep = run_cycle(fed["master"], fed["config"])
+    rep = run_cycle(fed["master"].fed_topology, fed["config"])
     assert rep.children["b"].ok is False and rep.children["b"].kind == "unreachable"
     assert any("child b" in w and "stale" in w for w in rep.warnings)
     h = hosts(fed["master"])
     assert h["sw3"]["vars"]["netsync_stale"] is True and "federation_stale" in h["sw3"]["groups"]
     assert h["sw2"]["vars"]["netsync_stale"] is True  # one of its sources is stale
     assert h["sw0"]["vars"]["netsync_stale"] is False
-    assert fed["master"].fed_children()["b"]["stale"] == 1
+    assert fed["master"].fed_topology.pulls.all()["b"]["stale"] == 1
 
 
 def test_skewed_clock_flags_the_child(fed: dict[str, Any]) -> None:
     fed["servers"]["b"].cfg.clock_offset = 120.0
-    rep = run_cycle(fed["master"], fed["config"])
+    rep = run_cycle(fed["master"].fed_topology, fed["config"])
     assert rep.children["b"].suspect and not rep.children["a"].suspect
     assert rep.children["b"].clock_offset is not None and rep.children["b"].clock_offset > 100
     h = hosts(fed["master"])
     assert "federation_clock_skew" in h["sw3"]["groups"] and h["sw3"]["vars"]["netsync_clock_suspect"]
     assert "federation_clock_skew" not in h["sw0"]["groups"]
     fed["servers"]["b"].cfg.clock_offset = 0.0
-    run_cycle(fed["master"], fed["config"])
+    run_cycle(fed["master"].fed_topology, fed["config"])
     assert "federation_clock_skew" not in hosts(fed["master"])["sw3"]["groups"]
 
 
 def test_bad_token_is_reported_and_stale(fed: dict[str, Any]) -> None:
     cfg = fed["config"]
     cfg.children[1] = ChildSpec("b", fed["servers"]["b"].url, "not-the-token")
-    rep = run_cycle(fed["master"], cfg)
+    rep = run_cycle(fed["master"].fed_topology, cfg)
     assert rep.children["b"].kind == "unauthorized" and "not-the-token" not in rep.children["b"].error
     assert sorted(hosts(fed["master"])) == ["sw0", "sw1", "sw2"]
 
 
 def test_new_epoch_reconciles_by_version(fed: dict[str, Any]) -> None:
-    run_cycle(fed["master"], fed["config"])
+    run_cycle(fed["master"].fed_topology, fed["config"])
     store = fed["stores"]["a"]
     store.db.execute("UPDATE topo_meta SET value = 'other' WHERE key = 'epoch'")
     put_device(store, "sw0", "netconf", ietf_config("sw0", 1))
     fed["servers"]["a"].reset_counters()
-    rep = run_cycle(fed["master"], fed["config"])
+    rep = run_cycle(fed["master"].fed_topology, fed["config"])
     assert rep.children["a"].mode == "full" and rep.children["a"].ok
     # only the changed Device came back (eth1's objects are gone: 2 deletions)
     assert fed["servers"]["a"].counters["/topology/objects"]["objects"] == 1 and rep.children["a"].deleted == 2
@@ -185,7 +185,7 @@ def test_new_epoch_reconciles_by_version(fed: dict[str, Any]) -> None:
 
 def test_topology_queries_limit_the_scope(fed: dict[str, Any]) -> None:
     fed["config"].queries = parse_queries([{"types": ["Device"]}, {"types": "Interface", "where": {"name": "eth0"}}])
-    run_cycle(fed["master"], fed["config"])
+    run_cycle(fed["master"].fed_topology, fed["config"])
     h = hosts(fed["master"])
     assert sorted(h["sw1"]["vars"]["netsync_interfaces"]) == ["eth0"]
     assert fed["servers"]["a"].counters["/topology/changes"]["requests"] >= 1
@@ -194,11 +194,11 @@ def test_topology_queries_limit_the_scope(fed: dict[str, Any]) -> None:
 
 
 def test_child_removed_from_config_is_forgotten(fed: dict[str, Any]) -> None:
-    run_cycle(fed["master"], fed["config"])
+    run_cycle(fed["master"].fed_topology, fed["config"])
     fed["config"].children = fed["config"].children[:1]
-    assert refresh_due(fed["master"], fed["config"], fed["master"].clock())
-    run_cycle(fed["master"], fed["config"])
-    assert "sw3" not in hosts(fed["master"]) and "b" not in fed["master"].fed_children()
+    assert refresh_due(fed["master"].fed_topology, fed["config"], fed["master"].clock())
+    run_cycle(fed["master"].fed_topology, fed["config"])
+    assert "sw3" not in hosts(fed["master"]) and "b" not in fed["master"].fed_topology.pulls.all()
 
 
 # ---------------------------------------------------------------- patching a host document (pure)

@@ -53,13 +53,13 @@ def store_path(tmp_path: Path) -> str:
 @pytest.fixture
 def store(store_path: str, clock: Clock) -> Iterator[st.Store]:
     s = st.open_store(store_path, clock=clock)
-    s.upsert_device("r1", "10.0.0.1", 830, "junos", {"hostname": "r1-re0"})
-    s.upsert_device("r2", "10.0.0.2", 830, "junos", {"hostname": "r2-re0"})
-    s.upsert_device("r3", "127.0.0.1", 830, "junos", {"hostname": "r3"})
-    s.upsert_device("r4", "127.0.0.1", 830, "junos", {"hostname": "r4"})
+    s.devices.upsert("r1", "10.0.0.1", 830, "junos", {"hostname": "r1-re0"})
+    s.devices.upsert("r2", "10.0.0.2", 830, "junos", {"hostname": "r2-re0"})
+    s.devices.upsert("r3", "127.0.0.1", 830, "junos", {"hostname": "r3"})
+    s.devices.upsert("r4", "127.0.0.1", 830, "junos", {"hostname": "r4"})
     for name in ("r1", "r2", "r3", "r4"):
-        s.set_status(name, "In Sync", "test")
-    s.set_settings({"resync_delay": 20, "damping_window": 25, "damper_interval": 20})
+        s.devices.set_status(name, "In Sync", "test")
+    s.devices.set_settings({"resync_delay": 20, "damping_window": 25, "damper_interval": 20})
     yield s
     s.close()
 
@@ -70,17 +70,17 @@ def notifications(store: st.Store) -> list[dict[str, Any]]:
 
 
 def device(store: st.Store, name: str) -> dict[str, Any]:
-    row = store.get_device(name)
+    row = store.devices.get(name)
     assert row is not None
     return row
 
 
 def run_job(store: st.Store, clock: Clock, job_id: str, device: str, ok: bool = True) -> None:
     """What the resync module writes to the jobs table."""
-    store.job_started(job_id, device, "auto")
+    store.jobs.started(job_id, device, "auto")
     clock.now += 1
-    store.job_read(job_id, None)
-    store.job_finished(job_id, ok, "test")
+    store.jobs.read(job_id, None)
+    store.jobs.finished(job_id, ok, "test")
 
 
 def test_known_source_by_address_marks_out_of_sync_and_schedules(store: st.Store, clock: Clock) -> None:
@@ -93,7 +93,7 @@ def test_known_source_by_address_marks_out_of_sync_and_schedules(store: st.Store
     assert [(r["device"], r["source"], r["kind"], r["accepted"]) for r in rows] == [
         ("r1", "syslog-udp:10.0.0.1", "commit", 1)]
     assert rows[0]["reason"].startswith("scheduled: job due at")
-    assert store.load_damper_states()["r1"]["pending"]["due"] == T0 + 20
+    assert store.jobs.load_damper_states()["r1"]["pending"]["due"] == T0 + 20
 
 
 def test_unknown_source_is_dropped_counted_and_recorded(store: st.Store, clock: Clock) -> None:
@@ -104,7 +104,7 @@ def test_unknown_source_is_dropped_counted_and_recorded(store: st.Store, clock: 
     rows = notifications(store)
     assert [(r["device"], r["accepted"]) for r in rows] == [(None, 0)]
     assert "unknown source" in rows[0]["reason"]
-    assert store.load_damper_states() == {}
+    assert store.jobs.load_damper_states() == {}
     assert emit(lis, clock.now + 100) == []
 
 
@@ -215,7 +215,7 @@ def test_next_batch_waits_until_the_previous_one_started(store: st.Store, clock:
     assert first["netsync"]["devices"] == ["r1"]
     assert emit(lis, T0 + 27) == []  # r2 due since T0+25, but r1's run has not started: gather
     clock.now = T0 + 27.5
-    store.job_started(first["netsync"]["job_ids"]["r1"], "r1", "auto")
+    store.jobs.started(first["netsync"]["job_ids"]["r1"], "r1", "auto")
     lis.poll_jobs(T0 + 28)
     assert [e["netsync"]["devices"] for e in emit(lis, T0 + 28)] == [["r2"]]
 
@@ -235,18 +235,18 @@ def test_job_lifecycle_from_jobs_table(store: st.Store, clock: Clock) -> None:
     clock.now = T0 + 20
     job_id = emit(lis, clock.now)[0]["netsync"]["job_ids"]["r1"]
     clock.now += 1
-    store.job_started(job_id, "r1", "auto")
-    store.set_status("r1", "Synchronizing", "module")
+    store.jobs.started(job_id, "r1", "auto")
+    store.devices.set_status("r1", "Synchronizing", "module")
     assert [d.action for d in lis.poll_jobs(clock.now)] == ["start"]
     assert lis.states["r1"].status == "Synchronizing"
     clock.now += 1
-    store.job_read(job_id, 1234.0)
-    store.job_finished(job_id, True, "snapshot 2")
-    store.set_status("r1", "In Sync", "module")
+    store.jobs.read(job_id, 1234.0)
+    store.jobs.finished(job_id, True, "snapshot 2")
+    store.devices.set_status("r1", "In Sync", "module")
     assert [d.action for d in lis.poll_jobs(clock.now)] == ["read", "finish"]
     assert lis.states["r1"].status == "In Sync"
     assert device(store, "r1")["managed_status"] == "In Sync"
-    assert store.load_damper_states()["r1"]["running"] is None
+    assert store.jobs.load_damper_states()["r1"]["running"] is None
     assert lis.jobs == {}
 
 
@@ -256,17 +256,17 @@ def test_commit_after_read_gets_follow_up_and_status_stays_out_of_sync(store: st
     clock.now = T0 + 20
     job_id = emit(lis, clock.now)[0]["netsync"]["job_ids"]["r1"]
     clock.now += 1
-    store.job_started(job_id, "r1", "auto")
+    store.jobs.started(job_id, "r1", "auto")
     lis.poll_jobs(clock.now)
     clock.now += 1
-    store.job_read(job_id, None)
+    store.jobs.read(job_id, None)
     lis.poll_jobs(clock.now)
     clock.now += 1
     follow = lis.ingest_syslog(completed("r1"), "10.0.0.1", clock.now)
     assert follow is not None and follow.action == "follow-up"
     clock.now += 1
-    store.job_finished(job_id, True, "snapshot")
-    store.set_status("r1", "In Sync", "module says in sync")
+    store.jobs.finished(job_id, True, "snapshot")
+    store.devices.set_status("r1", "In Sync", "module says in sync")
     lis.poll_jobs(clock.now)
     assert device(store, "r1")["managed_status"] == "Out of Sync"
     events = emit(lis, T0 + 43)
@@ -311,8 +311,8 @@ def test_job_that_never_reports_times_out_and_is_retried(store: st.Store, clock:
 
 
 def test_inbox_rows_notify_known_devices(store: st.Store, clock: Clock) -> None:
-    store.inbox_put("r2", "callback", '{"user": "ansible"}')
-    store.inbox_put("ghost", "callback", "")
+    store.jobs.inbox_put("r2", "callback", '{"user": "ansible"}')
+    store.jobs.inbox_put("ghost", "callback", "")
     lis = Listener(store)
     decisions = lis.ingest_inbox(clock.now)
     assert [(d.device, d.action) for d in decisions] == [("r2", "schedule")]
@@ -324,8 +324,8 @@ def test_inbox_rows_notify_known_devices(store: st.Store, clock: Clock) -> None:
 
 
 def test_settings_from_store_per_device(store: st.Store, clock: Clock) -> None:
-    store.set_settings({"resync_delay": 2}, device="r2")
-    store.set_settings({"auto_resync": False}, device="r3")
+    store.devices.set_settings({"resync_delay": 2}, device="r2")
+    store.devices.set_settings({"auto_resync": False}, device="r3")
     lis = Listener(store)
     assert lis.ingest_syslog(completed("r2"), "10.0.0.2", T0).due == T0 + 2  # type: ignore[union-attr]
     off = lis.ingest_syslog(completed("r3"), "127.0.0.1", T0)

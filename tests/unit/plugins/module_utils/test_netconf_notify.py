@@ -376,12 +376,12 @@ def store(tmp_path: Path) -> Iterator[st.Store]:
     clock = Clock()
     s = st.open_store(str(tmp_path / "fleet.db"), clock=clock)
     for name, platform in (("nc01", "netconf"), ("nc02", "netconf"), ("nc03", "netconf"), ("r1", "junos")):
-        s.upsert_device(name, "127.0.0.1", 830, platform, {})
-        s.set_status(name, "In Sync", "test")
-    s.set_settings({"auto_resync": True}, "nc01")
-    s.set_settings({"auto_resync": False}, "nc02")
-    s.set_settings({"auto_resync": True}, "r1")
-    s.set_settings({"resync_delay": 20})
+        s.devices.upsert(name, "127.0.0.1", 830, platform, {})
+        s.devices.set_status(name, "In Sync", "test")
+    s.devices.set_settings({"auto_resync": True}, "nc01")
+    s.devices.set_settings({"auto_resync": False}, "nc02")
+    s.devices.set_settings({"auto_resync": True}, "r1")
+    s.devices.set_settings({"resync_delay": 20})
     yield s
     s.close()
 
@@ -399,7 +399,7 @@ def test_config_change_schedules_a_job_and_records_who(store: st.Store) -> None:
     assert listener.ingest_netconf("nc01", STARTUP_CHANGE, T0 + 1) is None
     assert listener.ingest_netconf("nc01", b"<garbage", T0 + 1) is None
     listener.flush()
-    assert store.get_device("nc01")["managed_status"] == "Out of Sync"  # type: ignore[index]
+    assert store.devices.get("nc01")["managed_status"] == "Out of Sync"  # type: ignore[index]
     [rec] = records(store)
     assert (rec["device"], rec["source"], rec["kind"], rec["accepted"], rec["commit_user"]) == (
         "nc01", "netconf:nc01", "netconf-config-change", 1, "netsync-oob")
@@ -413,7 +413,7 @@ def test_disabled_device_goes_out_of_sync_without_a_job(store: st.Store) -> None
     decision = listener.ingest_netconf("nc02", CHANGE, T0)
     assert decision is not None and decision.action == "disabled"
     listener.flush()
-    assert store.get_device("nc02")["managed_status"] == "Out of Sync"  # type: ignore[index]
+    assert store.devices.get("nc02")["managed_status"] == "Out of Sync"  # type: ignore[index]
     assert listener.tick(T0 + 3600) == [] and listener.next_wakeup() is None
 
 
@@ -430,11 +430,11 @@ def test_unknown_device_and_resubscription(store: st.Store) -> None:
 
 
 def test_wanted_targets_from_store_and_inventory(store: st.Store) -> None:
-    wanted, missing = wanted_targets(store, None)  # no inventory: the store's address
+    wanted, missing = wanted_targets(store.devices, None)  # no inventory: the store's address
     assert sorted(wanted) == ["nc01", "nc02"] and missing == []
     assert (wanted["nc01"].host, wanted["nc01"].port, wanted["nc01"].password) == ("127.0.0.1", 830, None)
     inventory = {"nc01": Target("nc01", "127.0.0.1", 2830, "u", "pw")}
-    wanted, missing = wanted_targets(store, inventory)
+    wanted, missing = wanted_targets(store.devices, inventory)
     assert wanted == {"nc01": inventory["nc01"]} and missing == ["nc02"]
 
 

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import (
-    UnsafeXMLError, parse_xml, render, sha256_text, unified_diff,
-)
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import UnsafeXMLError, XMLError, parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text, unified_diff
 
 JUNOS = """<configuration xmlns:junos="http://xml.juniper.net/junos/21.4R0/junos"
  junos:commit-seconds="{secs}" junos:commit-user="ops">
@@ -48,15 +47,16 @@ def test_quoting_of_values_with_spaces_and_quotes() -> None:
     assert render(root) == 'a description "say \\"hi\\"\\nbye"\n'
 
 
-@pytest.mark.parametrize("doc", [
-    '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
-    '<?xml version="1.0"?><!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>',
-    "<x><unclosed></x>",
-    "",
+@pytest.mark.parametrize(("doc", "error"), [
+    ('<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', UnsafeXMLError),
+    ('<?xml version="1.0"?><!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>', UnsafeXMLError),
+    ("<x><unclosed></x>", XMLError),
+    ("", XMLError),
 ])
-def test_unsafe_or_broken_xml_is_refused(doc: str) -> None:
-    with pytest.raises(UnsafeXMLError):
+def test_unsafe_or_broken_xml_is_refused(doc: str, error: type) -> None:
+    with pytest.raises(error) as info:
         parse_xml(doc)
+    assert isinstance(info.value, UnsafeXMLError) == (error is UnsafeXMLError)
 
 
 def test_unified_diff_names_versions() -> None:

@@ -9,11 +9,14 @@ from typing import Any, Callable
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import report as rp
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.report import run_report_task
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.topology.model import (
     ADDRESS, DEVICE, INTERFACE, make_key, make_object,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import apply_objects, merge_hosts
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals
 
 XSS = "<script>alert(1)</script>"
 
@@ -75,29 +78,29 @@ def _clock(start: float = 1_700_000_000.0) -> Callable[[], float]:
 def _fill(url: str) -> None:
     """Three devices: r1 synced twice with notifications, r2 failed, r3 (XSS model) out of sync."""
     with st.open_store(url, clock=_clock()) as s:
-        s.upsert_device("r1", "192.0.2.1", 830, "junos", {"model": "vmx", "version": "21.4R3"})
-        s.upsert_device("r2", "192.0.2.2", 830, "junos", {"model": "vmx"})
-        s.upsert_device("r3", "192.0.2.3", 830, "netconf", {"model": XSS})
-        s.job_started("job-1", "r1")
-        s.job_read("job-1", None)
-        s.job_finished("job-1", True)
-        s.set_status("r1", st.IN_SYNC, connection_state="up")
-        s.record_notification("syslog", "commit", "r1", True)
-        s.record_notification("syslog", "commit", "r1", True)
-        s.record_notification("syslog", "commit", None, False, reason="unknown source")
-        s.job_started("job-2", "r1", origin="auto")
-        s.job_read("job-2", None)
-        s.job_finished("job-2", True)
-        s.record_notification("syslog", "commit", "r1", True)  # after the last read: unsynced
-        s.job_started("job-3", "r2")
-        s.job_finished("job-3", False, "timeout " + XSS)
-        s.set_status("r2", st.SYNC_FAILED, "timeout " + XSS, connection_state="down")
+        s.devices.upsert("r1", "192.0.2.1", 830, "junos", {"model": "vmx", "version": "21.4R3"})
+        s.devices.upsert("r2", "192.0.2.2", 830, "junos", {"model": "vmx"})
+        s.devices.upsert("r3", "192.0.2.3", 830, "netconf", {"model": XSS})
+        s.jobs.started("job-1", "r1")
+        s.jobs.read("job-1", None)
+        s.jobs.finished("job-1", True)
+        s.devices.set_status("r1", st.IN_SYNC, connection_state="up")
+        s.jobs.record_notification("syslog", "commit", "r1", True)
+        s.jobs.record_notification("syslog", "commit", "r1", True)
+        s.jobs.record_notification("syslog", "commit", None, False, reason="unknown source")
+        s.jobs.started("job-2", "r1", origin="auto")
+        s.jobs.read("job-2", None)
+        s.jobs.finished("job-2", True)
+        s.jobs.record_notification("syslog", "commit", "r1", True)  # after the last read: unsynced
+        s.jobs.started("job-3", "r2")
+        s.jobs.finished("job-3", False, "timeout " + XSS)
+        s.devices.set_status("r2", st.SYNC_FAILED, "timeout " + XSS, connection_state="down")
 
 
 def _alarm_service() -> Any:
     """The alarm service's Signal, or skip (a tree without it: the report says so, see below)."""
     alarms = pytest.importorskip("ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules")
-    if not hasattr(st.Store, "alarm_signals"):
+    if not hasattr(st, "AlarmStore"):
         pytest.skip("the store has no alarm service")
     return alarms.Signal
 
@@ -131,10 +134,10 @@ def test_open_alarms_worst_first(tmp_path: Path) -> None:
     url = str(tmp_path / "fleet.db")
     _fill(url)
     with st.open_store(url) as s:
-        s.alarm_signals([signal("out_of_sync", "r3", True, 10.0, "out of sync"),
+        apply_signals(s.alarms, [signal("out_of_sync", "r3", True, 10.0, "out of sync"),
                          signal("sync_failed", "r2", True, 11.0, "resync failed: " + XSS),
                          signal("connection_down", "r2", True, 12.0, "down")])
-        s.alarm_signals([signal("out_of_sync", "r3", False, 13.0, "in sync")])  # cleared: not open
+        apply_signals(s.alarms, [signal("out_of_sync", "r3", False, 13.0, "in sync")])  # cleared: not open
         data = rp.collect(s)
     assert [(a["type"], a["severity"]) for a in data["alarms"]] == [("connection_down", "critical"),
                                                                       ("sync_failed", "major")]
@@ -146,8 +149,7 @@ def test_open_alarms_worst_first(tmp_path: Path) -> None:
 def test_store_without_alarm_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = str(tmp_path / "fleet.db")
     _fill(url)
-    for name in ("alarms", "fed_alarm_list"):
-        monkeypatch.setattr(st.Store, name, None, raising=False)
+    monkeypatch.setattr(rp.rs, "open_alarms", lambda *roles: None)  # what a tree without the alarm service reads
     with st.open_store(url) as s:
         data = rp.collect(s)
     assert data["alarms"] is None and data["summary"]["open_alarms"] is None
@@ -178,7 +180,7 @@ def _task(tmp_path: Path, url: str, **extra: Any) -> dict[str, Any]:
     params = {"store": url, "path": str(tmp_path / "out" / "report.html"), "json_path": None, "jobs": 20,
               "title": "netsync.fleet status", "mode": "0644"}
     params.update(extra.pop("params", {}))
-    return rp.run_report_task(params, **extra)
+    return run_report_task(params, **extra)
 
 
 def test_write_idempotent_check_mode_and_diff(tmp_path: Path) -> None:
@@ -196,7 +198,7 @@ def test_write_idempotent_check_mode_and_diff(tmp_path: Path) -> None:
     res = _task(tmp_path, url, diff=True)  # same store: nothing changes, whatever the time
     assert res["changed"] is False and res["diff"] == [] and html.read_text() == first
     with st.open_store(url) as s:
-        s.set_status("r3", st.IN_SYNC)
+        s.devices.set_status("r3", st.IN_SYNC)
     res = _task(tmp_path, url, check_mode=True, diff=True)
     assert res["changed"] is True and html.read_text() == first  # check mode wrote nothing
     html_diff = [d for d in res["diff"] if d["after_header"] == str(html)][0]
@@ -234,23 +236,19 @@ def _device_objects(name: str, site: str, status: str, addresses: dict[str, str]
 def test_master_topology_sites_devices_links(tmp_path: Path) -> None:
     url = str(tmp_path / "master.db")
     with st.open_store(url) as s:
-        s.fed_save_child("paris", url="https://127.0.0.1:1", last_success=1.7e9)
-        s.fed_save_child("lyon", url="https://127.0.0.1:2", stale=1, error="connection refused")
-        touched = s.fed_apply("paris", _device_objects("p1", "paris", "In Sync", {"ge-0/0/0.0": "10.0.0.1/30",
-                                                                                 "lo0.0": "10.9.9.1/32"})
-                              + _device_objects(XSS, "paris", "Sync Failed", {"ge-0/0/1.0": "10.0.0.2/30"}), [])
-        touched.update(s.fed_apply("lyon", _device_objects("l1", "lyon", "Out of Sync",
-                                                           {"ge-0/0/0.0": "10.0.0.2/30", "xe-0/0/0.0": "10.1.0.1/31",
-                                                            "lo0.0": "10.9.9.1/32"}), []))
-        s.fed_merge(touched, stale={"lyon"})
-        federated_alarms = callable(getattr(s, "fed_alarm_apply", None))
-        if federated_alarms:
-            s.fed_alarm_apply("lyon", [{"id": 7, "type": "connection_down", "device": "l1", "subject": "",
-                                        "severity": "critical", "message": XSS, "raised_at": 5.0, "cleared_at": None,
-                                        "updated_at": 5.0, "count": 2, "seq": 3}])
+        s.fed_topology.pulls.save("paris", url="https://127.0.0.1:1", last_success=1.7e9)
+        s.fed_topology.pulls.save("lyon", url="https://127.0.0.1:2", stale=1, error="connection refused")
+        touched = apply_objects(s.fed_topology, "paris", _device_objects("p1", "paris", "In Sync", {
+            "ge-0/0/0.0": "10.0.0.1/30", "lo0.0": "10.9.9.1/32"})
+            + _device_objects(XSS, "paris", "Sync Failed", {"ge-0/0/1.0": "10.0.0.2/30"}), [])
+        touched.update(apply_objects(s.fed_topology, "lyon", _device_objects("l1", "lyon", "Out of Sync", {
+            "ge-0/0/0.0": "10.0.0.2/30", "xe-0/0/0.0": "10.1.0.1/31", "lo0.0": "10.9.9.1/32"}), []))
+        merge_hosts(s.fed_topology, touched, stale={"lyon"})
+        s.fed_alarms.apply("lyon", [{"id": 7, "type": "connection_down", "device": "l1", "subject": "",
+                                    "severity": "critical", "message": XSS, "raised_at": 5.0, "cleared_at": None,
+                                    "updated_at": 5.0, "count": 2, "seq": 3}])
         data = rp.collect(s)
-    if federated_alarms:
-        assert [(a["child"], a["device"], a["count"]) for a in data["alarms"]] == [("lyon", "l1", 2)]
+    assert [(a["child"], a["device"], a["count"]) for a in data["alarms"]] == [("lyon", "l1", 2)]
     topo = data["federation"]
     assert [site["name"] for site in topo["sites"]] == ["lyon", "paris"]
     assert {d["name"] for d in topo["devices"]} == {"p1", "l1", XSS}

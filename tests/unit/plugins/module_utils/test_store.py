@@ -46,6 +46,45 @@ def test_store_newer_than_code_is_refused(store_url: str) -> None:
         db.execute("UPDATE store_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
+def test_migration_merges_the_pull_state_twins(store_url: str) -> None:
+    """A store at schema 4 (fed_children, fed_alarm_children) opens with one fed_pulls table, rows kept."""
+    from ansible_collections.netsync.fleet.plugins.module_utils.store._schema import migrate
+
+    with _raw(store_url) as db:
+        assert migrate(db, target=4) == 4
+        db.execute("INSERT INTO fed_children (name, url, epoch, cursor, last_pull, last_success, clock_offset, stale, "
+                   "suspect, error) VALUES ('paris', 'https://p', 'e1', 42, 10.0, 9.0, 0.5, 0, 1, '')")
+        db.execute("INSERT INTO fed_alarm_children (name, url, epoch, cursor, last_pull, stale, error) "
+                   "VALUES ('paris', 'https://p', 'e2', 7, 11.0, 1, 'refused')")
+        db.execute("INSERT INTO fed_alarm_children (name, url) VALUES ('lyon', 'https://l')")
+    with st.open_store(store_url) as s:
+        topo, alarms = s.fed_topology.pulls.all(), s.fed_alarms.pulls.all()
+        tables = {r["name"] for r in s.db.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table'" if s.backend == "sqlite" else
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()")}
+    assert list(topo) == ["paris"] and sorted(alarms) == ["lyon", "paris"]
+    assert {k: topo["paris"][k] for k in ("url", "epoch", "cursor", "last_pull", "last_success", "clock_offset",
+                                          "stale", "suspect", "error")} == {
+        "url": "https://p", "epoch": "e1", "cursor": 42, "last_pull": 10.0, "last_success": 9.0,
+        "clock_offset": 0.5, "stale": 0, "suspect": 1, "error": ""}
+    assert (alarms["paris"]["epoch"], alarms["paris"]["cursor"], alarms["paris"]["stale"],
+            alarms["paris"]["error"]) == ("e2", 7, 1, "refused")
+    assert (alarms["lyon"]["url"], alarms["lyon"]["cursor"], alarms["lyon"]["last_pull"]) == ("https://l", 0, None)
+    assert "fed_pulls" in tables and not tables & {"fed_children", "fed_alarm_children"}
+
+
+def test_pull_states_are_per_stream(store_url: str) -> None:
+    with st.open_store(store_url) as s:
+        s.fed_topology.pulls.save("paris", url="https://p", cursor=3)
+        assert s.fed_alarms.pulls.claim("paris", "https://p", 100.0, 50.0)
+        assert not s.fed_alarms.pulls.claim("paris", "https://p", 120.0, 50.0)  # pulled 20 s ago
+        assert s.fed_topology.pulls.all()["paris"]["last_pull"] is None  # the other stream is untouched
+        s.fed_alarms.forget("paris")
+        assert s.fed_alarms.pulls.all() == {} and list(s.fed_topology.pulls.all()) == ["paris"]
+        with pytest.raises(ValueError, match="unknown child fields"):
+            s.fed_topology.pulls.save("paris", color="red")
+
+
 class _raw:
     def __init__(self, url: str) -> None:
         from ansible_collections.netsync.fleet.plugins.module_utils.store._db import connect
@@ -61,10 +100,10 @@ class _raw:
 def test_device_import_is_idempotent_and_keeps_no_credentials(store_url: str) -> None:
     with st.open_store(store_url, clock=_clock()) as s:
         facts = {"hostname": "r1", "model": "mx960", "serial": None}
-        assert s.upsert_device("r1", "127.0.0.1", 830, "junos", facts) == "created"
-        assert s.upsert_device("r1", "127.0.0.1", 830, "junos", dict(facts)) == "unchanged"
-        assert s.upsert_device("r1", "127.0.0.2", 830, "junos", facts) == "updated"
-        row = s.get_device("r1")
+        assert s.devices.upsert("r1", "127.0.0.1", 830, "junos", facts) == "created"
+        assert s.devices.upsert("r1", "127.0.0.1", 830, "junos", dict(facts)) == "unchanged"
+        assert s.devices.upsert("r1", "127.0.0.2", 830, "junos", facts) == "updated"
+        row = s.devices.get("r1")
         assert row is not None and row["host"] == "127.0.0.2" and row["facts"] == facts
         assert row["managed_status"] == st.OUT_OF_SYNC
         columns = {c for r in s.db.query("SELECT * FROM devices") for c in r}
@@ -73,84 +112,84 @@ def test_device_import_is_idempotent_and_keeps_no_credentials(store_url: str) ->
 
 def test_snapshots_version_only_on_change(store_url: str) -> None:
     with st.open_store(store_url, clock=_clock()) as s:
-        s.upsert_device("r1", "h", 830, "junos", {})
-        assert s.add_snapshot("r1", "junos-xml", "<c/>", "a\n", "sha-a", 100.0, "ops") == (1, True)
-        assert s.add_snapshot("r1", "junos-xml", "<c/>", "a\n", "sha-a", 100.0, "ops") == (1, False)
-        assert s.add_snapshot("r1", "junos-xml", "<c2/>", "b\n", "sha-b", 200.0, "ops") == (2, True)
-        assert [x["version"] for x in s.list_snapshots("r1")] == [1, 2]
-        snap = s.get_snapshot("r1", 1)
+        s.devices.upsert("r1", "h", 830, "junos", {})
+        assert s.devices.add_snapshot("r1", "junos-xml", "<c/>", "a\n", "sha-a", 100.0, "ops") == (1, True)
+        assert s.devices.add_snapshot("r1", "junos-xml", "<c/>", "a\n", "sha-a", 100.0, "ops") == (1, False)
+        assert s.devices.add_snapshot("r1", "junos-xml", "<c2/>", "b\n", "sha-b", 200.0, "ops") == (2, True)
+        assert [x["version"] for x in s.devices.list_snapshots("r1")] == [1, 2]
+        snap = s.devices.get_snapshot("r1", 1)
         assert snap is not None and snap["rendered"] == "a\n" and snap["commit_user"] == "ops"
-        assert s.get_snapshot("r1", 3) is None
+        assert s.devices.get_snapshot("r1", 3) is None
         with pytest.raises(st.StoreError, match="not in the store"):
-            s.add_snapshot("nope", "x", "", "", "s")
+            s.devices.add_snapshot("nope", "x", "", "", "s")
 
 
 def test_status_history_and_remove(store_url: str) -> None:
     with st.open_store(store_url, clock=_clock()) as s:
-        s.upsert_device("r1", "h", 830, "netconf", {})
-        s.set_status("r1", st.SYNCHRONIZING, "job 1")
-        s.set_status("r1", st.IN_SYNC, "job 1 read", "up")
-        assert [h["status"] for h in s.status_history("r1")] == [st.OUT_OF_SYNC, st.SYNCHRONIZING, st.IN_SYNC]
+        s.devices.upsert("r1", "h", 830, "netconf", {})
+        s.devices.set_status("r1", st.SYNCHRONIZING, "job 1")
+        s.devices.set_status("r1", st.IN_SYNC, "job 1 read", "up")
+        assert [h["status"] for h in s.devices.status_history("r1")] == [st.OUT_OF_SYNC, st.SYNCHRONIZING, st.IN_SYNC]
         with pytest.raises(st.StoreError, match="unknown managed status"):
-            s.set_status("r1", "Bogus")
+            s.devices.set_status("r1", "Bogus")
         with pytest.raises(st.StoreError, match="not in the store"):
-            s.set_status("ghost", st.IN_SYNC)
-        s.add_snapshot("r1", "f", "c", "r", "x")
-        assert s.remove_device("r1") is True
-        assert s.remove_device("r1") is False
-        assert s.list_snapshots("r1") == [] and s.status_history("r1") == []
+            s.devices.set_status("ghost", st.IN_SYNC)
+        s.devices.add_snapshot("r1", "f", "c", "r", "x")
+        assert s.devices.remove("r1") is True
+        assert s.devices.remove("r1") is False
+        assert s.devices.list_snapshots("r1") == [] and s.devices.status_history("r1") == []
 
 
 def test_settings_defaults_global_and_device_override(store_url: str) -> None:
     with st.open_store(store_url) as s:
-        assert s.get_settings() == st.DEFAULT_SETTINGS
-        s.upsert_device("r1", "h", 830, "junos", {})
-        assert s.set_settings({"resync_delay": 20}) == {}  # equal to the default: nothing stored
-        changed = s.set_settings({"resync_delay": 5, "auto_resync": "no"})
+        assert s.devices.get_settings() == st.DEFAULT_SETTINGS
+        s.devices.upsert("r1", "h", 830, "junos", {})
+        assert s.devices.set_settings({"resync_delay": 20}) == {}  # equal to the default: nothing stored
+        changed = s.devices.set_settings({"resync_delay": 5, "auto_resync": "no"})
         assert changed == {"resync_delay": 5.0, "auto_resync": False}
-        assert s.set_settings({"damping_window": 1.5}, device="r1") == {"damping_window": 1.5}
-        eff = s.get_settings("r1")
+        assert s.devices.set_settings({"damping_window": 1.5}, device="r1") == {"damping_window": 1.5}
+        eff = s.devices.get_settings("r1")
         assert eff["resync_delay"] == 5.0 and eff["damping_window"] == 1.5 and eff["auto_resync"] is False
-        assert s.get_settings()["damping_window"] == 25.0
-        assert s.set_settings({"damping_window": 1.5}, device="r1") == {}
-        assert s.set_settings({"damping_window": None}, device="r1") == {"damping_window": None}
-        assert s.get_settings("r1")["damping_window"] == 25.0
+        assert s.devices.get_settings()["damping_window"] == 25.0
+        assert s.devices.set_settings({"damping_window": 1.5}, device="r1") == {}
+        assert s.devices.set_settings({"damping_window": None}, device="r1") == {"damping_window": None}
+        assert s.devices.get_settings("r1")["damping_window"] == 25.0
         for bad in ({"resync_delay": -1}, {"resync_delay": "soon"}, {"nope": 1}, {"auto_resync": "maybe"}):
             with pytest.raises(st.StoreError):
-                s.set_settings(bad)
+                s.devices.set_settings(bad)
         with pytest.raises(st.StoreError, match="not in the store"):
-            s.set_settings({"resync_delay": 1}, device="ghost")
+            s.devices.set_settings({"resync_delay": 1}, device="ghost")
 
 
 def test_jobs_notifications_and_inbox(store_url: str) -> None:
     clock = _clock()
     with st.open_store(store_url, clock=clock) as s:
-        s.upsert_device("r1", "h", 830, "junos", {})
-        s.job_started("j1", "r1", "auto")
+        s.devices.upsert("r1", "h", 830, "junos", {})
+        s.jobs.started("j1", "r1", "auto")
         since = clock()
-        s.job_read("j1", 500.0)
+        s.jobs.read("j1", 500.0)
         # a late notification for a commit the read included does not count
-        s.record_notification("127.0.0.1", "syslog", "r1", True, commit_time=400.0)
-        assert s.notified_since("r1", since, 500.0) is False
-        s.record_notification("127.0.0.1", "syslog", "r1", True, commit_time=600.0)
-        assert s.notified_since("r1", since, 500.0) is True
-        s.record_notification("10.9.9.9", "syslog", None, False, reason="unknown source")
-        s.job_finished("j1", True, "ok")
-        job = s.get_job("j1")
+        s.jobs.record_notification("127.0.0.1", "syslog", "r1", True, commit_time=400.0)
+        assert s.jobs.notified_since("r1", since, 500.0) is False
+        s.jobs.record_notification("127.0.0.1", "syslog", "r1", True, commit_time=600.0)
+        assert s.jobs.notified_since("r1", since, 500.0) is True
+        s.jobs.record_notification("10.9.9.9", "syslog", None, False, reason="unknown source")
+        s.jobs.finished("j1", True, "ok")
+        job = s.jobs.get("j1")
         assert job is not None and job["state"] == "done" and job["read_commit_time"] == 500.0
-        ids = [s.inbox_put("r1", "callback", "junos_config changed") for _n in range(3)]
-        assert [r["id"] for r in s.inbox_take(2)] == ids[:2]
-        assert [r["id"] for r in s.inbox_take(10)] == ids[2:]
-        assert s.inbox_take(10) == []
+        ids = [s.jobs.inbox_put("r1", "callback", "junos_config changed") for _n in range(3)]
+        assert [r["id"] for r in s.jobs.inbox_take(2)] == ids[:2]
+        assert [r["id"] for r in s.jobs.inbox_take(10)] == ids[2:]
+        assert s.jobs.inbox_take(10) == []
 
 
 def _writer(url: str, name: str, count: int) -> None:
     with st.open_store(url) as s:
-        s.upsert_device(name, "h", 830, "junos", {})
+        s.devices.upsert(name, "h", 830, "junos", {})
         for i in range(count):
-            s.add_snapshot(name, "f", "c%d" % i, "r%d" % i, "sha-%s-%d" % (name, i))
-            s.set_status(name, st.IN_SYNC if i % 2 else st.SYNCHRONIZING, "w%d" % i)
-            s.inbox_put(name, "test")
+            s.devices.add_snapshot(name, "f", "c%d" % i, "r%d" % i, "sha-%s-%d" % (name, i))
+            s.devices.set_status(name, st.IN_SYNC if i % 2 else st.SYNCHRONIZING, "w%d" % i)
+            s.jobs.inbox_put(name, "test")
 
 
 def test_concurrent_writers_lose_nothing(store_url: str) -> None:
@@ -163,10 +202,10 @@ def test_concurrent_writers_lose_nothing(store_url: str) -> None:
         p.join(120)
     assert [p.exitcode for p in procs] == [0] * 8
     with st.open_store(store_url) as s:
-        assert len(s.list_devices()) == 8
+        assert len(s.devices.all()) == 8
         for i in range(8):
-            assert len(s.list_snapshots("d%d" % i)) == 25
-        assert len(s.inbox_take(1000)) == 200
+            assert len(s.devices.list_snapshots("d%d" % i)) == 25
+        assert len(s.jobs.inbox_take(1000)) == 200
 
 
 def test_bad_urls_are_clear_errors(tmp_path: Any) -> None:
@@ -196,8 +235,9 @@ def test_sqlite_store_is_wal(tmp_path: Any) -> None:
 
 def test_damper_state_round_trip(store_url: str) -> None:
     with st.open_store(store_url) as s:
-        assert s.load_damper_states() == {}
-        s.save_damper_states({"r1": {"status": "Out of Sync", "pending": {"due": 20.0}}, "r2": {"status": "In Sync"}})
-        s.save_damper_states({"r1": {"status": "Synchronizing"}})
+        assert s.jobs.load_damper_states() == {}
+        s.jobs.save_damper_states({"r1": {"status": "Out of Sync", "pending": {"due": 20.0}},
+                                   "r2": {"status": "In Sync"}})
+        s.jobs.save_damper_states({"r1": {"status": "Synchronizing"}})
     with st.open_store(store_url) as s:  # survives a restart of whoever wrote it
-        assert s.load_damper_states() == {"r1": {"status": "Synchronizing"}, "r2": {"status": "In Sync"}}
+        assert s.jobs.load_damper_states() == {"r1": {"status": "Synchronizing"}, "r2": {"status": "In Sync"}}

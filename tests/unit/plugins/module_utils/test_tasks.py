@@ -37,7 +37,7 @@ def test_import_check_mode_writes_nothing(tmp_path: Path) -> None:
     res = run_device(_params(tmp_path), True, False, opener=FakeDevice())
     assert res["changed"] is True
     with st.open_store(str(tmp_path / "s.db")) as s:
-        assert s.list_devices() == []
+        assert s.devices.all() == []
 
 
 def test_resync_versions_diff_and_check_mode(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_resync_versions_diff_and_check_mode(tmp_path: Path) -> None:
     assert "host-name r1-new" in res["diff"]["after"] and "host-name r1\n" in res["diff"]["before"]
     assert res["commit_time"] == 110.0 and res["managed_status"] == "In Sync"
     with st.open_store(str(tmp_path / "s.db")) as s:
-        job = s.get_job("j-7")
+        job = s.jobs.get("j-7")
         assert job is not None and job["origin"] == "auto" and job["read_commit_time"] == 110.0
 
 
@@ -65,7 +65,7 @@ def test_commit_notified_during_job_leaves_out_of_sync(tmp_path: Path) -> None:
         def read_config(self) -> ConfigRead:
             read = dev.read_config()
             with st.open_store(store_path) as s:  # a commit notified while we read, not included
-                s.record_notification("127.0.0.1", "syslog", "r1", True, commit_time=read.commit_time + 5)
+                s.jobs.record_notification("127.0.0.1", "syslog", "r1", True, commit_time=read.commit_time + 5)
             return read
     res = run_resync(_params(tmp_path), False, False, opener=Late())
     assert res["managed_status"] == "Out of Sync"
@@ -79,7 +79,7 @@ def test_resync_failure_keeps_snapshots(tmp_path: Path) -> None:
         run_resync(_params(tmp_path), False, False, opener=dev)
     assert info.value.result["error"] == "timeout" and info.value.result["managed_status"] == "Sync Failed"
     with st.open_store(str(tmp_path / "s.db")) as s:
-        assert len(s.list_snapshots("r1")) == 1 and s.get_device("r1")["connection_state"] == "down"  # type: ignore[index]
+        assert len(s.devices.list_snapshots("r1")) == 1 and s.devices.get("r1")["connection_state"] == "down"  # type: ignore[index]
 
 
 def test_device_info_versions_and_diff(tmp_path: Path) -> None:
@@ -122,3 +122,19 @@ def test_settings_check_mode_reset_and_errors(tmp_path: Path) -> None:
 def test_target_needs_an_address() -> None:
     with pytest.raises(ValueError, match="ansible_host"):
         target_from_params({"name": "r1"})
+
+
+@pytest.mark.parametrize(("spec", "checks", "args", "message"), [
+    ("DEVICE_INFO_SPEC", "DEVICE_INFO_CHECKS", {"version": 2}, "required by 'version': name"),
+    ("DEVICE_INFO_SPEC", "DEVICE_INFO_CHECKS", {"diff_to": 2}, "required by 'diff_to': name"),
+    ("DEVICE_SPEC", "DEVICE_CHECKS", {"state": "absent"}, "one of the following is required: name, host"),
+])
+def test_option_checks_live_in_the_specs(spec: str, checks: str, args: dict[str, Any], message: str) -> None:
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    from ansible_collections.netsync.fleet.plugins.module_utils.tasks import args as specs
+
+    result = ArgumentSpecValidator(getattr(specs, spec), **getattr(specs, checks)).validate(args)
+    assert any(message in m for m in result.error_messages), result.error_messages
+    good = dict(args, name="r1")
+    assert not ArgumentSpecValidator(getattr(specs, spec), **getattr(specs, checks)).validate(good).error_messages

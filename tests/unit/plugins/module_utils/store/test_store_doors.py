@@ -9,7 +9,7 @@ from typing import Any, Callable
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.report import run_report_task
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.report import run_report_task
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
     TaskFailed, run_device_info, run_resync, run_settings,
 )

@@ -22,4 +22,4 @@ def test_out_of_bounds_settings_are_refused(tmp_path: Path, check_mode: bool, ke
         run_settings({"store": path, key: value}, check_mode=check_mode, diff=False)
     assert words in err.value.msg
     with st.open_store(path) as store:
-        assert store.get_settings()[key] == st.DEFAULT_SETTINGS[key]
+        assert store.devices.get_settings()[key] == st.DEFAULT_SETTINGS[key]

@@ -33,14 +33,14 @@ def clock() -> Clock:
 def store(tmp_path: Path, clock: Clock) -> Iterator[st.Store]:
     s = st.open_store(str(tmp_path / "fleet.db"), clock=clock)
     for name, host in (("r1", "10.0.0.1"), ("r2", "10.0.0.2")):
-        s.upsert_device(name, host, 830, "junos", {"hostname": name})
-        s.set_status(name, "In Sync", "test")
-    s.set_settings({"resync_delay": 20, "damping_window": 25, "damper_interval": 20})
+        s.devices.upsert(name, host, 830, "junos", {"hostname": name})
+        s.devices.set_status(name, "In Sync", "test")
+    s.devices.set_settings({"resync_delay": 20, "damping_window": 25, "damper_interval": 20})
     yield s
     s.close()
 
 
-def failing(store: st.Store, method: str, times: int = 1) -> Callable[[], int]:
+def failing(store: Any, method: str, times: int = 1) -> Callable[[], int]:
     """Make ``store.<method>`` raise 'database is locked' the next ``times`` calls; returns a call counter."""
     real = getattr(store, method)
     calls = [0]
@@ -57,30 +57,30 @@ def failing(store: st.Store, method: str, times: int = 1) -> Callable[[], int]:
 def test_store_failure_mid_flush_keeps_every_record_state_and_status(store: st.Store, clock: Clock) -> None:
     lis = Listener(store)
     assert lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now) is not None
-    failing(store, "save_damper_states")  # the notification row is written first, then this fails
+    failing(store.jobs, "save_damper_states")  # the notification row is written first, then this fails
     with pytest.raises(sqlite3.OperationalError):
         lis.flush()
     assert lis.counters["store-write-failures"] == 1
     assert store.db.query("SELECT COUNT(*) AS n FROM notifications")[0]["n"] == 0  # rolled back, all of it
-    assert store.get_device("r1")["managed_status"] == "In Sync"  # type: ignore[index]
+    assert store.devices.get("r1")["managed_status"] == "In Sync"  # type: ignore[index]
     lis.flush()  # the retry writes everything that was buffered
     rows = store.db.query("SELECT device, accepted, reason FROM notifications")
     assert [(r["device"], r["accepted"]) for r in rows] == [("r1", 1)] and rows[0]["reason"].startswith("scheduled")
-    assert store.load_damper_states()["r1"]["pending"]["due"] == T0 + 20
-    assert store.get_device("r1")["managed_status"] == "Out of Sync"  # type: ignore[index]
+    assert store.jobs.load_damper_states()["r1"]["pending"]["due"] == T0 + 20
+    assert store.devices.get("r1")["managed_status"] == "Out of Sync"  # type: ignore[index]
 
 
 def test_a_dispatch_whose_write_failed_is_emitted_on_the_next_pass(store: st.Store, clock: Clock) -> None:
     lis = Listener(store)
     lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now)
     lis.flush()
-    failing(store, "save_damper_states")
+    failing(store.jobs, "save_damper_states")
     with pytest.raises(sqlite3.OperationalError):
         lis.tick(T0 + 20)  # the dispatch is not persisted: no event goes out
     [event] = lis.tick(T0 + 21)
     assert event["netsync"]["devices"] == ["r1"]
     job_id = event["netsync"]["job_ids"]["r1"]
-    assert store.load_damper_states()["r1"]["running"]["dispatch_id"] == job_id  # persisted before emitting
+    assert store.jobs.load_damper_states()["r1"]["running"]["dispatch_id"] == job_id  # persisted before emitting
 
 
 def test_an_event_never_emitted_is_emitted_after_a_restart(store: st.Store, clock: Clock) -> None:
@@ -109,19 +109,19 @@ def test_an_emitted_job_that_never_starts_is_dispatched_again(store: st.Store, c
     assert again["netsync"]["devices"] == ["r1"]
     assert again["netsync"]["job_ids"]["r1"] != event["netsync"]["job_ids"]["r1"]
     assert lis.counters["decision:redispatch"] == 1
-    assert store.get_device("r1")["managed_status"] == "Out of Sync"  # type: ignore[index]  # not Sync Failed
+    assert store.devices.get("r1")["managed_status"] == "Out of Sync"  # type: ignore[index]  # not Sync Failed
 
 
 def test_a_removed_device_takes_its_pending_job_with_it(store: st.Store, clock: Clock) -> None:
     lis = Listener(store, reindex_every=1000.0)
     lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now)
     lis.flush()
-    assert "r1" in store.load_damper_states()
-    assert store.remove_device("r1")
-    assert "r1" not in store.load_damper_states()
+    assert "r1" in store.jobs.load_damper_states()
+    assert store.devices.remove("r1")
+    assert "r1" not in store.jobs.load_damper_states()
     assert lis.tick(T0 + 20) == []  # due, but the store no longer holds r1: never dispatched
     assert "r1" not in lis.states and lis.counters["removed-devices"] == 1
-    assert "r1" not in store.load_damper_states()  # and its state is not written back
+    assert "r1" not in store.jobs.load_damper_states()  # and its state is not written back
     assert lis.tick(T0 + 2000) == []
 
 
@@ -130,8 +130,8 @@ def test_one_device_with_a_bad_stored_setting_never_stops_the_others(store: st.S
     default, and both devices' commits are scheduled and dispatched."""
     store.db.execute("INSERT INTO settings (scope, key, value) VALUES ('r1', 'damper_interval', '0')")
     with pytest.raises(st.StoreError, match="damper_interval must be from 0.1 to 3600"):
-        store.set_settings({"damper_interval": 0}, "r2")  # refused at the door, naming the setting
-    assert store.get_settings("r1")["damper_interval"] == 20.0
+        store.devices.set_settings({"damper_interval": 0}, "r2")  # refused at the door, naming the setting
+    assert store.devices.get_settings("r1")["damper_interval"] == 20.0
     lis = Listener(store)
     two = COMMIT.replace(b" r1 ", b" r2 ")
     assert lis.ingest_syslog(COMMIT, "10.0.0.1", clock.now) is not None

@@ -1,6 +1,6 @@
 # Copyright: netsync.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Master side: one inventory host document per device from the merged model (pure).
+"""The federation master's inventory host documents: one per device from the merged model (pure).
 
 A host document is ``{"name", "vars", "groups", "format"}``: the Device's
 merged properties in ``netsync_device``, its interfaces (units included) by
@@ -23,13 +23,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ansible_collections.netsync.fleet.plugins.module_utils.topology.model import (
+from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
     ADDRESS,
     DEVICE,
     INTERFACE,
+    MergedObject,
     make_key,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.topology._union import MergedObject
 
 STALE_GROUP = "federation_stale"
 SKEW_GROUP = "federation_clock_skew"

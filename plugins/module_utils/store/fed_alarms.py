@@ -1,26 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: netsync.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private: the master's copies of children's alarms and its metric source sets (a mixin of ``Store``).
+"""The master's alarms role of the store: copies of children's alarms and the metric source sets.
 
-Per child: alarm pull state (epoch, cursor, last pull, clock offset, stale and
-suspect flags) in ``fed_alarm_children`` and a copy of its alarms in
-``fed_alarms`` (one JSON body per alarm, latest state). Separate ansible runs
-share them: ``fed_alarm_claim`` lets one process at a time pull a child whose
-last pull is older than the delay. ``fed_metric_sources`` keeps, per metric
-and object, which children hold data, when that was determined and under
-which federation configuration.
+Per child: the alarm pull state (``pulls``, stream ``alarms``) and a copy of
+its alarms in ``fed_alarms`` (one row per alarm, latest state). Separate
+ansible runs share them: ``pulls.claim`` lets one process at a time pull a
+child whose last pull is older than the delay. ``fed_metric_sources`` keeps,
+per metric and object, which children hold data, when that was determined
+and under which federation configuration.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store._db import Database
-from ansible_collections.netsync.fleet.plugins.module_utils.store._topology import executemany
+from ansible_collections.netsync.fleet.plugins.module_utils.store.pulls import ALARMS, PullStates
 
-_FIELDS = ("url", "epoch", "cursor", "last_pull", "last_success", "clock_offset", "stale", "suspect", "error")
 _COLUMNS = ("id", "type", "device", "subject", "severity", "message", "raised_at", "cleared_at", "updated_at",
             "count", "seq")
 _UPSERT = ("INSERT INTO fed_alarms (child, %s) VALUES (?, %s) ON CONFLICT (child, id) DO UPDATE SET %s"
@@ -39,45 +37,21 @@ def _row(child: str, a: Mapping[str, Any]) -> tuple[Any, ...]:
             _opt(a.get("updated_at")), int(a.get("count") or 1), int(a.get("seq") or 0))
 
 
-class FedAlarmStoreMixin:
-    """Master-side alarm copies and metric source sets; ``self.db`` comes from ``Store``."""
+class FedAlarmStore:
+    """The master's alarm copies (with their pull state) and metric source sets."""
 
-    db: Database
-    clock: Callable[[], float]
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.pulls = PullStates(db, ALARMS)
 
-    # -- children's alarm pull state -----------------------------------------------------------
-    def fed_alarm_children(self) -> dict[str, dict[str, Any]]:
-        return {r["name"]: r for r in self.db.query("SELECT * FROM fed_alarm_children ORDER BY name")}
-
-    def fed_alarm_save_child(self, name: str, **fields: Any) -> None:
-        unknown = set(fields) - set(_FIELDS)
-        if unknown:
-            raise ValueError("unknown child fields: %s" % ", ".join(sorted(unknown)))
+    def forget(self, child: str) -> None:
+        """Drop a child's alarm copy and pull state (it left the configuration)."""
         with self.db.transaction():
-            if not self.db.query("SELECT name FROM fed_alarm_children WHERE name = ?", (name,)):
-                self.db.execute("INSERT INTO fed_alarm_children (name) VALUES (?)", (name,))
-            for key, value in fields.items():
-                self.db.execute("UPDATE fed_alarm_children SET %s = ? WHERE name = ?" % key, (value, name))
-
-    def fed_alarm_claim(self, name: str, url: str, now: float, delay: float) -> bool:
-        """Take the pull of ``name`` if its last pull is older than ``delay`` (or it moved to ``url``).
-
-        True for one caller only, across processes: the claim sets ``last_pull``.
-        """
-        with self.db.transaction():
-            if not self.db.query("SELECT name FROM fed_alarm_children WHERE name = ?", (name,)):
-                self.db.execute("INSERT INTO fed_alarm_children (name, url) VALUES (?, ?)", (name, url))
-            return self.db.execute("UPDATE fed_alarm_children SET last_pull = ?, url = ? WHERE name = ? AND "
-                                   "(last_pull IS NULL OR last_pull <= ? OR last_pull > ? OR url <> ?)",
-                                   (now, url, name, now - delay, now, url)) > 0
-
-    def fed_alarm_forget(self, name: str) -> None:
-        with self.db.transaction():
-            self.db.execute("DELETE FROM fed_alarms WHERE child = ?", (name,))
-            self.db.execute("DELETE FROM fed_alarm_children WHERE name = ?", (name,))
+            self.db.execute("DELETE FROM fed_alarms WHERE child = ?", (child,))
+            self.pulls.forget(child)
 
     # -- copies --------------------------------------------------------------------------------
-    def fed_alarm_apply(self, child: str, alarms: Iterable[Mapping[str, Any]], replace: bool = False) -> int:
+    def apply(self, child: str, alarms: Iterable[Mapping[str, Any]], replace: bool = False) -> int:
         """Upsert alarms (API form) into the child's copy; ``replace`` drops the old copy first.
 
         ValueError if an alarm lacks a field or has one of the wrong type (nothing is written).
@@ -89,12 +63,12 @@ class FedAlarmStoreMixin:
         with self.db.transaction():
             if replace:
                 self.db.execute("DELETE FROM fed_alarms WHERE child = ?", (child,))
-            executemany(self.db, _UPSERT, rows)
+            self.db.executemany(_UPSERT, rows)
         return len(rows)
 
-    def fed_alarm_list(self, children: Optional[Collection[str]] = None, device: Optional[str] = None,
-                       cleared: Optional[bool] = None, severities: Optional[Collection[str]] = None
-                       ) -> list[dict[str, Any]]:
+    def select(self, children: Optional[Collection[str]] = None, device: Optional[str] = None,
+               cleared: Optional[bool] = None, severities: Optional[Collection[str]] = None
+               ) -> list[dict[str, Any]]:
         """Copied alarms (API form), each with ``child``; filtered in SQL by child, device, state, severity."""
         sql, params = "SELECT child, %s FROM fed_alarms WHERE 1 = 1" % ", ".join(_COLUMNS), []  # type: tuple[str, list[Any]]
         for column, values in (("child", children), ("severity", severities)):
@@ -115,7 +89,7 @@ class FedAlarmStoreMixin:
         return out
 
     # -- metric source sets --------------------------------------------------------------------
-    def fed_metric_sources(self, name: str, obj: str) -> Optional[dict[str, Any]]:
+    def metric_sources(self, name: str, obj: str) -> Optional[dict[str, Any]]:
         """``{"config", "determined_at", "sources"}`` of a metric and object, if determined before."""
         rows = self.db.query("SELECT config, determined_at, body FROM fed_metric_sources WHERE name = ? AND object = ?",
                              (name, obj))
@@ -124,7 +98,7 @@ class FedAlarmStoreMixin:
         return {"config": rows[0]["config"], "determined_at": float(rows[0]["determined_at"]),
                 "sources": json.loads(rows[0]["body"])}
 
-    def fed_metric_sources_save(self, name: str, obj: str, config: str, at: float, sources: Any) -> None:
+    def save_metric_sources(self, name: str, obj: str, config: str, at: float, sources: Any) -> None:
         body = json.dumps(sources, sort_keys=True)
         with self.db.transaction():
             self.db.execute("DELETE FROM fed_metric_sources WHERE name = ? AND object = ?", (name, obj))

@@ -1,0 +1,227 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The devices role of the store: devices, managed status and its history, snapshots, settings.
+
+What modules and the listener read and write about a managed device. Methods
+are short transactions; they join the caller's when one is open
+(``Store.transaction()``).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Optional
+
+
+from ansible_collections.netsync.fleet.plugins.module_utils.common import settings as settings_rules
+from ansible_collections.netsync.fleet.plugins.module_utils.store._db import Database, StoreError
+
+IN_SYNC = "In Sync"
+OUT_OF_SYNC = "Out of Sync"
+SYNCHRONIZING = "Synchronizing"
+SYNC_FAILED = "Sync Failed"
+STATUSES = (IN_SYNC, OUT_OF_SYNC, SYNCHRONIZING, SYNC_FAILED)
+
+DEFAULT_SETTINGS: dict[str, Any] = dict(settings_rules.DEFAULTS)
+GLOBAL = ""  # settings scope of the global values
+
+_DEVICE_COLUMNS = ("name, host, port, platform, facts, managed_status, connection_state, status_reason, "
+                   "created_at, updated_at, status_changed_at, last_synced, last_commit_time")
+_SNAPSHOT_META = "device, version, taken_at, sha256, format, commit_time, commit_user, commit_seq, job_id"
+
+
+def _device_row(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["facts"] = json.loads(row["facts"] or "{}")
+    return row
+
+
+def coerce_setting(key: str, value: Any) -> Any:
+    """A setting's value in its stored type; StoreError for an unknown key or a bad value
+    (the rules of ``common/settings.py``, shared with the settings module and the listener)."""
+    try:
+        return settings_rules.check(key, value)
+    except settings_rules.SettingError as exc:
+        raise StoreError(str(exc)) from None
+
+
+class DeviceStore:
+    """Devices, their status history, snapshots and settings."""
+
+    def __init__(self, db: Database, clock: Callable[[], float]) -> None:
+        self.db = db
+        self.clock = clock
+
+    # -- devices ---------------------------------------------------------------------------
+    def get(self, name: str, lock: bool = False) -> Optional[dict[str, Any]]:
+        sql = "SELECT %s FROM devices WHERE name = ?" % _DEVICE_COLUMNS
+        if lock and self.db.dialect == "postgresql":
+            sql += " FOR UPDATE"
+        rows = self.db.query(sql, (name,))
+        return _device_row(rows[0]) if rows else None
+
+    def all(self) -> list[dict[str, Any]]:
+        rows = self.db.query("SELECT %s FROM devices ORDER BY name" % _DEVICE_COLUMNS)
+        return [_device_row(r) for r in rows]
+
+    def upsert(self, name: str, host: str, port: int, platform: str, facts: dict[str, Any]) -> str:
+        """Create or update a device; returns ``created``, ``updated`` or ``unchanged``."""
+        now = self.clock()
+        facts_json = json.dumps(facts, sort_keys=True)
+        with self.db.transaction():
+            current = self.get(name, lock=True)
+            if current is None:
+                self.db.execute(
+                    "INSERT INTO devices (name, host, port, platform, facts, managed_status, created_at, "
+                    "updated_at, status_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (name, host, int(port), platform, facts_json, OUT_OF_SYNC, now, now, now))
+                self._history(name, OUT_OF_SYNC, "imported", now)
+                return "created"
+            same = (current["host"], current["port"], current["platform"], current["facts"]) == (
+                host, int(port), platform, facts)
+            if same:
+                return "unchanged"
+            self.db.execute("UPDATE devices SET host = ?, port = ?, platform = ?, facts = ?, updated_at = ? "
+                            "WHERE name = ?", (host, int(port), platform, facts_json, now, name))
+            return "updated"
+
+    def remove(self, name: str) -> bool:
+        with self.db.transaction():
+            for table in ("snapshots", "status_history"):
+                self.db.execute("DELETE FROM %s WHERE device = ?" % table, (name,))
+            self.db.execute("DELETE FROM settings WHERE scope = ?", (name,))
+            self.db.execute("DELETE FROM damper_state WHERE device = ?", (name,))  # no job for it, ever
+            return self.db.execute("DELETE FROM devices WHERE name = ?", (name,)) > 0
+
+    def existing(self, names: list[str]) -> set[str]:
+        """Which of ``names`` the store holds."""
+        found: set[str] = set()
+        for start in range(0, len(names), 500):
+            chunk = names[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.update(r["name"] for r in self.db.query("SELECT name FROM devices WHERE name IN (%s)" % marks,
+                                                         tuple(chunk)))
+        return found
+
+    def set_status(self, name: str, status: str, reason: str = "",
+                   connection_state: Optional[str] = None) -> None:
+        if status not in STATUSES:
+            raise StoreError("unknown managed status %r" % status)
+        now = self.clock()
+        with self.db.transaction():
+            sets = "managed_status = ?, status_reason = ?, status_changed_at = ?"
+            params: list[Any] = [status, reason, now]
+            if connection_state is not None:
+                sets += ", connection_state = ?"
+                params.append(connection_state)
+            if self.db.execute("UPDATE devices SET %s WHERE name = ?" % sets, params + [name]) == 0:
+                raise StoreError("device %r is not in the store" % name)
+            self._history(name, status, reason, now)
+
+    def _history(self, name: str, status: str, reason: str, at: float) -> None:
+        self.db.execute("INSERT INTO status_history (device, at, status, reason) VALUES (?, ?, ?, ?)",
+                        (name, at, status, reason))
+
+    def status_history(self, name: str, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.db.query("SELECT at, status, reason FROM status_history WHERE device = ? "
+                             "ORDER BY id DESC LIMIT ?", (name, int(limit)))
+        return list(reversed(rows))
+
+    def mark_synced(self, name: str, commit_time: Optional[float]) -> None:
+        now = self.clock()
+        self.db.execute("UPDATE devices SET last_synced = ?, connection_state = 'up', "
+                        "last_commit_time = COALESCE(?, last_commit_time) WHERE name = ?",
+                        (now, commit_time, name))
+
+    # -- snapshots -------------------------------------------------------------------------
+    def add_snapshot(self, name: str, fmt: str, config: str, rendered: str, sha256: str,
+                     commit_time: Optional[float] = None, commit_user: Optional[str] = None,
+                     commit_seq: Optional[str] = None, job_id: Optional[str] = None) -> tuple[int, bool]:
+        """Store a snapshot unless the latest has the same sha256. Returns (version, created)."""
+        now = self.clock()
+        with self.db.transaction():
+            if self.get(name, lock=True) is None:
+                raise StoreError("device %r is not in the store" % name)
+            latest = self.latest_snapshot(name)
+            if latest is not None and latest["sha256"] == sha256:
+                return int(latest["version"]), False
+            version = 1 if latest is None else int(latest["version"]) + 1
+            self.db.execute(
+                "INSERT INTO snapshots (device, version, taken_at, sha256, format, config, rendered, "
+                "commit_time, commit_user, commit_seq, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, version, now, sha256, fmt, config, rendered, commit_time, commit_user, commit_seq, job_id))
+            return version, True
+
+    def latest_snapshot(self, name: str) -> Optional[dict[str, Any]]:
+        rows = self.db.query("SELECT %s FROM snapshots WHERE device = ? ORDER BY version DESC LIMIT 1"
+                             % _SNAPSHOT_META, (name,))
+        return rows[0] if rows else None
+
+    def list_snapshots(self, name: str) -> list[dict[str, Any]]:
+        return self.db.query("SELECT %s FROM snapshots WHERE device = ? ORDER BY version" % _SNAPSHOT_META,
+                             (name,))
+
+    def get_snapshot(self, name: str, version: int) -> Optional[dict[str, Any]]:
+        rows = self.db.query("SELECT %s, config, rendered FROM snapshots WHERE device = ? AND version = ?"
+                             % _SNAPSHOT_META, (name, int(version)))
+        return rows[0] if rows else None
+
+    def snapshot_config(self, name: str, version: int) -> Optional[str]:
+        """The stored configuration text of one snapshot (nothing else is read)."""
+        rows = self.db.query("SELECT config FROM snapshots WHERE device = ? AND version = ?", (name, int(version)))
+        return rows[0]["config"] if rows else None
+
+    def latest_versions(self) -> list[dict[str, Any]]:
+        """Every device's name, platform, facts (JSON text as stored), managed status, last sync and
+        latest snapshot version (``snap``, None without one): what topology derivation starts from."""
+        return self.db.query(
+            "SELECT d.name, d.platform, d.facts, d.managed_status, d.last_synced, "
+            "(SELECT MAX(s.version) FROM snapshots s WHERE s.device = d.name) AS snap FROM devices d")
+
+    def states(self) -> list[dict[str, Any]]:
+        """Every device's managed status, connection state, reason and times: what alarms are evaluated from."""
+        return self.db.query("SELECT name, managed_status, connection_state, status_reason, "
+                             "status_changed_at, last_synced FROM devices")
+
+    # -- settings --------------------------------------------------------------------------
+    def get_settings(self, device: Optional[str] = None) -> dict[str, Any]:
+        """Effective settings: defaults, then global values, then the device's own."""
+        stored: dict[str, Any] = {}
+        scopes = [GLOBAL] if device is None else [GLOBAL, device]
+        for scope in scopes:
+            for row in self.db.query("SELECT key, value FROM settings WHERE scope = ?", (scope,)):
+                stored[row["key"]] = json.loads(row["value"])
+        values, _ignored = settings_rules.effective(stored)  # a bad stored value: its default, not a crash
+        return values
+
+    def device_overrides(self, device: str) -> dict[str, Any]:
+        rows = self.db.query("SELECT key, value FROM settings WHERE scope = ?", (device,))
+        return {r["key"]: json.loads(r["value"]) for r in rows}
+
+    def set_settings(self, values: dict[str, Any], device: Optional[str] = None) -> dict[str, Any]:
+        """Set settings (``None`` removes a device override). Returns the keys that changed."""
+        scope = GLOBAL if device is None else device
+        changed: dict[str, Any] = {}
+        with self.db.transaction():
+            if device is not None and self.get(device) is None:
+                raise StoreError("device %r is not in the store" % device)
+            current = {r["key"]: json.loads(r["value"])
+                       for r in self.db.query("SELECT key, value FROM settings WHERE scope = ?", (scope,))}
+            for key, value in values.items():
+                if value is None:
+                    if device is None:
+                        raise StoreError("a global setting cannot be removed; give a value for %s" % key)
+                    coerce_setting(key, DEFAULT_SETTINGS.get(key))
+                    if key in current:
+                        self.db.execute("DELETE FROM settings WHERE scope = ? AND key = ?", (scope, key))
+                        changed[key] = None
+                    continue
+                value = coerce_setting(key, value)
+                stored = current.get(key, DEFAULT_SETTINGS[key] if device is None else None)
+                if stored == value and (key in current or device is None):
+                    continue
+                self.db.execute("DELETE FROM settings WHERE scope = ? AND key = ?", (scope, key))
+                self.db.execute("INSERT INTO settings (scope, key, value) VALUES (?, ?, ?)",
+                                (scope, key, json.dumps(value)))
+                changed[key] = value
+        return changed
