@@ -23,7 +23,7 @@ class ActionModule(NetsyncAction):
         args = dict(self._task.args)
         for option, names in LISTENER_HOSTVARS.items():
             if args.get(option) is None:
-                value = self._hostvar(task_vars or {}, names)
+                value, _var = self._hostvar(task_vars or {}, names)
                 if value is not None:
                     args[option] = value
         self._task.args = args
