@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.federation.datagen import fill, ietf_config, put_device
+from tests.support.datagen import fill, ietf_config, put_device
 from tests.system.federation.servers import ProcessChild, new_token, self_signed
 from tests.system.helpers import REPO, VENV_BIN, ansible_env, from_netconfd, from_sim, run_playbook, write_inventory
 
