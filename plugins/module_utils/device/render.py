@@ -53,7 +53,7 @@ def parse_xml(text: str | bytes) -> Any:
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise UnsafeXMLError("malformed XML: %s" % exc)
+        raise UnsafeXMLError("malformed XML: %s" % exc) from exc
 
 
 def local_name(tag: Any) -> str:

@@ -119,7 +119,7 @@ class DeviceSession:
         except DeviceError:
             raise
         except Exception as exc:
-            raise classify(exc, self.target)
+            raise classify(exc, self.target) from exc
 
     def facts(self) -> dict[str, Any]:
         return dict(self._guard(self.platform.facts, self.manager))
@@ -170,7 +170,7 @@ def open_session(target: Target) -> DeviceSession:
                 session.close()
         except Exception:
             pass
-        raise classify(exc, target)
+        raise classify(exc, target) from exc
     caps = list(manager.server_capabilities)
     name = target.platform
     if name == "auto":

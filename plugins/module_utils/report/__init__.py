@@ -257,7 +257,7 @@ def _read(path: str) -> Optional[str]:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError("cannot read %s: %s" % (path, exc))
+        raise ReportError("cannot read %s: %s" % (path, exc)) from exc
 
 
 def _write(path: str, text: str, mode: int) -> None:
@@ -274,7 +274,7 @@ def _write(path: str, text: str, mode: int) -> None:
             os.unlink(tmp)
             raise
     except OSError as exc:
-        raise ReportError("cannot write %s: %s" % (path, exc))
+        raise ReportError("cannot write %s: %s" % (path, exc)) from exc
 
 
 def write_files(files: Sequence[tuple[str, str]], check_mode: bool, diff: bool, mode: int = 0o644
@@ -337,8 +337,8 @@ def run_report_task(params: dict[str, Any], check_mode: bool = False, diff: bool
         if not 0 <= int(str(params.get("mode") or "0644"), 8) <= 0o7777:
             raise ValueError(mode)
     except ValueError:
-        raise TaskFailed("mode must be an octal number such as '0644', got %r" % (mode,))
+        raise TaskFailed("mode must be an octal number such as '0644', got %r" % (mode,)) from None
     try:
         return run_report(params, check_mode=check_mode, diff=diff)
     except (ReportError, st.StoreError) as exc:
-        raise TaskFailed(str(exc))
+        raise TaskFailed(str(exc)) from exc

@@ -84,7 +84,7 @@ def _coerce_setting(key: str, value: Any) -> Any:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise StoreError("setting %s must be a number of seconds, got %r" % (key, value))
+        raise StoreError("setting %s must be a number of seconds, got %r" % (key, value)) from None
     if number < 0 or not math.isfinite(number):
         raise StoreError("setting %s must be a finite number of seconds >= 0, got %r" % (key, value))
     return number

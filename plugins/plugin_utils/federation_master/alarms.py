@@ -85,7 +85,7 @@ def number(value: Any, what: str, default: float) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise ValueError("%s must be a number of seconds, got %r" % (what, value))
+        raise ValueError("%s must be a number of seconds, got %r" % (what, value)) from None
     if out < 0:
         raise ValueError("%s must be >= 0" % what)
     return out
@@ -152,7 +152,7 @@ async def _pull_child(store: Any, client: ChildClient, state: Mapping[str, Any],
                 try:
                     report.alarms += store.fed_alarm_apply(report.name, alarms, replace=replace)
                 except ValueError as exc:
-                    raise ChildError("malformed", "/alarms/changes: %s" % exc)
+                    raise ChildError("malformed", "/alarms/changes: %s" % exc) from exc
                 replace = False
                 store.fed_alarm_save_child(report.name, epoch=epoch, cursor=new_cursor)
                 if not page.get("more"):
