@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import ssl
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -136,13 +135,14 @@ def test_alarms_and_metrics_on_demand(sites: dict[str, Any]) -> None:
         assert again[name].get("/metrics/series", 0) == after[name].get("/metrics/series", 0) + 1
     assert active(second) == active(first) and second["metric"]["sources_reused"] is True
 
-    # recovery: the next good resyncs clear Sync Failed; a lookup after the delay pulls the clears
+    # recovery: the next good resyncs clear Sync Failed; a lookup whose copies are older than its delay and
+    # reuse time (0 s: no waiting; the thresholds themselves: tests/system/plugins/lookup, on a test clock)
+    # pulls the clears
     fed["sims"]["r2"].faults.rpc_error_on = None
     fed["nc"].start_server()
     assert run_playbook(REPO / "playbooks/resync.yml", fed["invs"]["east"], fed["stores"]["east"]).rc == 0
     run_playbook(REPO / "playbooks/resync.yml", fed["invs"]["west"], fed["stores"]["west"])  # r3 is still down
-    time.sleep(1.2)
-    third = lookups(fed, NETSYNC_MAX_ALARM_UPDATE_DELAY="1", NETSYNC_METRIC_SOURCE_REUSE="1")
+    third = lookups(fed, NETSYNC_MAX_ALARM_UPDATE_DELAY="0", NETSYNC_METRIC_SOURCE_REUSE="0")
     assert active(third) == {("west", "r3", "sync_failed"), ("west", "r3", "connection_down")}
     later = {n: requests(fed, n) for n in fed["children"]}
     assert all(later[n]["/alarms/changes"] == again[n]["/alarms/changes"] + 1 for n in later)

@@ -16,18 +16,29 @@ from tests.system.plugins.plugin_utils.federation_child.test_federation_server i
 pytestmark = pytest.mark.system  # child servers, the Junos simulator or ansible-* processes
 
 
+class Clock:
+    """The site's time, shared by its store and its server: tests move it forward instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    store = st.open_store(str(tmp_path / "site.db"))
+    clock = Clock()
+    store = st.open_store(str(tmp_path / "site.db"), clock=clock)
     store.upsert_device("r1", "10.0.0.1", 830, "junos", {})
     store.upsert_device("r2", "10.0.0.2", 830, "junos", {})
     store.set_status("r1", "In Sync", "x")
     store.set_status("r2", "In Sync", "x")
-    cfg = ServerConfig(store=store, site="paris", token=TOKEN, max_page=3, refresh_interval=0,
+    cfg = ServerConfig(store=store, site="paris", token=TOKEN, max_page=3, refresh_interval=0, clock=clock,
                        alarms=AlarmConfig(out_of_sync_after=0.5, event_ttl=3600, evaluate_every=0))
     srv = ThreadChild(cfg)
     try:
-        yield {"srv": srv.start(), "store": store}
+        yield {"srv": srv.start(), "store": store, "clock": clock}
     finally:
         srv.stop()
         store.close()
@@ -35,7 +46,7 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 def test_alarm_changes_pages_epoch_and_expiry(site: dict[str, Any]) -> None:
     srv, store = site["srv"], site["store"]
-    now = time.time()
+    now = site["clock"].now
     store.alarm_signals([Signal("device_syslog", "r%d" % i, True, now, "boom %d" % i) for i in range(7)])
     status, doc = call(srv.url, "/alarms/changes")
     assert status == 200 and doc["more"] is True and len(doc["alarms"]) == 3 and doc["cursor"] == 3
@@ -60,8 +71,11 @@ def test_alarm_changes_pages_epoch_and_expiry(site: dict[str, Any]) -> None:
 def test_out_of_sync_evaluated_when_asked(site: dict[str, Any]) -> None:
     srv, store = site["srv"], site["store"]
     store.set_status("r2", "Out of Sync", "a commit")
-    time.sleep(0.6)
+    site["clock"].now += 0.4  # not yet out_of_sync_after (0.5 s)
     status, doc = call(srv.url, "/alarms/changes")
+    assert status == 200 and doc["alarms"] == []
+    site["clock"].now += 0.2
+    status, doc = call(srv.url, "/alarms/changes?since=%d&epoch=%s" % (doc["cursor"], doc["epoch"]))
     assert status == 200 and [(a["type"], a["device"], a["severity"]) for a in doc["alarms"]] == [
         ("out_of_sync", "r2", "minor")]
 
