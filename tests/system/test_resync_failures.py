@@ -59,7 +59,7 @@ def test_device_faults(onboarded: dict[str, Any], fault: dict[str, Any], kind: s
         setattr(faults, key, value)
     res = _fails_with(onboarded, kind)
     if kind == "rpc_error":
-        assert "syntax error" in res["msg"] or "get-configuration" in res["msg"]
+        assert "answered rpc-error: simulated failure of get-configuration" in res["msg"], res["msg"]
     for key in fault:
         setattr(faults, key, type(getattr(faults, key))())
     _recovers(onboarded)

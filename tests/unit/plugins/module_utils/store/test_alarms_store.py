@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import AlarmConfig, Signal
+from ansible_collections.netsync.fleet.plugins.module_utils.store._schema import SCHEMA_VERSION
 
 T0 = 1_000_000.0
 
@@ -42,7 +43,7 @@ def store(url: str, clock: Clock) -> Iterator[st.Store]:
 
 def test_schema_has_migration_4(store: st.Store) -> None:
     rows = store.db.query("SELECT value FROM store_meta WHERE key = 'schema_version'")
-    assert int(rows[0]["value"]) >= 4
+    assert int(rows[0]["value"]) == SCHEMA_VERSION and SCHEMA_VERSION >= 4  # every migration, the 4th included
 
 
 def test_signals_queue_with_sequence_numbers(store: st.Store, clock: Clock) -> None:
