@@ -80,10 +80,15 @@ def test_down_child_is_missing_and_warned(fed: Fed) -> None:
     out = ask(fed, clock)
     assert out["missing"] == ["west"] and out["sources"] == ["east"]
     assert [p[0] for p in out["points"]] == [100.0, 200.0, 300.0]
-    assert any("federation child west" in w for w in out["warnings"])
+    (warning,) = out["warnings"]
+    assert warning.startswith("federation child west: "), warning
     clock.now += 200
     fresh = ask(fed, clock)  # determined again while west is down: it is not a source, and said so
-    assert fresh["sources"] == ["east"] and any("cannot tell" in w for w in fresh["warnings"])
+    # and east is clock-suspect: this test's master clock is now 210 s ahead of the children's real clocks
+    assert fresh["sources"] == ["east"] and fresh["clock_suspect"] == ["east"]
+    assert [w.split(" (")[0] for w in fresh["warnings"]] == [
+        "federation child west: cannot tell whether it holds resync_duration of r1",
+        "federation child east: clock differs from the master's; its points are suspect"], fresh["warnings"]
 
 
 def test_skewed_child_loses_ties(fed: Fed) -> None:
@@ -92,7 +97,8 @@ def test_skewed_child_loses_ties(fed: Fed) -> None:
     fed.start("east", clock_offset=900)
     fed.write()
     out = ask(fed, Clock())
-    assert out["clock_suspect"] == ["east"] and any("east: clock differs" in w for w in out["warnings"])
+    assert out["clock_suspect"] == ["east"] and out["warnings"] == [
+        "federation child east: clock differs from the master's; its points are suspect"]
     assert [300.0, 2.0] in out["points"]  # the trusted child wins the point both have
 
 
