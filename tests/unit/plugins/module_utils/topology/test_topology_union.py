@@ -78,7 +78,8 @@ def test_same_device_on_two_sites_from_real_configs() -> None:
     lyon = t.derive({"name": "r1", "managed_status": "Out of Sync"}, "junos", lyon_xml, "lyon", updated_at=20.0)
     out = merged({"paris": paris, "lyon": lyon})
     dev = out[DEV]
-    assert {"Interface:r1:ge-0/0/1", "Interface:r1:ge-0/0/7"} <= set(dev.contains)
+    assert dev.contains == ("Interface:r1:ae0", "Interface:r1:ge-0/0/0", "Interface:r1:ge-0/0/1",  # the union
+                            "Interface:r1:ge-0/0/7", "Interface:r1:lo0", "Interface:r1:xe-0/1/0:1")
     assert dev.properties["site"] == "lyon" and dev.properties["managed_status"] == "Out of Sync"
     assert out["Interface:r1:ge-0/0/0"].properties["description"] == "uplink (lyon view)"
     assert out["Interface:r1:ge-0/0/1"].sources == ("paris",)
