@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import report as rp
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import Signal
 from ansible_collections.netsync.fleet.plugins.module_utils.topology.model import (
     ADDRESS, DEVICE, INTERFACE, make_key, make_object,
 )
@@ -94,14 +95,6 @@ def _fill(url: str) -> None:
         s.set_status("r2", st.SYNC_FAILED, "timeout " + XSS, connection_state="down")
 
 
-def _alarm_service() -> Any:
-    """The alarm service's Signal, or skip (a tree without it: the report says so, see below)."""
-    alarms = pytest.importorskip("ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules")
-    if not hasattr(st.Store, "alarm_signals"):
-        pytest.skip("the store has no alarm service")
-    return alarms.Signal
-
-
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
     """SQLite here; tests/system/plugins/module_utils/report/test_report_postgresql.py: PostgreSQL."""
@@ -126,14 +119,13 @@ def test_collect_from_a_store(store_url: str) -> None:
 
 
 def test_open_alarms_worst_first(tmp_path: Path) -> None:
-    signal = _alarm_service()
     url = str(tmp_path / "fleet.db")
     _fill(url)
     with st.open_store(url) as s:
-        s.alarm_signals([signal("out_of_sync", "r3", True, 10.0, "out of sync"),
-                         signal("sync_failed", "r2", True, 11.0, "resync failed: " + XSS),
-                         signal("connection_down", "r2", True, 12.0, "down")])
-        s.alarm_signals([signal("out_of_sync", "r3", False, 13.0, "in sync")])  # cleared: not open
+        s.alarm_signals([Signal("out_of_sync", "r3", True, 10.0, "out of sync"),
+                         Signal("sync_failed", "r2", True, 11.0, "resync failed: " + XSS),
+                         Signal("connection_down", "r2", True, 12.0, "down")])
+        s.alarm_signals([Signal("out_of_sync", "r3", False, 13.0, "in sync")])  # cleared: not open
         data = rp.collect(s)
     assert [(a["type"], a["severity"]) for a in data["alarms"]] == [("connection_down", "critical"),
                                                                       ("sync_failed", "major")]
