@@ -9,7 +9,7 @@ step() { echo; echo "=== $1"; shift; "$@" || { echo "*** FAILED: $*"; status=1; 
 
 lintable=(); for d in plugins extensions tests benchmarks scripts; do [[ -d $d ]] && lintable+=("$d"); done
 step "ruff" ruff check "${lintable[@]}"
-step "mypy (module_utils, plugin_utils)" mypy
+step "mypy (plugins, extensions/eda event_source)" mypy
 mkdir -p tests/output
 step "pytest (unit + system)" python -m pytest -q -p no:cacheprovider --junitxml=tests/output/junit.xml
 step "ansible-test sanity (staged build)" scripts/sanity.sh

@@ -157,4 +157,4 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             with open_store(os.path.expanduser(str(self.get_option("store")))) as store:
                 return inventory_data(store.fed_topology, cfg)
         except (OSError, ValueError, StoreError) as exc:
-            raise AnsibleParserError("netsync.fleet.federation (%s): %s" % (path, exc))
+            raise AnsibleParserError("netsync.fleet.federation (%s): %s" % (path, exc)) from exc

@@ -139,7 +139,7 @@ class LookupModule(LookupBase):
             with open_store(master_store(self.get_option("store"), fed)) as store:
                 result = fa.query_alarms(store.fed_alarms, fed.config, query, delay)
         except (OSError, ValueError, StoreError) as exc:
-            raise AnsibleLookupError("netsync.fleet.alarms: %s" % exc)
+            raise AnsibleLookupError("netsync.fleet.alarms: %s" % exc) from exc
         for warning in result["warnings"]:
             display.warning(warning)
         return [wrap_var(alarm) for alarm in result["alarms"]]

@@ -131,7 +131,7 @@ class LookupModule(LookupBase):
             with open_store(master_store(self.get_option("store"), fed)) as store:
                 results = metric_query(store.fed_alarms, fed, names, str(self.get_option("device")), start, end, reuse)
         except (OSError, ValueError, StoreError) as exc:
-            raise AnsibleLookupError("netsync.fleet.metrics: %s" % exc)
+            raise AnsibleLookupError("netsync.fleet.metrics: %s" % exc) from exc
         for result in results:
             for warning in result.pop("warnings"):
                 display.warning(warning)

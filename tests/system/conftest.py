@@ -13,3 +13,13 @@ def store_url(request: Any, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "fleet.db")
     return str(request.getfixturevalue("postgres_database"))
+
+
+SYSTEM = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/system is a system test, whether or not its module says so."""
+    for item in items:
+        if item.path.is_relative_to(SYSTEM):
+            item.add_marker(pytest.mark.system)

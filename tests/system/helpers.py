@@ -86,6 +86,11 @@ class PlaybookRun:
     def stats(self) -> dict[str, Any]:
         return dict(self.data.get("stats", {}))
 
+    def changed(self, host: str) -> list[str]:
+        """The names of the tasks that changed on ``host``, in order (role tasks: "role : task")."""
+        return [task["task"]["name"] for play in self.data.get("plays", []) for task in play.get("tasks", [])
+                if task.get("hosts", {}).get(host, {}).get("changed") is True]
+
 
 def ansible_env(store: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)

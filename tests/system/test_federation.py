@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.federation.datagen import fill, ietf_config, put_device
+from tests.support.datagen import fill, ietf_config, put_device
 from tests.system.federation.servers import ProcessChild, new_token, self_signed
 from tests.system.helpers import REPO, VENV_BIN, ansible_env, from_netconfd, from_sim, run_playbook, write_inventory
 
@@ -98,8 +98,11 @@ def test_merged_inventory_incremental_deletion_down_and_skew(federation: dict[st
     assert set(hv) == {"r1", "r2", nc} | {"gen%02d" % i for i in range(20)}, data["stderr"][-2000:]
     # r1 is on east and west: one host, both sources, the union of interfaces
     assert hv["r1"]["netsync_sources"] == [unsafe("east"), unsafe("west")]
-    assert set(data["child_east"]["hosts"]) == {"r1", "r2"} and "r1" in data["child_west"]["hosts"]
-    assert {"r1", "r2"} <= set(data["platform_junos"]["hosts"]) and nc in data["platform_netconf"]["hosts"]
+    assert set(data["child_east"]["hosts"]) == {"r1", "r2"}
+    assert set(data["child_west"]["hosts"]) == {"r1", nc}
+    assert set(data["child_gen"]["hosts"]) == {"gen%02d" % i for i in range(20)}
+    assert set(data["platform_junos"]["hosts"]) == {"r1", "r2"}
+    assert set(data["platform_netconf"]["hosts"]) == {nc} | {"gen%02d" % i for i in range(20)}
     assert any(k.startswith("ge-0/0/0") for k in hv["r1"]["netsync_interfaces"])
     assert hv["gen00"]["netsync_interfaces"]["eth0"]["description"] == unsafe(TEMPLATE)
     assert "federation_stale" not in data and "federation_clock_skew" not in data

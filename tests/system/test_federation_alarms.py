@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import ssl
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -15,6 +14,7 @@ from typing import Any, Callable, Iterator
 import pytest
 import yaml
 
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from tests.system.federation.servers import ProcessChild, new_token, self_signed
 from tests.system.helpers import REPO, from_netconfd, from_sim, run_playbook, write_inventory
 
@@ -110,8 +110,10 @@ def test_alarms_and_metrics_on_demand(sites: dict[str, Any]) -> None:
 
     before = {n: requests(fed, n) for n in fed["children"]}
     first = lookups(fed)
+    # netconfd stopped behind a running sshd is a device down too (unreachable), like the stopped simulator
     assert active(first) == {("east", "r2", "sync_failed"), ("west", nc, "sync_failed"),
-                             ("west", "r3", "sync_failed"), ("west", "r3", "connection_down")}, first
+                             ("west", nc, "connection_down"), ("west", "r3", "sync_failed"),
+                             ("west", "r3", "connection_down")}, first
     by = {(a["child"], a["device"], a["type"]): a for a in first["alarms"]}
     assert by[("west", "r3", "connection_down")]["severity"] == "critical"
     assert "rpc-error" in by[("east", "r2", "sync_failed")]["message"]
@@ -122,8 +124,12 @@ def test_alarms_and_metrics_on_demand(sites: dict[str, Any]) -> None:
     # merged series: r1 was resynced on both sites; the source set is determined once
     series = first["metric"]
     assert series["sources"] == ["east", "west"] and series["sources_reused"] is False
-    assert len(series["points"]) >= 6 and series["points"] == sorted(series["points"])
-    assert len({p[0] for p in series["points"]}) == len(series["points"])
+    # exactly the children's own points: 3 resyncs of r1 on each site (onboard, resync, the failing run)
+    expected: list[list[float]] = []
+    for child in ("east", "west"):
+        with st.open_store(fed["stores"][child]) as s:
+            expected += [[t, v] for t, v in s.metric_series("resync_duration", "r1", 0.0, float("inf"))]
+    assert series["points"] == sorted(expected) and len(expected) == 6, (series["points"], expected)
 
     # a second run within max_alarm_update_delay (50 s) and metric_source_reuse (3 min): the alarms come
     # from the master's copy and the source set from its store: no alarm or index request to any child
@@ -136,13 +142,14 @@ def test_alarms_and_metrics_on_demand(sites: dict[str, Any]) -> None:
         assert again[name].get("/metrics/series", 0) == after[name].get("/metrics/series", 0) + 1
     assert active(second) == active(first) and second["metric"]["sources_reused"] is True
 
-    # recovery: the next good resyncs clear Sync Failed; a lookup after the delay pulls the clears
+    # recovery: the next good resyncs clear Sync Failed; a lookup whose copies are older than its delay and
+    # reuse time (0 s: no waiting; the thresholds themselves: tests/system/plugins/lookup, on a test clock)
+    # pulls the clears
     fed["sims"]["r2"].faults.rpc_error_on = None
     fed["nc"].start_server()
     assert run_playbook(REPO / "playbooks/resync.yml", fed["invs"]["east"], fed["stores"]["east"]).rc == 0
     run_playbook(REPO / "playbooks/resync.yml", fed["invs"]["west"], fed["stores"]["west"])  # r3 is still down
-    time.sleep(1.2)
-    third = lookups(fed, NETSYNC_MAX_ALARM_UPDATE_DELAY="1", NETSYNC_METRIC_SOURCE_REUSE="1")
+    third = lookups(fed, NETSYNC_MAX_ALARM_UPDATE_DELAY="0", NETSYNC_METRIC_SOURCE_REUSE="0")
     assert active(third) == {("west", "r3", "sync_failed"), ("west", "r3", "connection_down")}
     later = {n: requests(fed, n) for n in fed["children"]}
     assert all(later[n]["/alarms/changes"] == again[n]["/alarms/changes"] + 1 for n in later)

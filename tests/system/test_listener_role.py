@@ -58,7 +58,9 @@ def test_listener_role_runs_resyncs_and_stops(tmp_path: Path, junos_sim: Callabl
 
     first = run_playbook(playbook, inv, url, "-e", "@%s" % role_vars)
     assert first.rc == 0, first.stdout[-3000:] + first.stderr[-2000:]
-    assert first.stats["localhost"]["changed"] >= 2  # vars file, settings, started
+    assert first.changed("localhost") == ["netsync.fleet.listener : " + t for t in (
+        "Create the run directory", "Write the rulebook variables", "Apply the global auto-resync settings",
+        "Start the listener")], first.changed("localhost")
     pid = int((run_dir / "listener.pid").read_text())
     assert _alive(pid) and "syslog UDP on 127.0.0.1:%d" % udp in (run_dir / "listener.log").read_text()
 

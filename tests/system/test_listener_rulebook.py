@@ -56,8 +56,7 @@ def test_commit_burst_gives_one_resync_run(tmp_path: Path, junos_sim: Callable[.
         assert accepted and all(r["accepted"] == 1 for r in accepted)
 
         logger = shutil.which("logger")
-        if logger is None:
-            return
+        assert logger is not None, "util-linux logger is a test dependency (requirements/debian.txt)"
         subprocess.run([logger, "-n", "127.0.0.1", "-P", str(port), "-d", "--rfc5424", "-t", "mgd",
                         "--msgid", "UI_COMMIT_COMPLETED", "-p", "local7.notice", "commit complete"],
                        check=True, timeout=30)

@@ -58,7 +58,7 @@ def parse_time(value: Union[str, int, float, None], now: float) -> float:
     try:
         moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise ValueError("cannot read time %r: use now, -1h, epoch seconds or ISO 8601" % text)
+        raise ValueError("cannot read time %r: use now, -1h, epoch seconds or ISO 8601" % text) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.timezone.utc)
     return moment.timestamp()

@@ -55,7 +55,7 @@ def severity_rank(name: str) -> int:
     try:
         return SEVERITIES.index(name)
     except ValueError:
-        raise ValueError("unknown severity %r (known: %s)" % (name, ", ".join(SEVERITIES)))
+        raise ValueError("unknown severity %r (known: %s)" % (name, ", ".join(SEVERITIES))) from None
 
 
 def syslog_severity(level: int) -> str:

@@ -57,8 +57,8 @@ def _env_seconds(name: str, default: float) -> float:
     return value if value >= 0 else default
 
 
-def classify(exc: BaseException, target: Target) -> DeviceError:
-    """Name an exception raised while talking to a device."""
+def classify(exc: BaseException, target: Target, opening: bool = False) -> DeviceError:
+    """Name an exception raised while talking to a device (``opening``: while opening the session)."""
     if isinstance(exc, DeviceError):
         return exc
     from ncclient.operations.errors import TimeoutExpiredError  # type: ignore[import-untyped]
@@ -83,6 +83,10 @@ def classify(exc: BaseException, target: Target) -> DeviceError:
     if isinstance(exc, XMLError):
         return DeviceError("malformed_reply", "%s sent a reply that is not usable XML: %s" % (where, exc))
     text = str(exc) or type(exc).__name__
+    if opening and isinstance(exc, SessionCloseError) and "IN_BUFFER" not in text:
+        # closed before a byte of hello: SSH answered, no NETCONF server did (it is down), nothing was malformed
+        return DeviceError("unreachable", "cannot reach the NETCONF server of %s: the session closed before "
+                                          "its hello" % where)
     if isinstance(exc, SessionCloseError) or "XML" in text or "xml" in text or "parse" in text.lower():
         return DeviceError("malformed_reply", "%s closed the session or sent unparseable data: %s"
                            % (where, text.strip().splitlines()[0][:300]))
@@ -194,7 +198,7 @@ def open_session(target: Target) -> DeviceSession:
                 session.close()
         except Exception:
             pass
-        raise classify(exc, target) from exc
+        raise classify(exc, target, opening=True) from exc
     caps = list(manager.server_capabilities)
     name = target.platform
     if name == "auto":

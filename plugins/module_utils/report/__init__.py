@@ -258,7 +258,7 @@ def _read(path: str) -> Optional[str]:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError("cannot read %s: %s" % (path, exc))
+        raise ReportError("cannot read %s: %s" % (path, exc)) from exc
 
 
 def _write(path: str, text: str, mode: int) -> None:
@@ -275,7 +275,7 @@ def _write(path: str, text: str, mode: int) -> None:
             os.unlink(tmp)
             raise
     except OSError as exc:
-        raise ReportError("cannot write %s: %s" % (path, exc))
+        raise ReportError("cannot write %s: %s" % (path, exc)) from exc
 
 
 def write_files(files: Sequence[tuple[str, str]], check_mode: bool, diff: bool, mode: int = 0o644

@@ -176,13 +176,14 @@ class PostgresDatabase(Database):
             import psycopg  # type: ignore[import-not-found,unused-ignore]
             from psycopg.rows import dict_row  # type: ignore[import-not-found,unused-ignore]
         except ImportError as exc:
-            raise StoreError("a postgresql:// store needs the Python package psycopg (3.x): %s" % exc)
+            raise StoreError("a postgresql:// store needs the Python package psycopg (3.x): %s" % exc) from exc
         self._psycopg = psycopg
         try:
             self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
         except psycopg.Error as exc:
-            raise StoreError("cannot connect to the PostgreSQL store %s: %s"
-                             % (redact_url(url), str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__))
+            # from None: the message keeps the error's first line and the URL redacted; the cause may carry more
+            first = str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreError("cannot connect to the PostgreSQL store %s: %s" % (redact_url(url), first)) from None
         self._tx: Optional[Any] = None
 
     @staticmethod

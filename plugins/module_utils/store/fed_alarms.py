@@ -59,7 +59,7 @@ class FedAlarmStore:
         try:
             rows = [_row(child, a) for a in alarms]
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError("an alarm with a missing or malformed field: %s" % exc)
+            raise ValueError("an alarm with a missing or malformed field: %s" % exc) from exc
         with self.db.transaction():
             if replace:
                 self.db.execute("DELETE FROM fed_alarms WHERE child = ?", (child,))

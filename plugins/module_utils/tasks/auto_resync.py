@@ -113,7 +113,7 @@ def _device_step(params: dict[str, Any], name: str, platform: str, check_mode: b
             if needed and not check_mode:
                 session.load_and_commit(config, "replace", comment)
     except DeviceError as exc:
-        raise TaskFailed("auto-resync %s on %s failed: %s" % (params["state"], name, exc), error=exc.kind)
+        raise TaskFailed("auto-resync %s on %s failed: %s" % (params["state"], name, exc), error=exc.kind) from exc
     return before, after, needed
 
 

@@ -51,7 +51,7 @@ def task_target(params: dict[str, Any]) -> Target:
     try:
         return target_from_params(params)
     except ValueError as exc:
-        raise TaskFailed(str(exc))
+        raise TaskFailed(str(exc)) from exc
 
 
 def device_view(devices: st.DeviceStore, row: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
                 read = session.read_config() if current is None or store.devices.latest_snapshot(name) is None else None
                 platform = session.platform_name
         except DeviceError as exc:
-            raise TaskFailed(str(exc), error=exc.kind)
+            raise TaskFailed(str(exc), error=exc.kind) from exc
         before = None if current is None else {"host": current["host"], "port": current["port"],
                                                "platform": current["platform"], "facts": current["facts"]}
         after = {"host": target.host, "port": target.port, "platform": platform, "facts": facts}
@@ -145,7 +145,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                     record_resync(store.alarms, store.metrics, name, False, since, str(exc), down=state == "down")
             raise TaskFailed("resync of %s failed: %s" % (name, exc), error=exc.kind,
                              managed_status=st.SYNC_FAILED if not check_mode else row["managed_status"],
-                             snapshot_version=int(previous["version"]) if previous else None)
+                             snapshot_version=int(previous["version"]) if previous else None) from exc
         text = render(read.root)
         digest = sha256_text(text)
         created = previous is None or previous["sha256"] != digest
@@ -251,7 +251,7 @@ def run_settings(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[s
             else:
                 changed_keys = store.devices.set_settings(wanted, device)
         except st.StoreError as exc:
-            raise TaskFailed(str(exc))
+            raise TaskFailed(str(exc)) from exc
         after = store.devices.get_settings(device) if not check_mode else dict(before, **{
             k: (globals_[k] if v is None else v) for k, v in wanted.items()})
         result: dict[str, Any] = {"changed": bool(changed_keys), "settings": after,

@@ -25,8 +25,8 @@ def run_report_task(params: dict[str, Any], check_mode: bool = False, diff: bool
         if not 0 <= int(str(params.get("mode") or "0644"), 8) <= 0o7777:
             raise ValueError(mode)
     except ValueError:
-        raise TaskFailed("mode must be an octal number such as '0644', got %r" % (mode,))
+        raise TaskFailed("mode must be an octal number such as '0644', got %r" % (mode,)) from None
     try:
         return report.run_report(params, check_mode=check_mode, diff=diff)
     except (report.ReportError, StoreError) as exc:
-        raise TaskFailed(str(exc))
+        raise TaskFailed(str(exc)) from exc

@@ -108,7 +108,7 @@ class ChildApi:
         try:
             value = int(raw)
         except ValueError:
-            raise ApiError(400, "bad_parameter", "%s must be an integer" % name)
+            raise ApiError(400, "bad_parameter", "%s must be an integer" % name) from None
         if not low <= value <= high:
             raise ApiError(400, "bad_parameter", "%s must be between %d and %d" % (name, low, high))
         return value
@@ -205,7 +205,7 @@ class ChildApi:
         try:
             doc = await request.json()
         except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "bad_json", "the request body must be a JSON object")
+            raise ApiError(400, "bad_json", "the request body must be a JSON object") from None
         keys = doc.get("keys") if isinstance(doc, dict) else None
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise ApiError(400, "bad_request", '"keys" must be a list of strings')

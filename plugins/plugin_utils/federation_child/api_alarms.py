@@ -63,7 +63,7 @@ class AlarmApi:
         try:
             value = float(raw)
         except ValueError:
-            raise ApiError(400, "bad_parameter", "%s must be a number (epoch seconds)" % name)
+            raise ApiError(400, "bad_parameter", "%s must be a number (epoch seconds)" % name) from None
         if not math.isfinite(value):
             raise ApiError(400, "bad_parameter", "%s must be finite" % name)
         return value

@@ -43,7 +43,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     try:
         return parse_host_port(text)
     except ValueError:
-        raise ValueError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443 or [::1]:8443")
+        raise ValueError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443 or [::1]:8443") from None
 
 
 def read_token(path: str) -> str:

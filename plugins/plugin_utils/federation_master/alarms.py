@@ -43,7 +43,7 @@ def number(value: Any, what: str, default: float) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise ValueError("%s must be a number of seconds, got %r" % (what, value))
+        raise ValueError("%s must be a number of seconds, got %r" % (what, value)) from None
     if out < 0:
         raise ValueError("%s must be >= 0" % what)
     return out
@@ -110,7 +110,7 @@ async def _pull_child(copies: FedAlarmStore, client: ChildClient, state: Mapping
                 try:
                     report.alarms += copies.apply(report.name, alarms, replace=replace)
                 except ValueError as exc:
-                    raise ChildError("malformed", "/alarms/changes: %s" % exc)
+                    raise ChildError("malformed", "/alarms/changes: %s" % exc) from exc
                 replace = False
                 copies.pulls.save(report.name, epoch=epoch, cursor=new_cursor)
                 if not page.get("more"):

@@ -90,11 +90,13 @@ class ChildClient:
                 data = await _read_bounded(resp)
                 status = resp.status
         except asyncio.TimeoutError:
-            raise ChildError("timeout", "%s %s took longer than %.0f s" % (method, path, self.timeout.total or 0))
+            took = "%s %s took longer than %.0f s" % (method, path, self.timeout.total or 0)
+            raise ChildError("timeout", took) from None
         except aiohttp.ClientConnectorCertificateError as exc:
-            raise ChildError("tls", "certificate of %s not trusted: %s" % (self.spec.url, exc.certificate_error))
+            raise ChildError("tls", "certificate of %s not trusted: %s"
+                             % (self.spec.url, exc.certificate_error)) from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise ChildError("unreachable", "%s: %s" % (self.spec.url, type(exc).__name__ + (": %s" % exc)))
+            raise ChildError("unreachable", "%s: %s" % (self.spec.url, type(exc).__name__ + (": %s" % exc))) from exc
         self.traffic.requests += 1
         self.traffic.bytes += len(data)
         if len(data) > MAX_RESPONSE_BYTES:
@@ -102,7 +104,7 @@ class ChildClient:
         try:
             doc = json.loads(data)
         except ValueError:
-            raise ChildError("malformed", "answer to %s (HTTP %d) is not JSON" % (path, status))
+            raise ChildError("malformed", "answer to %s (HTTP %d) is not JSON" % (path, status)) from None
         if not isinstance(doc, dict):
             raise ChildError("malformed", "answer to %s is not a JSON object" % path)
         if status == 401:

@@ -152,7 +152,7 @@ def load_federation(path: str, loader: Any = None) -> Federation:
     try:
         doc = loader.load_from_file(path, cache="none")
     except Exception as exc:  # AnsibleParserError, vault errors: one message for the plugins
-        raise ValueError("%s: %s" % (path, exc))
+        raise ValueError("%s: %s" % (path, exc)) from exc
     if not isinstance(doc, Mapping) or not doc.get("children"):
         raise ValueError("%s: a federation configuration needs a list of children" % path)
     cfg = config_from_options(doc, os.path.dirname(os.path.abspath(path)))

@@ -105,7 +105,7 @@ def _objects(doc: Mapping[str, Any], what: str) -> list[TopologyObject]:
     try:
         return [TopologyObject.from_dict(o) for o in raw]
     except TopologyError as exc:
-        raise ChildError("malformed", "%s: %s" % (what, exc))
+        raise ChildError("malformed", "%s: %s" % (what, exc)) from exc
 
 
 class _Puller:
@@ -144,7 +144,7 @@ class _Puller:
         try:
             parsed = [TopologyType.from_dict(t) for t in types.get("types") or []]
         except TopologyError as exc:
-            raise ChildError("malformed", "/topology/types: %s" % exc)
+            raise ChildError("malformed", "/topology/types: %s" % exc) from exc
         await self._db(set_type_copies, self.copies, self.name, parsed)
         epoch = str(types.get("epoch", ""))
         known = str(state["epoch"]) if state else ""

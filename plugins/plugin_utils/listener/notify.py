@@ -113,7 +113,7 @@ def parse_notification(data: str | bytes) -> Optional[ConfigChange]:
     try:
         root = parse_xml(raw)
     except XMLError as exc:
-        raise NotificationParseError("bad-xml", str(exc))
+        raise NotificationParseError("bad-xml", str(exc)) from exc
     if root.tag != "{%s}notification" % NOTIFICATION_NS:
         raise NotificationParseError("not-a-notification", "root element is %s, not an RFC 5277 notification"
                                      % str(root.tag)[:100])

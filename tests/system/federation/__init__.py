@@ -1,1 +1,1 @@
-"""Federation test helpers: generated site data and child servers on loopback."""
+"""Federation system-test helpers: child servers on loopback, playbooks (site data: tests/support/datagen.py)."""
