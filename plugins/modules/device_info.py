@@ -31,6 +31,17 @@ options:
     description: Also return this many of the most recent managed status changes per device.
     type: int
     default: 0
+  show_secrets:
+    description:
+      - Return RV(config), RV(config_xml) and RV(diff) with the device's secrets in clear.
+      - By default every secret (Junos C(encrypted-password), C(authentication-key), C(secret),
+        C(pre-shared-key), SNMP communities; on other devices leaves whose names say password, secret
+        or key) is shown as C(<secret:XXXXXXXXXXXX>), a marker made with this store's own key: the same
+        secret gives the same marker, a changed secret a different one, so a changed secret still shows
+        in a diff. The store keeps the configuration as read, secrets included; protect it like the
+        devices' backups.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - netsync.fleet.store
 attributes:
@@ -93,15 +104,15 @@ devices:
           type: dict
           returned: always
 config:
-  description: Stable text rendering of snapshot O(version).
+  description: Stable text rendering of snapshot O(version), secrets masked unless O(show_secrets).
   returned: when version is given
   type: str
 config_xml:
-  description: The configuration XML of snapshot O(version), as read.
+  description: The configuration XML of snapshot O(version), as read, secrets masked unless O(show_secrets).
   returned: when version is given
   type: str
 diff:
-  description: Unified diff between the two versions.
+  description: Unified diff between the two versions, secrets masked unless O(show_secrets).
   returned: when diff_from or diff_to is given
   type: str
 """

@@ -64,6 +64,17 @@ def mask_tree(root: Any, key: bytes) -> Any:
         if not isinstance(elem.tag, str) or len(elem):
             continue
         name = elem.tag.rsplit("}", 1)[-1]
-        if is_secret_leaf(name) and (elem.text or "").strip():
+        parent = elem.getparent()
+        keyed = parent is not None and name == "name" and isinstance(parent.tag, str) \
+            and is_secret_leaf(parent.tag.rsplit("}", 1)[-1])  # a list keyed by its secret: snmp community
+        if (is_secret_leaf(name) or keyed) and (elem.text or "").strip():
             elem.text = marker(elem.text.strip(), key)
     return root
+
+
+def mask_xml(text: str, key: bytes) -> str:
+    """The XML text of a stored configuration with its secret leaves masked."""
+    from lxml import etree  # type: ignore[import-untyped,unused-ignore]
+
+    from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import parse_xml
+    return str(etree.tostring(mask_tree(parse_xml(text), key), encoding="unicode"))

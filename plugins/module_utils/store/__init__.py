@@ -27,6 +27,7 @@ join the outer one). No credentials are ever stored.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional
@@ -102,6 +103,18 @@ class Store:
         self.metrics = MetricStore(db)
         self.fed_topology = FedTopologyStore(db)
         self.fed_alarms = FedAlarmStore(db)
+
+    def mask_key(self) -> bytes:
+        """This store's random key for secret markers (``device/secrets.py``), made on first use."""
+        rows = self.db.query("SELECT value FROM store_meta WHERE key = 'mask_key'")
+        if not rows:
+            with self.db.transaction():
+                rows = self.db.query("SELECT value FROM store_meta WHERE key = 'mask_key'")
+                if not rows:
+                    self.db.execute("INSERT INTO store_meta (key, value) VALUES ('mask_key', ?)",
+                                    (secrets.token_hex(32),))
+                    rows = self.db.query("SELECT value FROM store_meta WHERE key = 'mask_key'")
+        return bytes.fromhex(str(rows[0]["value"]))
 
     def close(self) -> None:
         self.db.close()

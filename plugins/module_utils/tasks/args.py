@@ -62,6 +62,7 @@ DEVICE_INFO_SPEC: dict[str, Any] = dict(
     diff_from={"type": "int"},
     diff_to={"type": "int"},
     history={"type": "int", "default": 0},
+    show_secrets={"type": "bool", "default": False},
 )
 DEVICE_INFO_CHECKS: dict[str, Any] = {"required_by": {"version": ["name"], "diff_from": ["name"],
                                                       "diff_to": ["name"]}}

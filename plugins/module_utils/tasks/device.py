@@ -18,6 +18,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.session impor
     DeviceError, DeviceSession, Target, open_session,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text, unified_diff
+from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_text, mask_xml
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
 
 
@@ -173,7 +174,8 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
             if previous is not None:
                 snap = store.devices.get_snapshot(name, int(previous["version"]))
                 before = snap["rendered"] if snap else ""
-            result["diff"] = {"before": before, "after": text,
+            key = store.mask_key()  # secrets are shown as stable markers, never in clear
+            result["diff"] = {"before": mask_text(before, key), "after": mask_text(text, key),
                               "before_header": "%s v%s" % (name, previous["version"] if previous else 0),
                               "after_header": "%s v%s" % (name, version)}
         return result
@@ -206,8 +208,12 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
             snap = store.devices.get_snapshot(name or "", params["version"])
             if snap is None:
                 raise TaskFailed("%s has no snapshot version %s" % (name, params["version"]))
-            result["config"] = snap["rendered"]
-            result["config_xml"] = snap["config"]
+            if params.get("show_secrets"):
+                result["config"], result["config_xml"] = snap["rendered"], snap["config"]
+            else:
+                key = store.mask_key()
+                result["config"] = mask_text(snap["rendered"], key)
+                result["config_xml"] = mask_xml(snap["config"], key)
         if params.get("diff_from") is not None or params.get("diff_to") is not None:
             latest = store.devices.latest_snapshot(name or "")
             to_v = params.get("diff_to") or (int(latest["version"]) if latest else 0)
@@ -218,6 +224,9 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
                 if v and snap is None:
                     raise TaskFailed("%s has no snapshot version %s" % (name, v))
                 texts.append(snap["rendered"] if snap else "")
+            if not params.get("show_secrets"):
+                key = store.mask_key()
+                texts = [mask_text(t, key) for t in texts]
             result["diff"] = unified_diff(texts[0], texts[1], "%s v%s" % (name, from_v), "%s v%s" % (name, to_v))
         return result
 
