@@ -43,7 +43,8 @@ attributes:
     description: Reads the device and reports whether a new snapshot would be stored; writes nothing.
   diff_mode:
     support: full
-    description: The diff between the previous and the new snapshot's rendering.
+    description: The diff between the previous and the new snapshot's rendering, device secrets shown as
+      stable markers (see O(netsync.fleet.device_info#module:show_secrets)).
   idempotent:
     support: full
     description: Without a commit on the device in between, a second run reports no change.
