@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import UnsafeXMLError, parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import XMLError as UnsafeXMLError, parse_xml
 
 RESYNC_TASK = "Read the committed configuration and store a snapshot if it changed"
 

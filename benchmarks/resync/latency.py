@@ -20,7 +20,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device import session as netconf
 
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import device as tasks
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import device as tasks
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import resync as resync_task
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import (
     DEVICE_SPEC, RESYNC_SPEC, target_from_params,
@@ -46,7 +47,7 @@ sys.path[:0] = [%r, %r]
 import ansible.plugins.action, sqlite3
 t = time.perf_counter()
 import ncclient.manager, ncclient.transport, ncclient.transport.session, lxml.etree
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import device as tasks
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import resync
 from ansible_collections.netsync.fleet.plugins.module_utils.device import session as netconf
 print(time.perf_counter() - t)
 """ % (str(REPO), str(REPO / ".collections"))
@@ -116,8 +117,8 @@ def in_process(dev: Device, known_hosts: Path, store: str, runs: int) -> dict[st
         t_close, _ = timed(session.close)
         t_render, _ = timed(partial(_render_sha, read))
         size = len(read.config)
-        t_store_render, _ = timed(partial(tasks.run_resync, params, False, False, opener=_Canned.opener(read)))
-        t_total, out = timed(lambda: tasks.run_resync(params, False, False))
+        t_store_render, _ = timed(partial(resync_task.run_resync, params, False, False, opener=_Canned.opener(read)))
+        t_total, out = timed(lambda: resync_task.run_resync(params, False, False))
         if out.get("managed_status") != "In Sync":
             raise RuntimeError("in-process resync of %s did not end In Sync: %r" % (dev.name, out))
         for key, value in (("connect", t_conn), ("rpc", t_rpc), ("close", t_close), ("render_sha", t_render),

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import RESYNC_SPEC, HOSTVARS
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import run_resync
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
 from ansible_collections.netsync.fleet.plugins.plugin_utils.action import NetsyncAction
 
 

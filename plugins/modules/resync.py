@@ -103,7 +103,8 @@ error:
 """
 
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import RESYNC_SPEC
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main, run_resync
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import module_main
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
 
 
 def main() -> None:

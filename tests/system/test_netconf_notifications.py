@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import run_resync
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
 from tests.system.helpers import REPO, from_netconfd, run_playbook, write_inventory
 from tests.system.rulebook import RulebookRunner, free_port, rulebook_runner
 

@@ -269,6 +269,12 @@ MIGRATIONS: list[list[str]] = [
         "DROP TABLE fed_children",
         "DROP TABLE fed_alarm_children",
     ],
+    # 6: a resync job claims its device: never two resyncs of one device at once; a claim
+    # expires, and a writer whose claim is gone changes nothing
+    [
+        "ALTER TABLE devices ADD COLUMN claim_job TEXT",
+        "ALTER TABLE devices ADD COLUMN claim_until {real}",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -60,6 +60,32 @@ class DeviceStore:
         rows = self.db.query(sql, (name,))
         return _device_row(rows[0]) if rows else None
 
+    # -- claims: one resync of a device at a time ----------------------------------------------
+    def claim(self, name: str, job_id: str, ttl: float) -> Optional[dict[str, Any]]:
+        """Claim the device for ``job_id`` for ``ttl`` seconds. None when claimed; else the holder
+        (``claim_job``, ``claim_until``). An expired claim is taken over."""
+        now = self.clock()
+        with self.db.transaction():
+            taken = self.db.execute(
+                "UPDATE devices SET claim_job = ?, claim_until = ? WHERE name = ? AND "
+                "(claim_job IS NULL OR claim_until < ? OR claim_job = ?)", (job_id, now + ttl, name, now, job_id))
+            if taken:
+                return None
+            rows = self.db.query("SELECT claim_job, claim_until FROM devices WHERE name = ?", (name,))
+            return dict(rows[0]) if rows else {"claim_job": None, "claim_until": None}
+
+    def holds_claim(self, name: str, job_id: str) -> bool:
+        """Inside the caller's write transaction: does ``job_id`` still hold a live claim (row locked)?"""
+        sql = "SELECT claim_job, claim_until FROM devices WHERE name = ?"
+        if self.db.dialect == "postgresql":
+            sql += " FOR UPDATE"
+        rows = self.db.query(sql, (name,))
+        return bool(rows) and rows[0]["claim_job"] == job_id and float(rows[0]["claim_until"] or 0) >= self.clock()
+
+    def release(self, name: str, job_id: str) -> None:
+        self.db.execute("UPDATE devices SET claim_job = NULL, claim_until = NULL WHERE name = ? AND claim_job = ?",
+                        (name, job_id))
+
     def all(self) -> list[dict[str, Any]]:
         rows = self.db.query("SELECT %s FROM devices ORDER BY name" % _DEVICE_COLUMNS)
         return [_device_row(r) for r in rows]

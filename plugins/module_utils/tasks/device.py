@@ -8,7 +8,6 @@ Each ``run_*`` takes validated parameters and returns the task result, or raises
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any, Callable
 
 from ansible_collections.netsync.fleet.plugins.module_utils.common import settings as settings_rules
@@ -19,7 +18,6 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.session impor
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text, unified_diff
 from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_text, mask_xml
-from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
 
 
 class TaskFailed(Exception):
@@ -112,72 +110,6 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
             result = {"changed": changed, "device": device_view(store.devices, row)}
         if diff and changed:
             result["diff"] = {"before": before or {}, "after": after}
-        return result
-
-
-def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
-               opener: Opener = open_session) -> dict[str, Any]:
-    """Read the committed configuration and store a new snapshot if it differs."""
-    with open_task_store(params) as store:
-        name = params.get("name") or params.get("host") or ""
-        row = store.devices.get(name)
-        if row is None:
-            raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
-                             % (name, store.url))
-        target = task_target(params)
-        if target.platform == "auto":
-            target.platform = row["platform"]
-        previous = store.devices.latest_snapshot(name)
-        job_id: str = params.get("job_id") or "manual-%s" % uuid.uuid4().hex[:12]
-        if not check_mode:
-            with store.transaction():
-                store.jobs.started(job_id, name, params.get("origin") or "manual")
-                store.devices.set_status(name, st.SYNCHRONIZING, "job %s started" % job_id)
-        since = store.clock()
-        try:
-            with opener(target) as session:
-                read = session.read_config()
-        except DeviceError as exc:
-            if not check_mode:
-                with store.transaction():
-                    state = "down" if exc.kind in ("unreachable", "timeout") else None
-                    store.devices.set_status(name, st.SYNC_FAILED, str(exc), state)
-                    store.jobs.finished(job_id, False, str(exc))
-                    record_resync(store.alarms, store.metrics, name, False, since, str(exc), down=state == "down")
-            raise TaskFailed("resync of %s failed: %s" % (name, exc), error=exc.kind,
-                             managed_status=st.SYNC_FAILED if not check_mode else row["managed_status"],
-                             snapshot_version=int(previous["version"]) if previous else None) from exc
-        text = render(read.root)
-        digest = sha256_text(text)
-        created = previous is None or previous["sha256"] != digest
-        if check_mode:
-            version = int(previous["version"]) + (1 if created else 0) if previous else 1
-            status = row["managed_status"]
-        else:
-            with store.transaction():
-                store.jobs.read(job_id, read.commit_time)
-                version, created = store.devices.add_snapshot(name, read.fmt, read.config, text, digest,
-                                                      read.commit_time, read.commit_user, None, job_id)
-                store.devices.mark_synced(name, read.commit_time)
-                status = st.IN_SYNC
-                reason = "job %s read the configuration" % job_id
-                if store.jobs.notified_since(name, since, read.commit_time):
-                    status, reason = st.OUT_OF_SYNC, "a commit was notified that job %s did not read" % job_id
-                store.devices.set_status(name, status, reason, "up")
-                store.jobs.finished(job_id, True, "snapshot %d%s" % (version, " (new)" if created else ""))
-                record_resync(store.alarms, store.metrics, name, True, since, size=len(read.config.encode("utf-8")))
-        result: dict[str, Any] = {"changed": created, "managed_status": status, "snapshot_version": version,
-                                  "sha256": digest, "job_id": None if check_mode else job_id,
-                                  "commit_time": read.commit_time, "commit_user": read.commit_user}
-        if diff and created:
-            before = ""
-            if previous is not None:
-                snap = store.devices.get_snapshot(name, int(previous["version"]))
-                before = snap["rendered"] if snap else ""
-            key = store.mask_key()  # secrets are shown as stable markers, never in clear
-            result["diff"] = {"before": mask_text(before, key), "after": mask_text(text, key),
-                              "before_header": "%s v%s" % (name, previous["version"] if previous else 0),
-                              "after_header": "%s v%s" % (name, version)}
         return result
 
 

@@ -11,8 +11,9 @@ import pytest
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.report import run_report_task
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
-    TaskFailed, run_device_info, run_resync, run_settings,
+    TaskFailed, run_device_info, run_settings,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
 
 
 def _digest(path: Path) -> str:

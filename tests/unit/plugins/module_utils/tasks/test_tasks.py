@@ -10,8 +10,9 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import target_from_params
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import ConfigRead, DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
-    TaskFailed, run_device, run_device_info, run_resync, run_settings,
+    TaskFailed, run_device, run_device_info, run_settings,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
 from tests.support.fake_device import FakeDevice
 
 

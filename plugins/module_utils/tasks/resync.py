@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The resync task: read a device's committed configuration and store a snapshot if it changed.
+
+Promises that hold when things fail:
+
+- Never two resyncs of one device at once, whoever starts them: the job claims the device in
+  the store for ``claim_ttl`` seconds (four RPC timeouts, at least two minutes). A second
+  resync waits up to its timeout for the claim, then fails with ``error: busy``. A claim of a
+  killed run expires and is taken over; its device, left ``Synchronizing``, is recovered and
+  the status history says so.
+- A late writer whose claim is gone (expired, taken over) changes nothing: its job ends
+  failed (``claim lost``) and the newer snapshot stays the latest.
+- A cancel (SIGTERM as AWX sends, SIGINT), a store error or a bug ends the job as failed and
+  puts back the device's status from before the job, never leaving ``Synchronizing``.
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+import uuid
+from typing import Any, Iterator, Optional
+
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text
+from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_text
+from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
+    Opener, TaskFailed, open_task_store, task_target,
+)
+
+CLAIM_POLL = 0.5
+
+
+class Cancelled(Exception):
+    """The run was told to stop (SIGTERM)."""
+
+
+def claim_ttl(timeout: float) -> float:
+    return max(120.0, 4.0 * float(timeout))
+
+
+@contextlib.contextmanager
+def cancel_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into ``Cancelled`` while the resync runs (main thread only), then restore."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Cancelled("cancelled by signal %d" % signum)
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _claim(store: st.Store, name: str, job_id: str, timeout: float) -> Optional[dict[str, Any]]:
+    """Claim the device, waiting up to ``timeout`` for another job's claim; the holder if still busy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        holder = store.devices.claim(name, job_id, claim_ttl(timeout))
+        if holder is None or time.monotonic() >= deadline:
+            return holder
+        time.sleep(CLAIM_POLL)
+
+
+def _start(store: st.Store, name: str, job_id: str, origin: str, row: dict[str, Any]) -> None:
+    reason = "job %s started" % job_id
+    if row["managed_status"] == st.SYNCHRONIZING:
+        reason += " (recovered: the previous job left the device Synchronizing and never finished)"
+    with store.transaction():
+        store.jobs.started(job_id, name, origin)
+        store.devices.set_status(name, st.SYNCHRONIZING, reason)
+
+
+def _abandon(store: st.Store, name: str, job_id: str, before: str, why: str) -> None:
+    """The job ends failed; the device gets back its status from before the job."""
+    try:
+        with store.transaction():
+            if store.devices.holds_claim(name, job_id):
+                status = st.OUT_OF_SYNC if before == st.SYNCHRONIZING else before
+                store.devices.set_status(name, status, "job %s ended without a result: %s" % (job_id, why))
+                store.devices.release(name, job_id)
+            store.jobs.finished(job_id, False, why)
+    except Exception:  # the store itself failed: the claim expires and the next resync recovers
+        pass
+
+
+def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
+               opener: Opener = open_session) -> dict[str, Any]:
+    """Read the committed configuration and store a new snapshot if it differs."""
+    with open_task_store(params) as store:
+        name = params.get("name") or params.get("host") or ""
+        row = store.devices.get(name)
+        if row is None:
+            raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
+                             % (name, store.url))
+        target = task_target(params)
+        if target.platform == "auto":
+            target.platform = row["platform"]
+        if check_mode:
+            return _read_and_compare(store, name, row, target, opener, diff)
+        job_id: str = params.get("job_id") or "manual-%s" % uuid.uuid4().hex[:12]
+        holder = _claim(store, name, job_id, target.timeout)
+        if holder is not None:
+            raise TaskFailed("device %s is being resynced by job %s; it did not finish within %ss"
+                             % (name, holder.get("claim_job"), target.timeout), error="busy",
+                             managed_status=row["managed_status"])
+        with cancel_on_sigterm():
+            try:
+                _start(store, name, job_id, params.get("origin") or "manual", row)
+                return _resync(store, name, row, target, job_id, opener, diff)
+            except TaskFailed:
+                raise
+            except BaseException as exc:  # cancel, store error, bug: a true status, never Synchronizing
+                _abandon(store, name, job_id, row["managed_status"], "%s: %s" % (type(exc).__name__, exc))
+                raise
+
+
+def _read(store: st.Store, name: str, target: Any, opener: Opener, job_id: Optional[str],
+          previous: Optional[dict[str, Any]], since: float, before: str) -> ConfigRead:
+    try:
+        with opener(target) as session:
+            return session.read_config()
+    except DeviceError as exc:
+        if job_id is not None:
+            with store.transaction():
+                state = "down" if exc.kind in ("unreachable", "timeout") else None
+                if store.devices.holds_claim(name, job_id):
+                    store.devices.set_status(name, st.SYNC_FAILED, str(exc), state)
+                    store.devices.release(name, job_id)
+                store.jobs.finished(job_id, False, str(exc))
+                record_resync(store.alarms, store.metrics, name, False, since, str(exc), down=state == "down")
+        raise TaskFailed("resync of %s failed: %s" % (name, exc), error=exc.kind,
+                         managed_status=st.SYNC_FAILED if job_id is not None else before,
+                         snapshot_version=int(previous["version"]) if previous else None) from exc
+
+
+def _read_and_compare(store: st.Store, name: str, row: dict[str, Any], target: Any, opener: Opener,
+                      diff: bool) -> dict[str, Any]:
+    """Check mode: read and compare, write nothing."""
+    previous = store.devices.latest_snapshot(name)
+    read = _read(store, name, target, opener, None, previous, store.clock(), row["managed_status"])
+    text = render(read.root)
+    digest = sha256_text(text)
+    created = previous is None or previous["sha256"] != digest
+    version = int(previous["version"]) + (1 if created else 0) if previous else 1
+    return _result(store, name, previous, read, text, digest, created, version, row["managed_status"], None, diff)
+
+
+def _resync(store: st.Store, name: str, row: dict[str, Any], target: Any, job_id: str, opener: Opener,
+            diff: bool) -> dict[str, Any]:
+    previous = store.devices.latest_snapshot(name)
+    since = store.clock()
+    read = _read(store, name, target, opener, job_id, previous, since, row["managed_status"])
+    text = render(read.root)
+    digest = sha256_text(text)
+    with store.transaction():
+        if not store.devices.holds_claim(name, job_id):  # a late writer: changes nothing
+            store.jobs.finished(job_id, False, "claim lost: another job took the device; nothing stored")
+            lost = True
+        else:
+            lost = False
+            store.jobs.read(job_id, read.commit_time)
+            version, created = store.devices.add_snapshot(name, read.fmt, read.config, text, digest,
+                                                          read.commit_time, read.commit_user, None, job_id)
+            store.devices.mark_synced(name, read.commit_time)
+            status, reason = st.IN_SYNC, "job %s read the configuration" % job_id
+            if store.jobs.notified_since(name, since, read.commit_time):
+                status, reason = st.OUT_OF_SYNC, "a commit was notified that job %s did not read" % job_id
+            store.devices.set_status(name, status, reason, "up")
+            store.devices.release(name, job_id)
+            store.jobs.finished(job_id, True, "snapshot %d%s" % (version, " (new)" if created else ""))
+            record_resync(store.alarms, store.metrics, name, True, since, size=len(read.config.encode("utf-8")))
+    if lost:
+        raise TaskFailed("resync of %s: job %s lost its claim on the device (it took longer than %ss, and "
+                         "another job took over); nothing was stored" % (name, job_id, claim_ttl(target.timeout)),
+                         error="claim_lost")
+    return _result(store, name, previous, read, text, digest, created, version, status, job_id, diff)
+
+
+def _result(store: st.Store, name: str, previous: Optional[dict[str, Any]], read: ConfigRead, text: str,
+            digest: str, created: bool, version: int, status: str, job_id: Optional[str],
+            diff: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {"changed": created, "managed_status": status, "snapshot_version": version,
+                              "sha256": digest, "job_id": job_id,
+                              "commit_time": read.commit_time, "commit_user": read.commit_user}
+    if diff and created:
+        before = ""
+        if previous is not None:
+            snap = store.devices.get_snapshot(name, int(previous["version"]))
+            before = snap["rendered"] if snap else ""
+        key = store.mask_key()  # secrets are shown as stable markers, never in clear
+        result["diff"] = {"before": mask_text(before, key), "after": mask_text(text, key),
+                          "before_header": "%s v%s" % (name, previous["version"] if previous else 0),
+                          "after_header": "%s v%s" % (name, version)}
+    return result
