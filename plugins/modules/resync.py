@@ -34,6 +34,18 @@ options:
     type: str
     choices: [manual, auto]
     default: manual
+  only_if_changed:
+    description:
+      - The consistency check that catches a commit whose notification was lost (UDP syslog).
+      - Junos - read only the last commit's metadata (C(get-commit-information)); when its time is the one
+        of the latest snapshot, read nothing more, record no job, and return RV(drifted=false). Otherwise
+        resync as usual.
+      - Devices without commit metadata (generic RFC 6241) - read the configuration and compare it by
+        hash, as a plain resync does (nothing is stored when it did not change).
+      - Schedule it as a periodic job (an AWX schedule, cron), or let the listener run it (its
+        C(consistency_interval), default 1 h).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - netsync.fleet.connection
   - netsync.fleet.store
@@ -62,9 +74,21 @@ EXAMPLES = r"""
   netsync.fleet.resync:
     job_id: "{{ netsync_job_id }}"
     origin: auto
+
+- name: Hourly consistency check (an AWX schedule): resync only what drifted
+  netsync.fleet.resync:
+    only_if_changed: true
 """
 
 RETURN = r"""
+drifted:
+  description: With O(only_if_changed), false when the last commit was the stored one and nothing more was read.
+  returned: when only_if_changed found no drift
+  type: bool
+checked:
+  description: What O(only_if_changed) compared (C(last_commit)).
+  returned: when only_if_changed found no drift
+  type: str
 changed:
   description: True if and only if a new snapshot was stored.
   returned: always

@@ -53,7 +53,8 @@ DEVICE_SPEC: dict[str, Any] = dict(CONNECTION_SPEC, **STORE_SPEC, state={
 DEVICE_CHECKS: dict[str, Any] = {"required_one_of": [["name", "host"]]}
 
 RESYNC_SPEC: dict[str, Any] = dict(CONNECTION_SPEC, **STORE_SPEC, job_id={"type": "str"}, origin={
-    "type": "str", "default": "manual", "choices": ["manual", "auto"]})
+    "type": "str", "default": "manual", "choices": ["manual", "auto"]},
+    only_if_changed={"type": "bool", "default": False})
 
 DEVICE_INFO_SPEC: dict[str, Any] = dict(
     STORE_SPEC,

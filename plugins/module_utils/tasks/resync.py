@@ -14,6 +14,11 @@ Promises that hold when things fail:
   failed (``claim lost``) and the newer snapshot stays the latest.
 - A cancel (SIGTERM as AWX sends, SIGINT), a store error or a bug ends the job as failed and
   puts back the device's status from before the job, never leaving ``Synchronizing``.
+
+``only_if_changed`` is the cheap consistency check that catches a commit whose notification
+was lost: where the device tells its last commit without a configuration read (Junos
+``get-commit-information``), nothing more is read, and no job is recorded, when that commit is
+the one the latest snapshot holds; anywhere else the configuration is read and compared by hash.
 """
 from __future__ import annotations
 
@@ -105,6 +110,11 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
         target = task_target(params)
         if target.platform == "auto":
             target.platform = row["platform"]
+        consistent = _last_commit_unchanged(store, name, target, opener) if params.get("only_if_changed") else None
+        if consistent is not None:
+            return {"changed": False, "drifted": False, "checked": "last_commit",
+                    "managed_status": row["managed_status"], "snapshot_version": int(consistent["version"]),
+                    "job_id": None, "commit_time": consistent["commit_time"], "commit_user": consistent["commit_user"]}
         if check_mode:
             return _read_and_compare(store, name, row, target, opener, diff)
         job_id: str = params.get("job_id") or "manual-%s" % uuid.uuid4().hex[:12]
@@ -122,6 +132,23 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
             except BaseException as exc:  # cancel, store error, bug: a true status, never Synchronizing
                 _abandon(store, name, job_id, row["managed_status"], "%s: %s" % (type(exc).__name__, exc))
                 raise
+
+
+def _last_commit_unchanged(store: st.Store, name: str, target: Any, opener: Opener) -> Optional[dict[str, Any]]:
+    """The latest snapshot when the device's last commit is the one it holds; None to read in full
+    (no snapshot, no commit time, a platform without commit metadata, a commit since, or an error:
+    the full read then records what is wrong)."""
+    previous = store.devices.latest_snapshot(name)
+    if previous is None or previous["commit_time"] is None:
+        return None
+    try:
+        with opener(target) as session:
+            last = session.last_commit()
+    except DeviceError:
+        return None
+    if last is None or last.seconds is None or float(last.seconds) != float(previous["commit_time"]):
+        return None
+    return previous
 
 
 def _read(store: st.Store, name: str, target: Any, opener: Opener, job_id: Optional[str],

@@ -48,6 +48,7 @@ from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import damper
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._jobs import JobTracking
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.checks import ConsistencySchedule
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import (
     ERROR_PRIS, Signal, SignalBuffer, syslog_signal,
 )
@@ -75,9 +76,11 @@ class Listener(JobTracking):
 
     def __init__(self, store: Store, job_timeout: Optional[float] = None,
                  reindex_every: float = 30.0, flush_every: int = 1000, match_hostname: bool = False,
-                 batch_window: float = 0.0, batch_hold: float = 0.0, start_timeout: Optional[float] = None) -> None:
+                 batch_window: float = 0.0, batch_hold: float = 0.0, start_timeout: Optional[float] = None,
+                 check_interval: float = 0.0) -> None:
         self.store = store
         self.start_timeout = start_timeout
+        self.checks = ConsistencySchedule(check_interval)
         self.match_hostname = match_hostname
         self.batch_window = batch_window
         self.batch_hold = batch_hold
@@ -89,6 +92,7 @@ class Listener(JobTracking):
         self.by_address: dict[str, list[str]] = {}
         self.by_hostname: dict[str, str] = {}
         self.store_status: dict[str, str] = {}
+        self.platforms: dict[str, str] = {}
         self.jobs: dict[str, str] = {}  # dispatched job id -> device
         self.sends_completed: set[str] = set()
         self._indexed_at: Optional[float] = None
@@ -114,8 +118,10 @@ class Listener(JobTracking):
         by_address: dict[str, list[str]] = {}
         by_hostname: dict[str, str] = {}
         status: dict[str, str] = {}
+        platforms: dict[str, str] = {}
         for row in self.store.devices.all():
             name = row["name"]
+            platforms[name] = str(row["platform"])
             by_address.setdefault(str(row["host"]).lower(), []).append(name)
             hostname = (row.get("facts") or {}).get("hostname")
             for key in (name, hostname):
@@ -130,6 +136,7 @@ class Listener(JobTracking):
                 self._log(damper.set_settings(state, settings, now))
                 self._dirty.add(name)
         self.by_address, self.by_hostname, self.store_status = by_address, by_hostname, status
+        self.platforms = platforms
         self._drop_removed([name for name in self.states if name not in status])
         self._indexed_at = now
 
@@ -387,7 +394,17 @@ class Listener(JobTracking):
                 self.jobs[job_id] = decision.device
         self._drop_unknown_dispatches()
         self.flush()  # the dispatches are persisted before their event goes out
-        return self._outbox()
+        return self._outbox() + self._check_events(now)
+
+    def _check_events(self, now: float) -> list[dict[str, Any]]:
+        """The consistency check of the devices due for one (never one with a pending or running job)."""
+        busy = {n for n, s in self.states.items() if s.pending is not None or s.running is not None}
+        devices = self.checks.due(now, self.platforms, busy)
+        if not devices:
+            return []
+        self.counters["consistency-checks"] += len(devices)
+        return [{"netsync": {"type": "check", "devices": devices, "limit": ",".join(devices)},
+                 "meta": {"hosts": devices}}]
 
     def _drop_unknown_dispatches(self) -> None:
         """Never dispatch for a device the store does not hold (removed since the last refresh)."""
@@ -423,6 +440,11 @@ class Listener(JobTracking):
                 self._dirty.add(name)
 
     def next_wakeup(self) -> Optional[float]:
+        wake = self._damper_wakeup()
+        check = self.checks.next_due()
+        return check if wake is None else wake if check is None else min(wake, check)
+
+    def _damper_wakeup(self) -> Optional[float]:
         wake = damper.next_wakeup(self.states)
         first = self._first_due()
         if wake is not None and first is not None and wake >= first:

@@ -72,6 +72,15 @@ options:
     description: Seconds after which a dispatched job that has not reported back counts as failed.
     type: float
     default: 600
+  consistency_interval:
+    description:
+      - Seconds between two consistency checks of each device, spread over the interval; 0 turns them
+        off. A check is an event of type C(check) with the devices due, which the rulebook turns into
+        C(netsync.fleet.resync only_if_changed=true). Junos devices answer with their last
+        commit's metadata and are read in full only when a commit was missed (a lost UDP datagram);
+        devices without commit metadata are read in full and compared by hash, 4 times less often.
+    type: float
+    default: 3600
   start_timeout:
     description: Seconds a dispatched job may take to start (its playbook's resync task begins) before
       it is dispatched again with a new job id (the rulebook action failed, the listener was killed
@@ -255,7 +264,7 @@ def _inventory(value: Any) -> Optional[str]:
 def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     """Validated arguments; raises ValueError with a clear sentence."""
     known = {"store", "syslog_udp", "syslog_tcp", "syslog_match_hostname", "tick", "job_timeout", "flush_delay",
-             "start_timeout",
+             "start_timeout", "consistency_interval",
              "syslog_udp_buffer", "syslog_tcp_max_connections", "syslog_tcp_idle_timeout",
              "batch_window", "batch_hold",
              "netconf_notifications",
@@ -277,6 +286,7 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
         "tick": _seconds(args.get("tick"), "tick", 1.0),
         "job_timeout": _seconds(args.get("job_timeout"), "job_timeout", 600.0),
         "start_timeout": _seconds(args.get("start_timeout"), "start_timeout", 120.0),
+        "consistency_interval": _non_negative(args.get("consistency_interval"), "consistency_interval", 3600.0),
         "flush_delay": _seconds(args.get("flush_delay"), "flush_delay", 0.05),
         "batch_window": _non_negative(args.get("batch_window"), "batch_window", 1.0),
         "batch_hold": _non_negative(args.get("batch_hold"), "batch_hold", 60.0),
@@ -323,6 +333,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     notify_store: Any = None
     try:
         listener = mod.Listener(store, job_timeout=opts["job_timeout"], start_timeout=opts["start_timeout"],
+                                check_interval=opts["consistency_interval"],
                                 match_hostname=opts["match_hostname"],
                                 batch_window=opts["batch_window"], batch_hold=opts["batch_hold"])
         listener.refresh(time.time())
