@@ -16,7 +16,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import ta
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import (
     DeviceError, DeviceSession, Target, open_session,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text, unified_diff
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text, unified_diff
 
 
 class TaskFailed(Exception):
@@ -92,7 +92,7 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
         else:
             store.upsert_device(name, target.host, target.port, platform, facts)
             if read is not None:
-                text = render(read.root)
+                text = render_read(read)
                 store.add_snapshot(name, read.fmt, read.config, text, sha256_text(text),
                                    read.commit_time, read.commit_user)
                 with store.transaction():
@@ -139,7 +139,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
             raise TaskFailed("resync of %s failed: %s" % (name, exc), error=exc.kind,
                              managed_status=st.SYNC_FAILED if not check_mode else row["managed_status"],
                              snapshot_version=int(previous["version"]) if previous else None)
-        text = render(read.root)
+        text = render_read(read)
         digest = sha256_text(text)
         created = previous is None or previous["sha256"] != digest
         if check_mode:
