@@ -44,6 +44,7 @@ class CliDevice:
         self.rfc5424 = rfc5424
         self.changes: list[Change] = []
         self.syslog_sent: list[str] = []
+        self.sessions: dict[str, CliConfig] = {}  # EOS pending configuration sessions
         self._seq = 100
 
     @property

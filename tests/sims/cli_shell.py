@@ -41,6 +41,7 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.candidate: CliConfig | None = None  # set while in configuration mode
         self.context: str | None = None  # the sub-mode line, e.g. "interface GigabitEthernet1"
         self.entered: list[str] = []
+        self.session: str | None = None  # EOS "configure session NAME": a staged candidate
         self.pending: str | None = None  # "enable" or "xr-exit": the next line answers a question
         self._chan: asyncssh.SSHServerChannel | None = None  # type: ignore[type-arg]
         self._buf = b""
@@ -81,6 +82,8 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         mode = None
         if self.candidate is not None:
             mode = "config" if self.context is None else submode_of(self.context, self.dev.platform.block_users)
+            if self.session is not None:  # EOS shows the first 6 characters of the session name
+                mode = "config-s-%s%s" % (self.session[:6], "" if self.context is None else "-" + str(mode)[7:])
         return self.dev.platform.prompt(self.dev.hostname, self.privileged, mode)
 
     def _write(self, text: str) -> None:
@@ -165,6 +168,16 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if line in ("write memory", "write", "copy running-config startup-config") and p.name != "iosxr":
             self.dev.save()
             return "Building configuration...\n[OK]" if p.name == "ios" else "Copy complete."
+        if line == "show configuration sessions" and p.name == "eos":
+            rows = "\n".join("   %-22s pending" % n for n in self.dev.sessions)
+            return "Maximum number of completed sessions: 1\nMaximum number of pending sessions: 5\n\n" \
+                   "   Name                   State\n   ---------------------- -------\n" + rows
+        if line.startswith("configure session ") and p.name == "eos":
+            self.session = line.split()[2]
+            self.candidate = self.dev.sessions.pop(self.session, None) or self.dev.config.copy()
+            self.entered = []
+            self.dev.notify("enter", self.user, self.source)
+            return ""
         if line in ("configure terminal", "configure", "config t", "conf t", "configure exclusive"):
             self.candidate = self.dev.config.copy()
             self.entered = []
@@ -178,6 +191,10 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if line.startswith("do "):
             return self.exec_command(line[3:])
         if line in ("end", "exit") and (line == "end" or self.context is None):
+            if self.session is not None:  # EOS: the session stays pending until commit or abort
+                self.dev.sessions[self.session] = self.candidate
+                self.candidate, self.context, self.session, self.entered = None, None, None, []
+                return ""
             if p.commit_needed and self._dirty():
                 self.pending = "xr-exit"
                 return ""
@@ -186,11 +203,19 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if line == "exit":
             self.context = None
             return ""
-        if p.commit_needed and line.split()[0] == "commit":
+        staged = p.commit_needed or self.session is not None
+        if staged and line.split()[0] == "commit":
             self._commit()
+            if self.session is not None:  # EOS leaves configuration mode on commit
+                self.candidate, self.context, self.session = None, None, None
             return ""
-        if p.commit_needed and line == "abort":
-            self.candidate, self.context = None, None
+        if staged and line == "abort":
+            self.candidate, self.context, self.session = None, None, None
+            return ""
+        if line == "show session-config diffs" and self.session is not None:
+            return "\n".join("+  " + e for e in self.entered)
+        if line == "rollback clean-config" and self.session is not None:
+            self.candidate = CliConfig("", block_users=p.block_users)
             return ""
         if line == "show commit changes diff" and p.commit_needed:
             return "Building configuration...\n!! IOS XR Configuration %s\n%s\nend" % (
@@ -202,7 +227,7 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.context, changed = self.candidate.apply(line, self.context)
         if changed:
             self.entered.append(line)
-        if not p.commit_needed and changed:  # live: the running configuration follows each line
+        if not staged and changed:  # live: the running configuration follows each line
             self.dev.config = self.candidate.copy()
         return ""
 

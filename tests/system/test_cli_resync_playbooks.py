@@ -22,8 +22,10 @@ RESYNC = "Read the committed configuration and store a snapshot if it changed"
 # an out-of-band change per platform: a description and the SNMP community (a secret)
 CHANGE = {
     "ios": ["interface GigabitEthernet2", "description oob-change", "exit", "snmp-server community s3cr3t-RW RW"],
-    "nxos": ["interface Ethernet1/1", "description oob-change", "exit", "username ops password 5 $5$NEWsecretHASH role network-operator"],
-    "iosxr": ["interface GigabitEthernet0/0/0/0", "description oob-change", "exit", "snmp-server community s3cr3t-RW RW"],
+    "nxos": ["interface Ethernet1/1", "description oob-change", "exit",
+             "username ops password 5 $5$NEWsecretHASH role network-operator"],
+    "iosxr": ["interface GigabitEthernet0/0/0/0", "description oob-change", "exit",
+              "snmp-server community s3cr3t-RW RW"],
     "eos": ["interface Ethernet1", "description oob-change", "exit", "snmp-server community s3cr3t-RW rw"],
 }
 SECRET = {"ios": "s3cr3t-RW", "nxos": "$5$NEWsecretHASH", "iosxr": "s3cr3t-RW", "eos": "s3cr3t-RW"}
@@ -69,7 +71,7 @@ def test_import_change_resync_idempotent_check(platform: str, tmp_path: Path,
     assert [s["version"] for s in snaps] == [1, 2]
 
     # check mode: predicts the new snapshot and its diff, stores nothing
-    sim.configure(["hostname edge1-renamed"] if platform != "iosxr" else ["hostname edge1-renamed"], user="ops")
+    sim.configure(["hostname edge1-renamed"], user="ops")
     run = run_playbook(REPO / "playbooks/resync.yml", inv, store, "--check", "--diff")
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
     res = run.results(RESYNC)["edge1"]
