@@ -141,6 +141,16 @@ class CliPlatform(Platform):
         """Configuration lines that send syslog to ``host:port`` (UDP)."""
         raise NotImplementedError
 
+    def logging_prefix(self, host: str) -> str:
+        """The start of every configuration line that sends syslog to ``host``."""
+        raise NotImplementedError
+
+    def logging_lines_for(self, raw: str, host: str) -> list[str]:
+        """The lines of a running configuration that send syslog to ``host`` (any port)."""
+        prefix = self.logging_prefix(host)
+        return [line.strip() for line in raw.splitlines() if line.strip() == prefix
+                or line.strip().startswith(prefix + " ")]
+
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         raise DeviceError("unsupported", "%s devices are configured with CLI lines, not XML" % self.name)
 

@@ -38,3 +38,6 @@ class EosPlatform(CliPlatform):
 
     def logging_lines(self, host: str, port: int) -> list[str]:
         return ["logging host %s %d" % (host, port)]
+
+    def logging_prefix(self, host: str) -> str:
+        return "logging host %s" % host

@@ -34,3 +34,6 @@ class IosPlatform(CliPlatform):
 
     def logging_lines(self, host: str, port: int) -> list[str]:
         return ["logging host %s transport udp port %d" % (host, port)]
+
+    def logging_prefix(self, host: str) -> str:
+        return "logging host %s" % host

@@ -40,3 +40,6 @@ class IosxrPlatform(CliPlatform):
 
     def logging_lines(self, host: str, port: int) -> list[str]:
         return ["logging %s vrf default severity info port %d" % (host, port)]
+
+    def logging_prefix(self, host: str) -> str:
+        return "logging %s" % host

@@ -30,3 +30,6 @@ class NxosPlatform(CliPlatform):
 
     def logging_lines(self, host: str, port: int) -> list[str]:
         return ["logging server %s 5 port %d" % (host, port)]
+
+    def logging_prefix(self, host: str) -> str:
+        return "logging server %s" % host

@@ -42,6 +42,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._jobs impor
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import (
     ERROR_PRIS, Signal, SignalBuffer, syslog_signal,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog_cli import CLI_COMMIT_TAGS
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import (
     SyslogMessage, SyslogParseError, is_resync_trigger, parse_syslog,
 )
@@ -54,7 +55,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
 __all__ = ["Listener"]
 
 _DAMPER_KEYS = ("auto_resync", "resync_delay", "damping_window", "damper_interval")
-_COMMIT_TAG = b"UI_COMMIT"
+_COMMIT_TAGS = (b"UI_COMMIT",) + CLI_COMMIT_TAGS  # Junos, and the CLI platforms (syslog_cli)
 _REPEATS = ("damp", "cover", "ignore", "disabled")  # repeats of these are recorded once per flush
 
 
@@ -156,7 +157,7 @@ class Listener(JobTracking):
                       transport: str = "udp") -> Optional[Decision]:
         """One syslog message from ``source_addr``; returns the damper's decision, if any."""
         self.counters["received"] += 1
-        if _COMMIT_TAG not in data:  # cheap filter: only commit messages are parsed
+        if not any(tag in data for tag in _COMMIT_TAGS):  # cheap filter: only commit messages are parsed
             if data[:data.find(b">", 1, 5) + 1] in ERROR_PRIS:  # severity err or worse: a device_syslog alarm
                 self._syslog_alarm(data, source_addr, now)
             self.counters["not-a-commit"] += 1

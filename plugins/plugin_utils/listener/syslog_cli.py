@@ -26,10 +26,12 @@ from typing import TYPE_CHECKING, Optional
 if TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import SyslogMessage
 
-__all__ = ["CLI_COMMIT_MNEMONICS", "classify_cli"]
+__all__ = ["CLI_COMMIT_MNEMONICS", "CLI_COMMIT_TAGS", "classify_cli"]
 
 CLI_COMMIT_MNEMONICS = {"CONFIG_I": "commit", "VSHD_SYSLOG_CONFIG_I": "commit", "DB_COMMIT": "commit",
                         "CONFIG_E": "other"}
+# bytes every commit message contains (the listener's cheap pre-filter; VSHD_SYSLOG_CONFIG_I too)
+CLI_COMMIT_TAGS = (b"CONFIG_I", b"DB_COMMIT")
 _FACILITIES = {"SYS", "VSHD", "MGBL"}
 
 # %FACILITY[-SUBFACILITY]-SEVERITY-MNEMONIC: text   (IOS-XR puts a space before the colon)
