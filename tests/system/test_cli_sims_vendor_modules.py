@@ -37,13 +37,15 @@ def test_vendor_modules_accept_the_simulators(tmp_path: Path, cli_sim: Callable[
         sims = {p: cli_sim(platform=p, hostname="%s-1" % p, syslog_hosts=[("127.0.0.1", receiver.port)])
                 for p in PLATFORMS}
         inv = cli_inventory(tmp_path / "inv.yml", {"%s-1" % p: host_vars(s) for p, s in sims.items()})
-        run = run_playbook(REPO / "tests/system/playbooks/cli_vendor_modules.yml", inv, str(tmp_path / "x.db"))
+        run = run_playbook(REPO / "tests/system/playbooks/cli_vendor_modules.yml", inv, str(tmp_path / "x.db"),
+                           "-e", "backup_dir=%s" % (tmp_path / "backup"))
         assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
         for platform, sim in sims.items():
             host = "%s-1" % platform
             assert sim.device.state.version in results(run, "Run show version")[host]["stdout"][0]
             config = results(run, "Configure a description, with a backup of the running configuration")[host]
             assert config["changed"] is True, config
+            assert Path(config["backup_path"]).parent == tmp_path / "backup"
             backup = Path(config["backup_path"]).read_text()
             assert "hostname %s" % host in backup and "set-by" not in backup
             assert results(run, "The same again changes nothing")[host]["changed"] is False
