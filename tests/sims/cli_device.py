@@ -45,6 +45,7 @@ class CliDevice:
         self.changes: list[Change] = []
         self.syslog_sent: list[str] = []
         self.sessions: dict[str, CliConfig] = {}  # EOS pending configuration sessions
+        self.logins = 0  # shell sessions opened (a persistent connection opens one)
         self._seq = 100
 
     @property

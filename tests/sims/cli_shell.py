@@ -277,6 +277,7 @@ class CliServer(asyncssh.SSHServer):
 
     def session_requested(self) -> CliShell:
         assert self._conn is not None
+        self.device.logins += 1
         peer = self._conn.get_extra_info("peername") or ("127.0.0.1", 0)
         return CliShell(self.device, self._conn.get_extra_info("username") or "", str(peer[0]),
                         self.enable_password, self.faults)

@@ -33,6 +33,7 @@ def test_enable_notify_check_absent(platform: str, tmp_path: Path, cli_sim: Call
         run = run_playbook(REPO / "tests/system/playbooks/cli_auto_resync.yml", inv, store, "--diff",
                            "-e", "listener_port=%d" % receiver.port)
         assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        assert run.results("Import again")["edge3"]["changed"] is False
         first = run.results("Enable (first run)")["edge3"]
         assert first["changed"] is True and first["device_changed"] is True
         assert wanted in first["diff"]["after"] and wanted not in first["diff"]["before"]

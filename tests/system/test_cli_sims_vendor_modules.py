@@ -55,6 +55,9 @@ def test_vendor_modules_accept_the_simulators(tmp_path: Path, cli_sim: Callable[
             facts = results(run, "Facts through the platform's facts module")[host]["ansible_facts"]
             assert facts["ansible_net_version"] == sim.device.state.version, facts
             assert [c.user for c in sim.device.changes] == ["admin"]  # one change, the config task's
+            device = results(run, "Import into the store, on the same persistent connection")[host]["device"]
+            assert device["platform"] == platform and device["facts"]["version"] == sim.device.state.version
+            assert sim.device.logins == 1  # vendor modules and netsync.fleet.device shared one connection
         got = receiver.receive(4 + 1, timeout=5)  # EOS also says %SYS-5-CONFIG_E on entering config mode
         for platform, text in COMMIT_SYSLOG.items():
             assert any(text in d and "%s-1" % platform in d for d in got), (platform, got)
