@@ -34,7 +34,8 @@ options:
       - V(enabled) puts the syslog stanza on a Junos device and sets C(auto_resync=true) for the device.
       - V(disabled) only sets C(auto_resync=false) in the store; the device is not contacted, its
         notifications still mark it C(Out of Sync) but schedule no job.
-      - V(absent) removes the Junos syslog stanza, or the CLI platform's logging lines for O(listener_host), (if present) and the device's own C(auto_resync)
+      - V(absent) removes the Junos syslog stanza, or the CLI platform's logging lines for
+        O(listener_host), (if present) and the device's own C(auto_resync)
         setting; the listener no longer subscribes to a generic device's notifications.
     type: str
     choices: [enabled, disabled, absent]
@@ -42,7 +43,8 @@ options:
   listener_host:
     description:
       - Address the device sends its commit syslog to (the listener's address as seen from the device).
-      - Required with O(state=enabled) or O(state=absent) on Junos and the CLI platforms. Defaults to C(netsync_listener_host).
+      - Required with O(state=enabled) or O(state=absent) on Junos and the CLI platforms.
+        Defaults to C(netsync_listener_host).
     type: str
   listener_port:
     description:
@@ -58,7 +60,9 @@ attributes:
     description: Reads the device and reports whether a commit or a setting change would be made; writes nothing.
   diff_mode:
     support: full
-    description: The syslog stanza (rendered lines) or the CLI logging lines, and the device's C(auto_resync) setting, before and after.
+    description: >-
+      The syslog stanza (rendered lines) or the CLI logging lines, and the device's C(auto_resync)
+      setting, before and after.
   idempotent:
     support: full
     description: When the stanza and the setting are already as wanted, nothing is committed or written.

@@ -20,7 +20,8 @@ description:
     configuration change at), C(Building configuration...); EOS C(! Startup-config last modified at))
     so a resync without a change stores nothing, and mask secrets (C(enable secret), C(username ...
     secret/password), C(snmp-server community), keys) with a marker C(<secret sha256:...>) that
-    changes when the secret changes. IOS and IOS-XR give the commit time and user from that header, NX-OS the commit time."
+    changes when the secret changes. IOS and IOS-XR give the commit time and user from that header,
+    NX-OS the commit time."
   - If a commit was notified during the job that the read did not include, the status becomes
     C(Out of Sync) instead, so that auto-resync runs a follow-up job.
   - A failed read sets C(Sync Failed), keeps every snapshot, and fails the task naming the cause
