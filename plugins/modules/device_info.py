@@ -97,8 +97,11 @@ config:
   returned: when version is given
   type: str
 config_xml:
-  description: The configuration XML of snapshot O(version), as read.
-  returned: when version is given
+  description:
+    - The configuration XML of snapshot O(version), as read.
+    - Not returned for the CLI platforms (IOS, NX-OS, IOS-XR, EOS), whose text as read holds
+      unmasked secrets; O(version) gives their masked text in RV(config).
+  returned: when version is given, for NETCONF devices
   type: str
 diff:
   description: Unified diff between the two versions.

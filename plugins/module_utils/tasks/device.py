@@ -203,7 +203,8 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
             if snap is None:
                 raise TaskFailed("%s has no snapshot version %s" % (name, params["version"]))
             result["config"] = snap["rendered"]
-            result["config_xml"] = snap["config"]
+            if not str(snap["format"]).endswith("-cli"):  # CLI text as read holds unmasked secrets
+                result["config_xml"] = snap["config"]
         if params.get("diff_from") is not None or params.get("diff_to") is not None:
             latest = store.latest_snapshot(name or "")
             to_v = params.get("diff_to") or (int(latest["version"]) if latest else 0)
