@@ -187,8 +187,12 @@ def classify_cli(exc: BaseException, target: Target) -> DeviceError:
     if "elevate privilege" in low or "enable mode" in low:
         return DeviceError("auth_failed", "enable refused on %s (check ansible_become_password): %s"
                            % (where, first_line))
-    if "host key" in low or "not found in known_hosts" in low:
-        return DeviceError("host_key_unknown", "the SSH host key of %s is not known: %s" % (where, first_line))
+    if ("does not match" in low or "mismatch" in low) and "key" in low:  # paramiko BadHostKeyException
+        return DeviceError("host_key_mismatch", "the SSH host key of %s does not match known_hosts; if the "
+                           "device was replaced, update known_hosts" % where)
+    if "authenticity of host" in low or "host key" in low or "not found in known_hosts" in low:
+        return DeviceError("host_key_unknown", "the SSH host key of %s is not in known_hosts (network_cli reads "
+                           "~/.ssh/known_hosts): %s" % (where, first_line))
     if "timed out" in low or "timeout" in low:
         return DeviceError("timeout", "no answer from %s: %s" % (where, first_line))
     if any(s in low for s in ("refused", "unreachable", "no route", "name or service", "connect", "socket")):

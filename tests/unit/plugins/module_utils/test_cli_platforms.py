@@ -151,6 +151,8 @@ def test_unsupported_network_os_is_named() -> None:
     ("ssh connect failed: Authentication failed.", "auth_failed"),
     ("failed to elevate privilege to enable mode, still at level [1]", "auth_failed"),
     ("[Errno 111] Connection refused", "unreachable"),
+    ("paramiko: The authenticity of host '[127.0.0.1]:2222' can't be established.", "host_key_unknown"),
+    ("host key mismatch for 127.0.0.1", "host_key_mismatch"),
     ("command timeout triggered, timeout value is 30 secs.", "timeout"),
     ("% Invalid input detected at '^' marker.", "rpc_error"),
 ])
