@@ -133,3 +133,36 @@ class CliSim:
     @property
     def syslog_sent(self) -> list[str]:
         return list(self.device.syslog_sent)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.sims.cli_sim ios nxos iosxr eos --syslog 127.0.0.1:5514``: one simulator
+    per platform named, until SIGTERM or Ctrl-C; prints ``platform hostname port`` per line."""
+    import argparse
+    import signal
+    import threading
+
+    parser = argparse.ArgumentParser(prog="python -m tests.sims.cli_sim", description=main.__doc__)
+    parser.add_argument("platforms", nargs="+", choices=["ios", "nxos", "iosxr", "eos"])
+    parser.add_argument("--syslog", action="append", default=[], help="extra UDP syslog destination HOST:PORT")
+    parser.add_argument("--rfc5424", action="store_true", help="send RFC 5424 syslog")
+    args = parser.parse_args(argv)
+    hosts = [(h, int(p)) for h, p in (s.rsplit(":", 1) for s in args.syslog)]
+    sims = [CliSim(platform=p, hostname="%s%d" % (p, i + 1), syslog_hosts=hosts, rfc5424=args.rfc5424)
+            for i, p in enumerate(args.platforms)]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        for sim in sims:
+            print(sim.platform, sim.hostname, sim.start(), flush=True)
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sim in sims:
+            sim.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
