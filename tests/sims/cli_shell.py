@@ -168,6 +168,8 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if line in ("write memory", "write", "copy running-config startup-config") and p.name != "iosxr":
             self.dev.save()
             return "Building configuration...\n[OK]" if p.name == "ios" else "Copy complete."
+        if line.startswith("show configuration commit ") and p.commit_needed:
+            return self._xr_commits(line.split()[3:])
         if line == "show configuration sessions" and p.name == "eos":
             rows = "\n".join("   %-22s pending" % n for n in self.dev.sessions)
             return "Maximum number of completed sessions: 1\nMaximum number of pending sessions: 5\n\n" \
@@ -230,6 +232,19 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if not staged and changed:  # live: the running configuration follows each line
             self.dev.config = self.candidate.copy()
         return ""
+
+    def _xr_commits(self, words: list[str]) -> str:
+        """IOS-XR ``show configuration commit list`` and ``... changes ID``."""
+        commits = [c for c in self.dev.changes if c.commit_id]
+        if words[:1] == ["changes"] and len(words) > 1:
+            found = [c for c in commits if c.commit_id == words[1]]
+            if not found:
+                return "% No such configuration commit id"
+            return "Building configuration...\n!! IOS XR Configuration %s\n%s\nend" % (
+                self.dev.platform.version, "\n".join(found[0].lines))
+        rows = ["%-3d %-12s %-10s %-12s %s" % (i + 1, c.commit_id, c.user, c.source, "CLI")
+                for i, c in enumerate(reversed(commits))]
+        return "SNo. Label/ID     User       Line         Client\n" + "\n".join(rows)
 
     def _dirty(self) -> bool:
         assert self.candidate is not None

@@ -219,9 +219,6 @@ class CliSession(DeviceSession):
         except Exception as exc:
             raise classify_cli(exc, self.target)
 
-    def run(self, commands: list[str]) -> list[str]:
-        return [str(self._guard(self.manager.get, c)) for c in commands]
-
     def configure(self, lines: list[str]) -> Any:
         """Enter ``lines`` in configuration mode and commit, through cliconf ``edit_config``."""
         return self._guard(lambda: self.manager.edit_config(candidate=lines, commit=True))
