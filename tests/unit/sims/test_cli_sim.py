@@ -104,7 +104,7 @@ def test_iosxr_candidate_commit_and_abort(cli_sim: SimFactory) -> None:  # noqa:
         await t.send("abort")
         assert "ntp server 192.0.2.51" in (await t.send("show running-config"))[0]
         assert "ntp server 192.0.2.51" in (await t.send("show configuration commit changes 1000000001"))[0]
-        assert "1000000001 admin" in (await t.send("show configuration commit list"))[0]
+        assert re.search(r"^1 +1000000001 +admin ", (await t.send("show configuration commit list"))[0], re.M)
 
     try:
         asyncio.run(session(sim, script))
