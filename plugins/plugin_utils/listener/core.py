@@ -23,7 +23,8 @@ notification records and status changes; ``flush`` writes them in one transactio
 flushes on its own every ``flush_every`` buffered records. Within one flush batch,
 repeated damped (or covered, ignored, unknown-source) notifications of a device are
 recorded once, with "(and N more like it)". Only messages containing ``UI_COMMIT``
-(Junos), ``CONFIG_I`` or ``DB_COMMIT`` (CLI platforms) are parsed for commits; others count as ``not-a-commit``. Messages at severity ``err`` or
+(Junos), ``CONFIG_I`` or ``DB_COMMIT`` (CLI platforms) are parsed for commits; others
+count as ``not-a-commit``. Messages at severity ``err`` or
 worse (one PRI lookup) are also parsed and raise a ``device_syslog`` alarm of their device;
 commits from unknown sources raise ``unknown_source`` (``alarms.py``; written by ``flush``
 with a ``commits_notified`` metric point per device). A crash loses at most the
