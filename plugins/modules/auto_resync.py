@@ -19,6 +19,13 @@ description:
     notified to the listener."
   - On generic RFC 6241 devices nothing is committed; the listener subscribes to the device's
     NETCONF notification stream.
+  - "On the CLI platforms (over C(ansible.netcommon.network_cli)), enabling configures the line that
+    sends syslog to the listener, through the vendor cliconf plugin (configuration mode; C(commit) on
+    IOS-XR; a configuration session on EOS): IOS C(logging host H transport udp port P), NX-OS
+    C(logging server H 5 port P), IOS-XR C(logging H vrf default severity info port P), EOS
+    C(logging host H P). Another logging line for the same host is replaced; nothing is configured
+    when the line is already there. The commit messages the listener then receives are IOS/EOS
+    C(%SYS-5-CONFIG_I), NX-OS C(%VSHD-5-VSHD_SYSLOG_CONFIG_I) and IOS-XR C(%MGBL-CONFIG-6-DB_COMMIT)."
   - The device must already be in the store (see M(netsync.fleet.device)).
 author: Netsync Fleet Team (@netsync-fleet)
 options:
@@ -27,7 +34,8 @@ options:
       - V(enabled) puts the syslog stanza on a Junos device and sets C(auto_resync=true) for the device.
       - V(disabled) only sets C(auto_resync=false) in the store; the device is not contacted, its
         notifications still mark it C(Out of Sync) but schedule no job.
-      - V(absent) removes the Junos syslog stanza (if present) and the device's own C(auto_resync)
+      - V(absent) removes the Junos syslog stanza, or the CLI platform's logging lines for
+        O(listener_host), (if present) and the device's own C(auto_resync)
         setting; the listener no longer subscribes to a generic device's notifications.
     type: str
     choices: [enabled, disabled, absent]
@@ -35,7 +43,8 @@ options:
   listener_host:
     description:
       - Address the device sends its commit syslog to (the listener's address as seen from the device).
-      - Required with O(state=enabled) or O(state=absent) on Junos. Defaults to C(netsync_listener_host).
+      - Required with O(state=enabled) or O(state=absent) on Junos and the CLI platforms.
+        Defaults to C(netsync_listener_host).
     type: str
   listener_port:
     description:
@@ -51,7 +60,9 @@ attributes:
     description: Reads the device and reports whether a commit or a setting change would be made; writes nothing.
   diff_mode:
     support: full
-    description: The syslog stanza (rendered lines) and the device's C(auto_resync) setting, before and after.
+    description: >-
+      The syslog stanza (rendered lines) or the CLI logging lines, and the device's C(auto_resync)
+      setting, before and after.
   idempotent:
     support: full
     description: When the stanza and the setting are already as wanted, nothing is committed or written.

@@ -9,7 +9,9 @@ module: device
 short_description: Import a network device into the netsync.fleet store, or remove it
 version_added: 0.1.0
 description:
-  - With O(state=present), connects to the play's host over NETCONF, reads its facts (hostname,
+  - With O(state=present), connects to the play's host over NETCONF, or over
+    C(ansible.netcommon.network_cli) through the vendor cliconf plugin for Cisco IOS/IOS-XE, NX-OS,
+    IOS-XR and Arista EOS (C(show version); EOS C(show version | json)), reads its facts (hostname,
     model, version, serial where the platform gives them), records the device in the store and,
     on first import, takes the first configuration snapshot and sets the managed status C(In Sync).
   - An existing device is updated when its address, platform or facts changed; otherwise nothing

@@ -108,8 +108,11 @@ config:
   returned: when version is given
   type: str
 config_xml:
-  description: The configuration XML of snapshot O(version), as read, secrets masked unless O(show_secrets).
-  returned: when version is given
+  description:
+    - The configuration XML of snapshot O(version), as read, secrets masked unless O(show_secrets).
+    - Not returned for the CLI platforms (IOS, NX-OS, IOS-XR, EOS), whose text as read holds
+      unmasked secrets; O(version) gives their masked text in RV(config).
+  returned: when version is given, for NETCONF devices
   type: str
 diff:
   description: Unified diff between the two versions, secrets masked unless O(show_secrets).

@@ -13,6 +13,15 @@ description:
     NETCONF (Junos C(get-configuration database=committed), with commit time and user; other
     devices C(get-config) of C(running)), stores a new snapshot only if the configuration differs
     from the latest one (sha256 of a stable rendering), and sets C(In Sync).
+  - "Cisco IOS/IOS-XE, NX-OS, IOS-XR and Arista EOS are read over C(ansible.netcommon.network_cli)
+    through the vendor cliconf plugin (C(show running-config)). The snapshot keeps the text as read;
+    the rendering, the sha256 and the diff leave out volatile lines (IOS C(! Last configuration change
+    at), C(! NVRAM config last updated), C(ntp clock-period); NX-OS C(!Time:); IOS-XR C(!! Last
+    configuration change at), C(Building configuration...); EOS C(! Startup-config last modified at))
+    so a resync without a change stores nothing, and mask secrets (C(enable secret), C(username ...
+    secret/password), C(snmp-server community), keys) with a marker C(<secret sha256:...>) that
+    changes when the secret changes. IOS and IOS-XR give the commit time and user from that header,
+    NX-OS the commit time."
   - If a commit was notified during the job that the read did not include, the status becomes
     C(Out of Sync) instead, so that auto-resync runs a follow-up job.
   - A failed read sets C(Sync Failed), keeps every snapshot, and names the cause in C(error)

@@ -20,6 +20,9 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import HOSTVARS
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
+from ansible_collections.netsync.fleet.plugins.plugin_utils.network_cli import (
+    NETWORK_CLI, cli_task_opener, connection_of,
+)
 
 
 # Device errors that Ansible users expect as UNREACHABLE in the recap (retries, AWX, ignore_unreachable)
@@ -74,6 +77,12 @@ class NetsyncAction(ActionBase):
                     sources[option] = var
                 if value is not None:
                     args[option] = value
+        extra: dict[str, Any] = {}
+        if "host" in self.fill_from_hostvars and connection_of(task_vars, self._templar, self._task) in NETWORK_CLI:
+            # CLI platforms: read through the host's persistent network_cli connection (cliconf)
+            if args.get("port") is None:
+                args["port"] = 22
+            extra["opener"] = cli_task_opener(self, task_vars)
         validated = ArgumentSpecValidator(self.spec, **self.checks).validate(args)
         if validated.error_messages:
             result.update(failed=True, msg="; ".join(_name_hostvars(m, sources) for m in validated.error_messages))
@@ -82,7 +91,7 @@ class NetsyncAction(ActionBase):
             raise NotImplementedError("%s sets no task_fn" % type(self).__name__)
         try:
             out = type(self).task_fn(validated.validated_parameters,  # type: ignore[misc]
-                                     check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
+                                     check_mode=bool(self._task.check_mode), diff=bool(self._task.diff), **extra)
         except TaskFailed as exc:
             result.update(exc.result)
             if exc.result.get("error") in UNREACHABLE_KINDS:

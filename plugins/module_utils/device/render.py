@@ -82,6 +82,12 @@ def render(root: Any) -> str:
     return "".join(line + "\n" for line in _lines(_children(root), ""))
 
 
+def render_read(read: Any) -> str:
+    """The stable text of a ``ConfigRead``: the CLI platform's filtered text, else the XML rendering."""
+    text = getattr(read, "rendered", None)
+    return text if text is not None else render(read.root)
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -29,7 +29,7 @@ _WRAPPERS = frozenset(("ascii-text", "hexadecimal"))
 
 
 def is_secret_leaf(name: str) -> bool:
-    return not name.startswith("<secret:") and not _NOT_SECRET.match(name) and bool(_SECRET_LEAF.search(name))
+    return not name.startswith("<secret") and not _NOT_SECRET.match(name) and bool(_SECRET_LEAF.search(name))
 
 
 def marker(value: str, key: bytes) -> str:
@@ -48,7 +48,7 @@ def mask_line(line: str, key: bytes) -> str:
         if tokens[at] in _WRAPPERS and at + 1 < len(tokens):
             at += 1
         value = tokens[at]
-        if is_secret_leaf(token) and not value.startswith("[") and not value.startswith("<secret:"):
+        if is_secret_leaf(token) and not value.startswith("[") and not value.startswith("<secret"):
             out[at] = marker(value.strip('"'), key)
     return " ".join(out)
 

@@ -18,6 +18,8 @@ class ConfigRead:
     commit_time: Optional[float] = None
     commit_user: Optional[str] = None
     commit_seq: Optional[str] = None
+    # CLI platforms: the stable text (volatile lines dropped, secrets masked); XML formats: None
+    rendered: Optional[str] = None
 
 
 @dataclass(frozen=True)

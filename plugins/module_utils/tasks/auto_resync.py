@@ -6,7 +6,8 @@
 Junos: a ``system syslog host <listener>`` stanza sends the commit messages
 (``UI_COMMIT``, ``UI_COMMIT_COMPLETED``) to the listener; adding or removing it is
 a commit on the device. Generic RFC 6241 devices need nothing on the device: the
-listener subscribes to their NETCONF stream. In every case the store keeps the
+listener subscribes to their NETCONF stream. CLI platforms (IOS, NX-OS, IOS-XR, EOS) get
+a logging destination (see ``auto_resync_cli``). In every case the store keeps the
 device's ``auto_resync`` setting.
 """
 from __future__ import annotations
@@ -22,6 +23,8 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.render import
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
     Opener, TaskFailed, open_task_store, task_target,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.auto_resync_cli import cli_device_step
+from ansible_collections.netsync.fleet.plugins.module_utils.device.cli import CLI_PLATFORMS
 
 AUTO_RESYNC_SPEC: dict[str, Any] = dict(
     CONNECTION_SPEC, **STORE_SPEC,
@@ -140,6 +143,8 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
         committed = False
         if platform == "junos" and state != "disabled":
             before, after, committed = _device_step(params, name, platform, check_mode, opener)
+        elif platform in CLI_PLATFORMS and state != "disabled":
+            before, after, committed = cli_device_step(params, name, platform, check_mode, opener)
         flag_before = store.devices.device_overrides(name).get("auto_resync")
         # absent: no setting of its own (the listener no longer subscribes to a generic device)
         flag: Optional[bool] = None if state == "absent" else want

@@ -16,7 +16,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import ta
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import (
     DeviceError, DeviceSession, Target, open_session,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text, unified_diff
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text, unified_diff
 from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_text, mask_xml
 
 
@@ -98,7 +98,7 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
         else:
             store.devices.upsert(name, target.host, target.port, platform, facts)
             if read is not None:
-                text = render(read.root)
+                text = render_read(read)
                 store.devices.add_snapshot(name, read.fmt, read.config, text, sha256_text(text),
                                    read.commit_time, read.commit_user)
                 with store.transaction():
@@ -140,12 +140,16 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
             snap = store.devices.get_snapshot(name or "", params["version"])
             if snap is None:
                 raise TaskFailed("%s has no snapshot version %s" % (name, params["version"]))
+            cli = str(snap["format"]).endswith("-cli")  # CLI text as read holds unmasked secrets: no config_xml
             if params.get("show_secrets"):
-                result["config"], result["config_xml"] = snap["rendered"], snap["config"]
+                result["config"] = snap["rendered"]
+                if not cli:
+                    result["config_xml"] = snap["config"]
             else:
                 key = store.mask_key()
                 result["config"] = mask_text(snap["rendered"], key)
-                result["config_xml"] = mask_xml(snap["config"], key)
+                if not cli:
+                    result["config_xml"] = mask_xml(snap["config"], key)
         if params.get("diff_from") is not None or params.get("diff_to") is not None:
             latest = store.devices.latest_snapshot(name or "")
             to_v = params.get("diff_to") or (int(latest["version"]) if latest else 0)

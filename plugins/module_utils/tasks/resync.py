@@ -31,7 +31,7 @@ from typing import Any, Iterator, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, sha256_text
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text
 from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_text
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
@@ -175,7 +175,7 @@ def _read_and_compare(store: st.Store, name: str, row: dict[str, Any], target: A
     """Check mode: read and compare, write nothing."""
     previous = store.devices.latest_snapshot(name)
     read = _read(store, name, target, opener, None, previous, store.clock(), row["managed_status"])
-    text = render(read.root)
+    text = render_read(read)
     digest = sha256_text(text)
     created = previous is None or previous["sha256"] != digest
     version = int(previous["version"]) + (1 if created else 0) if previous else 1
@@ -187,7 +187,7 @@ def _resync(store: st.Store, name: str, row: dict[str, Any], target: Any, job_id
     previous = store.devices.latest_snapshot(name)
     since = store.clock()
     read = _read(store, name, target, opener, job_id, previous, since, row["managed_status"])
-    text = render(read.root)
+    text = render_read(read)
     digest = sha256_text(text)
     with store.transaction():
         if not store.devices.holds_claim(name, job_id):  # a late writer: changes nothing

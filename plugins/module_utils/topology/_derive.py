@@ -17,6 +17,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.topology.model impor
     make_key,
     make_object,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils.topology._cli import CLI_PLATFORMS, cli_interfaces
 from ansible_collections.netsync.fleet.plugins.module_utils.topology._xml import (
     Iface,
     ietf_interfaces,
@@ -24,7 +25,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.topology._xml import
     parse_xml,
 )
 
-PLATFORMS = ("junos", "netconf")
+PLATFORMS = ("junos", "netconf") + CLI_PLATFORMS
 _FACTS = ("hostname", "model", "version", "serial")
 
 
@@ -108,7 +109,9 @@ def derive(device: Mapping[str, Any], platform: str, config_xml: str | bytes | N
     if updated_at is None:
         updated_at = _epoch(device.get("last_synced")) or 0.0
     ifaces: list[Iface] = []
-    if config_xml and config_xml.strip():
+    if platform in CLI_PLATFORMS and config_xml:  # CLI text as read (only interfaces are used)
+        ifaces = cli_interfaces(config_xml.decode() if isinstance(config_xml, bytes) else config_xml)
+    elif config_xml and config_xml.strip():
         root = parse_xml(config_xml)
         ifaces = junos_interfaces(root) if platform == "junos" else ietf_interfaces(root)
     out: dict[str, TopologyObject] = {}

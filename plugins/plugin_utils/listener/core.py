@@ -24,7 +24,8 @@ notification records and status changes; ``flush`` writes them in one transactio
 flushes on its own every ``flush_every`` buffered records. Within one flush batch,
 repeated damped (or covered, ignored, unknown-source) notifications of a device are
 recorded once, with "(and N more like it)". Only messages containing ``UI_COMMIT``
-are parsed for commits; others count as ``not-a-commit``. Messages at severity ``err`` or
+(Junos), ``CONFIG_I`` or ``DB_COMMIT`` (CLI platforms) are parsed for commits; others
+count as ``not-a-commit``. Messages at severity ``err`` or
 worse (one PRI lookup) are also parsed and raise a ``device_syslog`` alarm of their device;
 commits from unknown sources raise ``unknown_source`` (``alarms.py``; written by ``flush``
 with a ``commits_notified`` metric point per device). A crash loses at most the
@@ -52,6 +53,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.checks impo
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import (
     ERROR_PRIS, Signal, SignalBuffer, syslog_signal,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog_cli import CLI_COMMIT_TAGS
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog import (
     SyslogMessage, SyslogParseError, is_resync_trigger, parse_syslog,
 )
@@ -65,7 +67,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service impor
 __all__ = ["Listener"]
 
 _DAMPER_KEYS = ("auto_resync", "resync_delay", "damping_window", "damper_interval")
-_COMMIT_TAG = b"UI_COMMIT"
+_COMMIT_TAGS = (b"UI_COMMIT",) + CLI_COMMIT_TAGS  # Junos, and the CLI platforms (syslog_cli)
 _REPEATS = ("damp", "cover", "ignore", "disabled")  # repeats of these are recorded once per flush
 UNKNOWN_ALARM_SOURCES = 20  # distinct unknown sources with an alarm each (per hour); more share one
 UNKNOWN_REFRESH_EVERY = 10.0  # seconds: a message from an unknown source re-reads the devices at most this often
@@ -198,7 +200,7 @@ class Listener(JobTracking):
                       transport: str = "udp") -> Optional[Decision]:
         """One syslog message from ``source_addr``; returns the damper's decision, if any."""
         self.counters["received"] += 1
-        if _COMMIT_TAG not in data:  # cheap filter: only commit messages are parsed
+        if not any(tag in data for tag in _COMMIT_TAGS):  # cheap filter: only commit messages are parsed
             if data[:data.find(b">", 1, 5) + 1] in ERROR_PRIS:  # severity err or worse: a device_syslog alarm
                 self._syslog_alarm(data, source_addr, now)
             self.counters["not-a-commit"] += 1

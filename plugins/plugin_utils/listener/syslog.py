@@ -16,6 +16,8 @@ Junos commit classification (``SyslogMessage.event``):
 * ``other`` -- everything else (``UI_COMMIT_PROGRESS``, ``UI_COMMIT_AT`` scheduling,
   ``UI_CFG_AUDIT_*`` candidate edits, non-Junos lines, ...).
 
+CLI platforms (``%SYS-5-CONFIG_I`` and the like) are classified by ``syslog_cli``.
+
 The resync trigger is ``commit``; ``commit-started`` triggers only for a device that has
 never sent a ``commit`` event (its syslog ``match`` forwards ``UI_COMMIT`` alone), see
 ``is_resync_trigger``.
@@ -29,6 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog_cli import classify_cli
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog_framing import (
     SyslogStreamDecoder,
 )
@@ -109,6 +112,8 @@ class SyslogMessage:
     commit_user: str | None = None
     commit_comment: str | None = None
     commit_command: str | None = None
+    commit_source: str | None = None  # CLI platforms: the address the user configured from
+    commit_id: str | None = None  # IOS-XR: the commit id of "show configuration commit changes ID"
 
 
 def is_resync_trigger(msg: SyslogMessage, *, device_sends_completed: bool) -> bool:
@@ -441,6 +446,8 @@ def parse_syslog(
         else:
             msg = _parse_3164(pri, body, now, tz)
         _classify(msg)
+        if msg.event == "other":  # Cisco IOS/NX-OS/IOS-XR, Arista EOS (see syslog_cli)
+            classify_cli(msg, body)
         return msg
     except SyslogParseError:
         raise

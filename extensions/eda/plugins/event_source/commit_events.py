@@ -17,7 +17,8 @@ DOCUMENTATION = r"""
 ---
 short_description: Receive device commit notifications and emit damped resync events.
 description:
-  - Listens for commit syslog (RFC 5424 or RFC 3164, Junos C(UI_COMMIT_COMPLETED)) over UDP
+  - Listens for commit syslog (RFC 5424 or RFC 3164, Junos C(UI_COMMIT_COMPLETED), IOS and EOS
+    C(%SYS-5-CONFIG_I), NX-OS C(%VSHD-5-VSHD_SYSLOG_CONFIG_I), IOS-XR C(%MGBL-CONFIG-6-DB_COMMIT)) over UDP
     and optionally TCP (RFC 6587 framing), and reads the store inbox the callback plugin fills.
   - Only devices known to the store count; other sources are dropped, counted and recorded.
   - Alarms (docs/federation-api.md) - a commit notification from an unknown source raises an

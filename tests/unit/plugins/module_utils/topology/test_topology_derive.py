@@ -209,7 +209,7 @@ def test_bytes_input_is_utf8() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"platform": "ios"}, "unknown platform"),
+    ({"platform": "vyos"}, "unknown platform"),
     ({"device": {"facts": {}}}, "no name"),
     ({"config_xml": "<configuration><interfaces>"}, "not well-formed"),
     ({"config_xml": "<data/>"}, "no <configuration> element"),
