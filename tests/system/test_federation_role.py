@@ -28,7 +28,8 @@ def test_role_starts_is_idempotent_and_stops(tmp_path: Path) -> None:
     inv = tmp_path / "hosts.ini"
     inv.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
     run_dir = tmp_path / "run"
-    extra = {"federation_child_store": str(tmp_path / "site.db"), "federation_child_site": "paris",
+    extra = {"federation_child_store": str(tmp_path / "site.db"), "federation_child_create_store": True,
+             "federation_child_site": "paris",
              "federation_child_listen": "127.0.0.1:%d" % port, "federation_child_token": token,
              "federation_child_token_file": str(tmp_path / "token"), "federation_child_run_dir": str(run_dir),
              "federation_child_use_systemd": "no"}

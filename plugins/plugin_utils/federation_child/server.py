@@ -66,6 +66,8 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="netsync-federation-child", description=(__doc__ or "").split("\n", maxsplit=1)[0])
     p.add_argument("--store", default=os.environ.get("NETSYNC_STORE"), help="store URL (default $NETSYNC_STORE)")
+    p.add_argument("--create-store", action="store_true",
+                   help="create an empty store when none exists at --store (default: refuse a missing store)")
     p.add_argument("--site", default=socket.gethostname(), help="site name put on every Device")
     p.add_argument("--listen", default="127.0.0.1:8443", help="HOST:PORT (port 0 picks a free port)")
     p.add_argument("--token-file", required=True, help="file holding the bearer token")
@@ -119,7 +121,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         host, port = parse_listen(args.listen)
         token = read_token(args.token_file)
         ctx = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
-        store = open_store(args.store, create=False)
+        store = open_store(args.store, create=args.create_store)
     except (OSError, ValueError, ssl.SSLError, StoreError) as exc:
         print("federation child: %s" % exc, file=sys.stderr)  # pylint: disable=ansible-bad-function
         return 2
