@@ -128,7 +128,7 @@ def test_alarms_and_metrics_on_demand(sites: dict[str, Any]) -> None:
     expected: list[list[float]] = []
     for child in ("east", "west"):
         with st.open_store(fed["stores"][child]) as s:
-            expected += [[t, v] for t, v in s.metric_series("resync_duration", "r1", 0.0, float("inf"))]
+            expected += [[t, v] for t, v in s.metrics.series("resync_duration", "r1", 0.0, float("inf"))]
     assert series["points"] == sorted(expected) and len(expected) == 6, (series["points"], expected)
 
     # a second run within max_alarm_update_delay (50 s) and metric_source_reuse (3 min): the alarms come

@@ -123,8 +123,8 @@ def test_installed_collection_works_outside_the_repo(tmp_path: Path, installed: 
     token = work / "site.token"
     token.write_text("t0ken-for-the-test\n")
     child_env = dict(env, PYTHONPATH=str(installed))
-    child = subprocess.Popen([sys.executable, "-m", "ansible_collections.netsync.fleet.plugins.module_utils."
-                              "federation_server", "--store", store, "--site", "lab", "--listen", "127.0.0.1:0",
+    child = subprocess.Popen([sys.executable, "-m", "ansible_collections.netsync.fleet.plugins.plugin_utils."
+                              "federation_child.server", "--store", store, "--site", "lab", "--listen", "127.0.0.1:0",
                               "--token-file", str(token)], cwd=str(work), env=child_env, stdout=subprocess.PIPE,
                              text=True)
     stop_later.append(child)

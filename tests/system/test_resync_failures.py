@@ -108,8 +108,13 @@ def test_unknown_device_is_a_clear_error(tmp_path: Path, junos_sim: Callable[...
     sim = junos_sim(hostname="new1")
     inv = write_inventory(tmp_path / "inv.yml", [from_sim("new1", sim)],
                           known_hosts=sim.write_known_hosts(tmp_path / "kh"))
-    run = run_playbook(REPO / "playbooks/resync.yml", inv, str(tmp_path / "fleet.db"))
-    assert run.rc != 0
+    store = tmp_path / "fleet.db"
+    run = run_playbook(REPO / "playbooks/resync.yml", inv, str(store))
+    assert run.rc == 2  # no store yet: an error naming the path, and nothing created
+    assert "no store at %s" % store in run.results(TASK)["new1"]["msg"] and not store.exists()
+    st.open_store(str(store)).close()  # a store without that device
+    run = run_playbook(REPO / "playbooks/resync.yml", inv, str(store))
+    assert run.rc == 2
     assert "not in the store" in run.results(TASK)["new1"]["msg"]
 
 

@@ -70,7 +70,7 @@ def test_first_cycle_pulls_everything_and_merges(fed: dict[str, Any]) -> None:
     assert sorted(h) == ["sw0", "sw1", "sw2", "sw3"]
     assert h["sw2"]["vars"]["netsync_sources"] == ["a", "b"]
     # sw2's site is the newest copy's (equal times: the smaller child name)
-    copies = {c: json.loads(fed["stores"][c].topology_objects(["Device:sw2"])[0]) for c in ("a", "b")}
+    copies = {c: json.loads(fed["stores"][c].topology.objects(["Device:sw2"])[0]) for c in ("a", "b")}
     newest = min(copies, key=lambda c: (-copies[c]["updated_at"], c))
     assert h["sw2"]["groups"] == ["child_a", "child_b", "site_site_" + newest, "platform_netconf"]
     assert h["sw0"]["vars"]["netsync_interfaces"]["eth1"]["addresses"][0].startswith("10.")
