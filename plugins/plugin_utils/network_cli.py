@@ -43,7 +43,7 @@ def start_network_cli(action: Any, task_vars: dict[str, Any]) -> str:
 
     task, templar = action._task, action._templar
     play_context = action._play_context.set_task_and_variable_override(task=task, variables=task_vars,
-                                                                      templar=templar)
+                                                                       templar=templar)
     play_context.connection = "ansible.netcommon.network_cli"
     conn = connection_loader.get(play_context.connection, play_context, "/dev/null", task_uuid=task._uuid,
                                  ansible_playbook_pid=str(os.getppid()))

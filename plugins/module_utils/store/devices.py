@@ -126,7 +126,7 @@ class DeviceStore:
             chunk = names[start:start + 500]
             marks = ", ".join("?" * len(chunk))
             found.update(r["name"] for r in self.db.query("SELECT name FROM devices WHERE name IN (%s)" % marks,
-                                                         tuple(chunk)))
+                                                          tuple(chunk)))
         return found
 
     def set_status(self, name: str, status: str, reason: str = "",

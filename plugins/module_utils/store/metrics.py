@@ -32,13 +32,13 @@ class MetricStore:
         write_points(self.db, points)
 
     def series(self, name: str, device: str, start: float, end: float, after: Optional[float] = None,
-                      limit: int = 100000) -> list[tuple[float, float]]:
+               limit: int = 100000) -> list[tuple[float, float]]:
         """Points of one series in ``[start, end]`` (after ``after``, exclusive), by time."""
         times, values = self.columns(name, device, start, end, after, limit)
         return list(zip(times, values, strict=True))
 
     def columns(self, name: str, device: str, start: float, end: float, after: Optional[float] = None,
-                       limit: int = 100000) -> tuple[list[float], list[float]]:
+                limit: int = 100000) -> tuple[list[float], list[float]]:
         """``series`` as two lists, times and values (the child server's fast path)."""
         sql = "SELECT at, value FROM metric_points WHERE name = ? AND device = ? AND at >= ? AND at <= ?"
         params: list[Any] = [name, device, float(start), float(end)]

@@ -100,7 +100,7 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
             if read is not None:
                 text = render_read(read)
                 store.devices.add_snapshot(name, read.fmt, read.config, text, sha256_text(text),
-                                   read.commit_time, read.commit_user)
+                                           read.commit_time, read.commit_user)
                 with store.transaction():
                     store.devices.mark_synced(name, read.commit_time)
                     store.devices.set_status(name, st.IN_SYNC, "first snapshot taken at import", "up")

@@ -28,10 +28,8 @@ import aiohttp
 from ansible_collections.netsync.fleet.plugins.module_utils.store import FedAlarmStore
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import SEVERITIES, severity_rank
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import clock_suspect
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import (
-    ChildClient, ChildError, ChildSpec,
-)
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import FederationConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import ChildClient, ChildError
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import ChildSpec, FederationConfig
 
 DEFAULT_MAX_ALARM_UPDATE_DELAY = 50.0
 STATES = ("active", "cleared", "all")
@@ -163,7 +161,7 @@ def refresh_alarms(copies: FedAlarmStore, cfg: FederationConfig, delay: float, n
     for rep in reports:
         if rep.ok:
             copies.pulls.save(rep.name, stale=0, error="", last_success=done, clock_offset=rep.clock_offset,
-                               suspect=int(rep.suspect))
+                              suspect=int(rep.suspect))
         else:
             copies.pulls.save(rep.name, stale=1, error=rep.error[:1000])
     return reports
@@ -195,7 +193,7 @@ def query_alarms(copies: FedAlarmStore, cfg: FederationConfig, query: AlarmQuery
     cleared = None if query.state == "all" else query.state == "cleared"
     out = []
     for alarm in copies.select(names, None if glob or query.device is None else query.device, cleared,
-                                query.severities()):
+                               query.severities()):
         if glob and not fnmatch.fnmatchcase(alarm["device"], str(query.device)):
             continue
         if query.type is not None and alarm.get("type") != query.type:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import aiohttp
+
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import ChildSpec
 
 API = "/api/v1"
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
@@ -28,17 +30,6 @@ class ChildError(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__("%s: %s" % (kind, message))
         self.kind = kind
-
-
-@dataclass(frozen=True)
-class ChildSpec:
-    """A child as configured: name, base URL, bearer token, TLS verification."""
-
-    name: str
-    url: str
-    token: str = field(repr=False)
-    validate_certs: bool = True
-    ca_path: Optional[str] = None
 
 
 @dataclass

@@ -20,14 +20,26 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.common.parsing import parse_flag
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import ChildSpec
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
     DEFAULT_MAX_SYSTEM_TIME_DIFFERENCE_MS,
     TopologyObject,
 )
 
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """A child as configured: name, base URL, bearer token, TLS verification."""
+
+    name: str
+    url: str
+    token: str = field(repr=False)
+    validate_certs: bool = True
+    ca_path: Optional[str] = None
+
+
 _EXTRA = ("store", "max_alarm_update_delay", "metric_source_reuse")
 DEFAULT_REFRESH_INTERVAL = 300.0
+
 
 @dataclass(frozen=True)
 class Query:
@@ -75,6 +87,7 @@ def parse_queries(raw: Sequence[Mapping[str, Any]] | None) -> list[Query]:
             raise ValueError("topology query: 'types' must be a list and 'where' a mapping")
         out.append(Query(tuple(str(t) for t in types), tuple(sorted((str(k), str(v)) for k, v in where.items()))))
     return out
+
 
 DEFAULT_MASTER_STORE = "~/.netsync/federation.db"
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")

@@ -35,6 +35,7 @@ class CliClassifiable(Protocol):
     commit_source: Optional[str]
     commit_id: Optional[str]
 
+
 __all__ = ["CLI_COMMIT_MNEMONICS", "CLI_COMMIT_TAGS", "classify_cli"]
 
 CLI_COMMIT_MNEMONICS = {"CONFIG_I": "commit", "VSHD_SYSLOG_CONFIG_I": "commit", "DB_COMMIT": "commit",

@@ -15,7 +15,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.ho
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import MergedObject
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import merge_hosts, merged_types
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.client import ChildSpec
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import ChildSpec
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
     FederationConfig,
     parse_queries,
