@@ -94,7 +94,7 @@ def test_failures_name_the_cause(platform: str, tmp_path: Path, cli_sim: Callabl
     bad = cli_inventory(tmp_path / "bad.yml", {"edge2": host_vars(sim, password="wrong")})
     run = run_playbook(REPO / "playbooks/resync.yml", bad, store)
     res = run.results(RESYNC)["edge2"]
-    assert run.rc != 0 and res["failed"] is True
+    assert run.rc == 4 and res["unreachable"] is True  # a refused login is UNREACHABLE in the recap
     assert res["error"] == "auth_failed" and "authentication failed for user 'admin'" in res["msg"], res["msg"]
     assert "wrong" not in run.stdout and "secret" not in res["msg"]  # no credential in the output
     assert res["managed_status"] == "Sync Failed"
@@ -103,12 +103,12 @@ def test_failures_name_the_cause(platform: str, tmp_path: Path, cli_sim: Callabl
         bad = cli_inventory(tmp_path / "bad2.yml", {"edge2": host_vars(sim, enable_password="nope")})
         run = run_playbook(REPO / "playbooks/resync.yml", bad, store)
         res = run.results(RESYNC)["edge2"]
-        assert res["failed"] is True and res["error"] == "auth_failed" and "enable" in res["msg"], res["msg"]
+        assert res["unreachable"] is True and res["error"] == "auth_failed" and "enable" in res["msg"], res["msg"]
 
     sim.stop()
     run = run_playbook(REPO / "playbooks/resync.yml", inv, store)
     res = run.results(RESYNC)["edge2"]
-    assert res["failed"] is True and res["error"] == "unreachable", res["msg"]
+    assert run.rc == 4 and res["unreachable"] is True and res["error"] == "unreachable", res["msg"]
     assert "cannot reach edge2 (127.0.0.1:%d)" % sim.port in res["msg"]
     with st.open_store(store) as s:
         row = s.devices.get("edge2")
