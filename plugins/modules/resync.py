@@ -84,7 +84,7 @@ EXAMPLES = r"""
     job_id: "{{ netsync_job_id }}"
     origin: auto
 
-- name: Hourly consistency check (an AWX schedule): resync only what drifted
+- name: Hourly consistency check (an AWX schedule), resync only what drifted
   netsync.fleet.resync:
     only_if_changed: true
 """
