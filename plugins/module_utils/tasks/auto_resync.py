@@ -21,7 +21,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.session impor
 from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import local_name, parse_xml
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
-    Opener, TaskFailed, open_task_store, task_target,
+    Opener, TaskFailed, open_task_store, stored_device, task_target,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.auto_resync_cli import cli_device_step
 from ansible_collections.netsync.fleet.plugins.module_utils.device.cli import CLI_PLATFORMS
@@ -130,11 +130,7 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
     state = params["state"]
     want = state == "enabled"
     with open_task_store(params) as store:
-        name = params.get("name") or params.get("host") or ""
-        row = store.devices.get(name)
-        if row is None:
-            raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
-                             % (name, store.url))
+        name, row = stored_device(store, params)
         platform = params.get("platform") or "auto"
         if platform == "auto":
             platform = row["platform"]

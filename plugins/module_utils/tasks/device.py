@@ -46,6 +46,16 @@ def open_task_store(params: dict[str, Any], create: bool = False, check_mode: bo
         raise TaskFailed("store: cannot open %s: %s" % (st.redact_url(url), exc)) from exc
 
 
+def stored_device(store: st.Store, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The task's device (``name``, else ``host``) and its row; TaskFailed when the store lacks it."""
+    name = str(params.get("name") or params.get("host") or "")
+    row = store.devices.get(name)
+    if row is None:
+        raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
+                         % (name, store.url))
+    return name, row
+
+
 def task_target(params: dict[str, Any]) -> Target:
     try:
         return target_from_params(params)

@@ -36,7 +36,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets impor
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
-    Opener, TaskFailed, open_task_store, task_target,
+    Opener, TaskFailed, open_task_store, stored_device, task_target,
 )
 
 CLAIM_POLL = 0.5
@@ -102,11 +102,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                opener: Opener = open_session) -> dict[str, Any]:
     """Read the committed configuration and store a new snapshot if it differs."""
     with open_task_store(params) as store:
-        name = params.get("name") or params.get("host") or ""
-        row = store.devices.get(name)
-        if row is None:
-            raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
-                             % (name, store.url))
+        name, row = stored_device(store, params)
         target = task_target(params)
         if target.platform == "auto":
             target.platform = row["platform"]
