@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--lines", type=int, default=0, help="interfaces added to each device's configuration")
     args = parser.parse_args(argv)
     fleet = SimFleet(args.devices)
     fleet.start()
@@ -49,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
             known = fleet.write_known_hosts(Path(tmp) / "known_hosts")
             store = str(Path(tmp) / "fleet.db")
             devices = list(fleet.ports.items())
+            if args.lines:
+                for i in range(len(devices)):
+                    lines = ["set interfaces ge-1/%d/%d description bench-%d" % (n // 48, n % 48, n)
+                             for n in range(args.lines)]
+                    fleet[i].cli_commit(user="bench", set_commands=lines)
             for name, port in devices:
                 run_device(_params(name, port, known, store), False, False)
             check, full = [], []
@@ -63,20 +69,21 @@ def main(argv: list[str] | None = None) -> int:
                     full.append(time.perf_counter() - start)
                     assert out["changed"] is False and out["managed_status"] == "In Sync", out
             name, port = devices[0]
-            fleet[0].cli_commit(user="ops", set_commands=["set system location building B7"])
+            fleet[0].cli_commit(user="ops", set_commands=["set interfaces ge-0/0/1 description bench-drift"])
             caught = run_resync(_params(name, port, known, store, only_if_changed=True), False, False)
             assert caught["changed"] is True, caught
             with st.open_store(store) as s:
                 jobs = len(s.jobs.recent(limit=100000))
     finally:
         fleet.stop()
-    result = {"devices": args.devices, "rounds": args.rounds,
+    result = {"devices": args.devices, "rounds": args.rounds, "lines_added": args.lines,
               "check_median_ms": round(statistics.median(check) * 1000, 1),
               "full_resync_median_ms": round(statistics.median(full) * 1000, 1),
               "ratio_check_to_full": round(statistics.median(check) / statistics.median(full), 3),
               "jobs_recorded": jobs, "drift_caught": True}
     print(json.dumps(result))
-    (Path(__file__).parent / "results" / "check_cost.json").write_text(json.dumps(result, indent=2) + "\n")
+    out = Path(__file__).parent / "results" / ("check_cost-%d.json" % args.lines)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 
