@@ -103,6 +103,23 @@ devices:
           description: The commit time, user and sequence the device reported (null when it gave none).
           type: dict
           returned: always
+    auto_resync_jobs:
+      description:
+        - What the auto-resync listener decided for the device, from its persisted state.
+        - C(pending) - a job waiting (C(due) epoch seconds, C(kind) scheduled, follow-up or retry, C(postponed)
+          times), or null.
+        - C(running) - a job the listener dispatched or follows (C(job_id), C(state) dispatched or started,
+          C(dispatched_at), C(started_at), C(deadline)), or null.
+      type: dict
+      returned: always
+listener:
+  description:
+    - The auto-resync listener's counters as of its last store write (C(at), epoch seconds, and C(counters)) -
+      notifications received and accepted, dropped by reason (C(dropped:unknown-source)), malformed lines,
+      C(udp:kernel-drops), C(tcp:refused-over-cap), C(tcp:closed-idle), C(store-errors), C(decision:*) and
+      the like. Null when no listener has written to this store.
+  returned: always
+  type: dict
 config:
   description: Stable text rendering of snapshot O(version), secrets masked unless O(show_secrets).
   returned: when version is given

@@ -104,6 +104,16 @@ class JobStore:
         rows = self.db.query("SELECT device, state FROM damper_state")
         return {r["device"]: json.loads(r["state"]) for r in rows}
 
+    def save_listener_counters(self, counters: dict[str, int], at: float) -> None:
+        """The listener's counters (received, dropped by reason, kernel drops …), for device_info."""
+        value = json.dumps({"at": at, "counters": counters}, sort_keys=True)
+        if self.db.execute("UPDATE store_meta SET value = ? WHERE key = 'listener_counters'", (value,)) == 0:
+            self.db.execute("INSERT INTO store_meta (key, value) VALUES ('listener_counters', ?)", (value,))
+
+    def listener_counters(self) -> Optional[dict[str, Any]]:
+        rows = self.db.query("SELECT value FROM store_meta WHERE key = 'listener_counters'")
+        return dict(json.loads(rows[0]["value"])) if rows else None
+
     def forget_damper_states(self, names: list[str]) -> None:
         """Drop the persisted damper states of devices the store no longer holds."""
         with self.db.transaction():

@@ -8,7 +8,7 @@ Each ``run_*`` takes validated parameters and returns the task result, or raises
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.common import settings as settings_rules
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
@@ -123,6 +123,23 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
         return result
 
 
+def listener_jobs(state: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """What the listener decided for a device, from its persisted damper state."""
+    pending = (state or {}).get("pending")
+    running = (state or {}).get("running")
+    out: dict[str, Any] = {"pending": None, "running": None}
+    if pending:
+        out["pending"] = {"due": pending.get("due"), "kind": pending.get("kind"), "created": pending.get("created_at"),
+                          "postponed": pending.get("postponed", 0)}
+    if running:
+        started = running.get("started_at") is not None
+        out["running"] = {"job_id": running.get("job_id") or running.get("dispatch_id"),
+                          "state": "started" if started else "dispatched",
+                          "dispatched_at": running.get("dispatched_at"), "started_at": running.get("started_at"),
+                          "deadline": running.get("deadline")}
+    return out
+
+
 def _snapshot_view(snap: dict[str, Any]) -> dict[str, Any]:
     return {"version": int(snap["version"]), "taken_at": snap["taken_at"], "sha256": snap["sha256"],
             "format": snap["format"], "job_id": snap["job_id"],
@@ -145,7 +162,11 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
             if params.get("history"):
                 view["status_history"] = store.devices.status_history(row["name"], params["history"])
             devices.append(view)
-        result: dict[str, Any] = {"changed": False, "devices": devices, "store": store.url}
+        states = store.jobs.load_damper_states()
+        for view in devices:
+            view["auto_resync_jobs"] = listener_jobs(states.get(view["name"]))
+        result: dict[str, Any] = {"changed": False, "devices": devices, "store": store.url,
+                                  "listener": store.jobs.listener_counters()}
         if params.get("version") is not None:
             snap = store.devices.get_snapshot(name or "", params["version"])
             if snap is None:

@@ -496,6 +496,7 @@ class Listener(JobTracking):
                                                    reason, None, rec["commit_user"], rec["detail"],
                                                    received_at=rec["at"])
                 record_listener(store.alarms, store.metrics, signals, commits)
+                store.jobs.save_listener_counters(dict(self.counters), store.clock())
                 store.jobs.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
                 if forget:
                     store.jobs.forget_damper_states(sorted(forget))
