@@ -89,3 +89,41 @@ def _notified_while_locked(path: str) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM notifications").fetchone()[0])
     finally:
         conn.close()
+
+
+def test_postgresql_dropping_the_connection_loses_nothing(postgres_server: Any, postgres_database: str) -> None:
+    """PostgreSQL restarted (every backend terminated) under the listener: the write that saw it
+    fails and keeps its buffers; the next one reconnects and writes everything."""
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
+    store = st.open_store(postgres_database)
+    try:
+        store.devices.upsert("r1", "127.0.0.1", 830, "junos", {"hostname": "r1"})
+        store.devices.set_status("r1", "In Sync", "test")
+        lis = Listener(store)
+        now = time.time()
+        lis.ingest_syslog(COMMIT, "127.0.0.1", now)
+        lis.flush()
+        dbname = postgres_database.rsplit("/", 1)[1].split("?", 1)[0]
+
+        def restart() -> None:
+            with postgres_server.admin_connect() as admin:
+                killed = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                                       "AND pid <> pg_backend_pid()", (dbname,)).fetchall()
+            assert killed  # our connection was one of them
+
+        restart()
+        lis.ingest_syslog(COMMIT, "127.0.0.1", now + 10)  # buffered (no store read on this path)
+        import psycopg
+        with pytest.raises(psycopg.OperationalError):
+            lis.flush()  # the write that saw the dropped connection fails ...
+        assert lis.counters["store-write-failures"] == 1
+        lis.flush()  # ... and the next one reconnects and writes everything buffered
+        assert len(store.db.query("SELECT id FROM notifications WHERE device = 'r1'")) == 2
+        restart()
+        lis.ingest_syslog(COMMIT, "127.0.0.1", now + 40)  # its device refresh sees the drop: mapped all the same
+        assert lis.counters["refresh-errors"] == 1 and lis.counters["accepted"] == 3
+        lis.flush()
+        assert len(store.db.query("SELECT id FROM notifications WHERE device = 'r1'")) == 3
+        assert (store.devices.get("r1") or {})["managed_status"] == "Out of Sync"
+    finally:
+        store.close()

@@ -178,30 +178,46 @@ class PostgresDatabase(Database):
         except ImportError as exc:
             raise StoreError("a postgresql:// store needs the Python package psycopg (3.x): %s" % exc) from exc
         self._psycopg = psycopg
+        self._dict_row = dict_row
+        self._url = url
+        self.conn = self._connect()
+        self._tx: Optional[Any] = None
+
+    def _connect(self) -> Any:
         try:
-            self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
-        except psycopg.Error as exc:
+            return self._psycopg.connect(self._url, autocommit=True, row_factory=self._dict_row, connect_timeout=10)
+        except self._psycopg.Error as exc:
             # from None: the message keeps the error's first line and the URL redacted; the cause may carry more
             first = str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
-            raise StoreError("cannot connect to the PostgreSQL store %s: %s" % (redact_url(url), first)) from None
-        self._tx: Optional[Any] = None
+            raise StoreError("cannot connect to the PostgreSQL store %s: %s" % (redact_url(self._url), first)) from None
+
+    def _live(self) -> Any:
+        """The connection, opened again when the server dropped it (a restart, a failover): the
+        statement that saw the loss failed; the next one, outside a transaction, reconnects."""
+        if self._tx is None and (self.conn.closed or self.conn.broken):
+            try:
+                self.conn.close()
+            except Exception:  # already gone
+                pass
+            self.conn = self._connect()
+        return self.conn
 
     @staticmethod
     def _sql(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self.conn.cursor() as cur:
+        with self._live().cursor() as cur:
             cur.execute(self._sql(sql), tuple(params))
             return list(cur.fetchall()) if cur.description else []
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        with self.conn.cursor() as cur:
+        with self._live().cursor() as cur:
             cur.execute(self._sql(sql), tuple(params))
             return int(cur.rowcount)
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        with self.conn.cursor() as cur:
+        with self._live().cursor() as cur:
             cur.execute(self._sql(sql) + " RETURNING id", tuple(params))
             row = cur.fetchone()
             if row is None:
@@ -210,7 +226,7 @@ class PostgresDatabase(Database):
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            with self.conn.cursor() as cur:
+            with self._live().cursor() as cur:
                 cur.executemany(self._sql(sql), [tuple(r) for r in rows])
 
     @contextmanager
@@ -218,7 +234,7 @@ class PostgresDatabase(Database):
         if self._tx is not None:
             yield
             return
-        self._tx = self.conn.transaction()
+        self._tx = self._live().transaction()
         try:
             with self._tx:
                 yield

@@ -169,7 +169,15 @@ class Listener(JobTracking):
 
     def _maybe_refresh(self, now: float) -> None:
         if self._indexed_at is None or now - self._indexed_at >= self.reindex_every or now < self._indexed_at:
+            self._refresh_safely(now)
+
+    def _refresh_safely(self, now: float) -> None:
+        """Refresh, keeping the index it has when the store cannot be read: a message is never lost
+        because the store is down (it is mapped with what the listener knew)."""
+        try:
             self.refresh(now)
+        except Exception:
+            self.counters["refresh-errors"] += 1
 
     def _state(self, name: str, now: float) -> DeviceState:
         state = self.states.get(name)
@@ -220,7 +228,7 @@ class Listener(JobTracking):
         source = "syslog-%s:%s" % (transport, source_addr)
         name = self.resolve(source_addr, msg.hostname)
         if name is None and self._may_refresh_for_unknown(now):
-            self.refresh(now)  # a device onboarded since the last refresh
+            self._refresh_safely(now)  # a device onboarded since the last refresh
             name = self.resolve(source_addr, msg.hostname)
         if name is None:
             self.counters["dropped:unknown-source"] += 1
@@ -304,7 +312,7 @@ class Listener(JobTracking):
             kind, user, detail = "netconf-config-change", change.user, json.dumps(change.summary()).encode()
         self._maybe_refresh(now)
         if device not in self.store_status and self._indexed_at is not None and now - self._indexed_at >= 1.0:
-            self.refresh(now)  # onboarded since the last refresh (at most once a second)
+            self._refresh_safely(now)  # onboarded since the last refresh (at most once a second)
         if device not in self.store_status:
             self.counters["dropped:unknown-device"] += 1
             self._record(source, kind, None, False, "unknown device %s" % device, user, detail, now)
@@ -322,7 +330,7 @@ class Listener(JobTracking):
             name = row["device"]
             source = "inbox:%s" % row["source"]
             if name not in self.store_status:
-                self.refresh(now)
+                self._refresh_safely(now)
             if name not in self.store_status:
                 self.counters["dropped:unknown-device"] += 1
                 self._record(source, "inbox", None, False, "unknown device %s" % name, None,
