@@ -52,17 +52,20 @@ def test_listener_role_runs_resyncs_and_stops(tmp_path: Path, junos_sim: Callabl
     role_vars.write_text(yaml.safe_dump({
         "listener_store": url, "listener_inventory": str(inv), "listener_run_dir": str(run_dir),
         "listener_syslog_udp": "127.0.0.1:%d" % udp, "listener_use_systemd": "false", "listener_tick": 0.2,
-        "listener_collections_path": str(REPO / ".collections"),
+        "listener_collections_path": str(REPO / ".collections"), "listener_env_file": str(tmp_path / "listener.env"),
         "listener_settings": {"resync_delay": 1, "damping_window": 1, "damper_interval": 0.5}}))
     playbook = REPO / "playbooks/listener.yml"
 
     first = run_playbook(playbook, inv, url, "-e", "@%s" % role_vars)
     assert first.rc == 0, first.stdout[-3000:] + first.stderr[-2000:]
     assert first.changed("localhost") == ["netsync.fleet.listener : " + t for t in (
-        "Create the run directory", "Write the rulebook variables", "Apply the global auto-resync settings",
-        "Start the listener")], first.changed("localhost")
+        "Create the run directory", "Write the environment file", "Write the rulebook variables",
+        "Apply the global auto-resync settings", "Start the listener")], first.changed("localhost")
+    assert oct((tmp_path / "listener.env").stat().st_mode & 0o777) == "0o600"
+    assert "netsync_store: ''" in (run_dir / "vars.yml").read_text()  # the store only in the env file
     pid = int((run_dir / "listener.pid").read_text())
     assert _alive(pid) and "syslog UDP on 127.0.0.1:%d" % udp in (run_dir / "listener.log").read_text()
+    assert url not in Path("/proc/%d/cmdline" % pid).read_bytes().decode()
 
     with st.open_store(url) as store:
         assert store.devices.get_settings()["resync_delay"] == 1

@@ -18,7 +18,8 @@ from typing import Any
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import Target
 
-STORE_SPEC: dict[str, Any] = {"store": {"type": "str"}}
+# no_log: a PostgreSQL URL may carry a password (messages name the store through store.redact_url)
+STORE_SPEC: dict[str, Any] = {"store": {"type": "str", "no_log": True}}
 
 CONNECTION_SPEC: dict[str, Any] = {
     "name": {"type": "str"},

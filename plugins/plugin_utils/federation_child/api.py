@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.store import (
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.topology.refresh import refresh_topology
 
+LOG = logging.getLogger("netsync.fleet.federation_child")
 API = "/api/v1"
 DEFAULT_MAX_PAGE = 5000
 DEFAULT_MAX_REQUEST = 1024 * 1024
@@ -151,6 +153,7 @@ class ChildApi:
             return error_body(exc.status, code, exc.reason)
         except Exception as exc:  # noqa: BLE001 - a server answers, it does not crash
             self.count(endpoint, errors=1)
+            LOG.exception("federation child: internal error on %s %s", request.method, endpoint)  # traceback
             return error_body(500, "internal_error", type(exc).__name__)
 
     # -- handlers ----------------------------------------------------------------------------
@@ -206,6 +209,8 @@ class ChildApi:
             doc = await request.json()
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "bad_json", "the request body must be a JSON object") from None
+        except RecursionError:  # the C decoder's nesting guard: '[[[[…' a million deep
+            raise ApiError(400, "bad_json", "the request body is nested too deeply") from None
         keys = doc.get("keys") if isinstance(doc, dict) else None
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise ApiError(400, "bad_request", '"keys" must be a list of strings')

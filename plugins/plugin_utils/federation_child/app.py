@@ -14,15 +14,26 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api
     ServerConfig,
 )
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api_alarms import register
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.limits import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    ConnectionGuard,
+)
 
 API_KEY = web.AppKey("api", ChildApi)
+GUARD_KEY = web.AppKey("guard", ConnectionGuard)
 
 
-def make_app(cfg: ServerConfig, max_request: int = DEFAULT_MAX_REQUEST) -> web.Application:
-    """The aiohttp application of a child server."""
+def make_app(cfg: ServerConfig, max_request: int = DEFAULT_MAX_REQUEST,
+             max_connections: int = DEFAULT_MAX_CONNECTIONS,
+             idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> web.Application:
+    """The aiohttp application of a child server; ``app[GUARD_KEY]`` is its connection guard
+    (the protocol factory :func:`.server.serve` listens with)."""
     api = ChildApi(cfg)
-    app = web.Application(middlewares=[api.middleware], client_max_size=max_request)
+    guard = ConnectionGuard(cfg.counters, max_connections, idle_timeout)
+    app = web.Application(middlewares=[guard.middleware, api.middleware], client_max_size=max_request)
     app[API_KEY] = api
+    app[GUARD_KEY] = guard
     app.router.add_get(API + "/time", api.time)
     app.router.add_get(API + "/topology/types", api.types)
     app.router.add_get(API + "/topology/changes", api.changes)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -32,7 +33,13 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api
     ServerConfig,
     server_config,
 )
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.app import API_KEY, make_app
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.app import API_KEY, GUARD_KEY, make_app
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.limits import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    AcceptErrorFilter,
+    fd_budget,
+)
 
 __all__ = ["ChildApi", "ServerConfig", "server_config", "make_app", "parse_listen", "read_token", "tls_context",
            "main", "serve"]
@@ -77,6 +84,11 @@ def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p.add_argument("--max-request", type=int, default=DEFAULT_MAX_REQUEST, help="largest request body, bytes")
     p.add_argument("--refresh-interval", type=float, default=1.0,
                    help="least seconds between two derivations of topology from snapshots (0: every request)")
+    p.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
+                   help="most connections open at once (lowered to the fd limit minus 64); over it the oldest "
+                        "idle one is closed")
+    p.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT,
+                   help="seconds after which a connection without a request in progress is closed")
     p.add_argument("--clock-offset", type=float, default=0.0, help=argparse.SUPPRESS)  # tests: skewed clock
     alarm_api.add_arguments(p)
     args = p.parse_args(argv)
@@ -84,24 +96,35 @@ def _args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         p.error("--tls-cert and --tls-key go together")
     if args.max_page < 1 or args.max_request < 1024:
         p.error("--max-page must be >= 1 and --max-request >= 1024")
+    if args.max_connections < 1 or not 0 < args.idle_timeout <= 86400:
+        p.error("--max-connections must be >= 1 and --idle-timeout between 0 (excluded) and 86400 seconds")
     return args
 
 
 async def serve(cfg: ServerConfig, host: str, port: int, ssl_ctx: Optional[ssl.SSLContext] = None,
-                max_request: int = DEFAULT_MAX_REQUEST, ready: Any = None) -> None:
-    """Serve until SIGTERM/SIGINT (or until cancelled)."""
-    app = make_app(cfg, max_request)
+                max_request: int = DEFAULT_MAX_REQUEST, ready: Any = None,
+                max_connections: int = DEFAULT_MAX_CONNECTIONS, idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
+    """Serve until SIGTERM/SIGINT (or until cancelled).
+
+    The listening socket's protocol factory is the app's :class:`.limits.ConnectionGuard`
+    (connection cap, idle ones evicted first); aiohttp's keep-alive timeout closes connections
+    idle for ``idle_timeout`` (it starts when a connection opens); a TLS handshake gets as long."""
+    app = make_app(cfg, max_request, max_connections, idle_timeout)
     await app[API_KEY].refresh(force=True)
-    runner = web.AppRunner(app, access_log=None)
+    handler_options: dict[str, Any] = {"access_log": None, "keepalive_timeout": idle_timeout}
+    runner = web.AppRunner(app, **handler_options)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, ssl_context=ssl_ctx)
-    await site.start()
-    stop = asyncio.Event()
+    guard = app[GUARD_KEY]
+    assert runner.server is not None
     loop = asyncio.get_running_loop()
+    guard.bind(runner.server, loop=loop, **handler_options)
+    loop.set_exception_handler(AcceptErrorFilter(guard.stats))
+    server = await loop.create_server(guard, host, port, ssl=ssl_ctx, reuse_address=True, backlog=128,
+                                      ssl_handshake_timeout=idle_timeout if ssl_ctx else None)
+    stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    server = getattr(site, "_server", None)
-    bound = server.sockets[0].getsockname()[1] if server is not None and server.sockets else port
+    bound = server.sockets[0].getsockname()[1] if server.sockets else port
     shown = "[%s]" % host if ":" in host else host
     url = "%s://%s:%d" % ("https" if ssl_ctx else "http", shown, bound)
     print("listening on %s" % url, flush=True)  # pylint: disable=ansible-bad-function
@@ -110,13 +133,16 @@ async def serve(cfg: ServerConfig, host: str, port: int, ssl_ctx: Optional[ssl.S
     try:
         await stop.wait()
     finally:
+        server.close()
         await runner.cleanup()
+        await server.wait_closed()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreError, open_store
 
     args = _args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     try:
         host, port = parse_listen(args.listen)
         token = read_token(args.token_file)
@@ -125,10 +151,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (OSError, ValueError, ssl.SSLError, StoreError) as exc:
         print("federation child: %s" % exc, file=sys.stderr)  # pylint: disable=ansible-bad-function
         return 2
+    max_connections = fd_budget(args.max_connections)
+    if max_connections < args.max_connections:
+        print("federation child: --max-connections lowered to %d (file descriptor limit)" % max_connections,
+              file=sys.stderr)  # pylint: disable=ansible-bad-function
     cfg = server_config(store, args.site, token, max_page=args.max_page, refresh_interval=args.refresh_interval,
                         clock_offset=args.clock_offset, **alarm_api.server_options(args))
     try:
-        asyncio.run(serve(cfg, host, port, ctx, args.max_request))
+        asyncio.run(serve(cfg, host, port, ctx, args.max_request, max_connections=max_connections,
+                          idle_timeout=args.idle_timeout))
     except OSError as exc:  # e.g. the address is in use
         print("federation child: cannot listen on %s: %s" % (args.listen, exc),  # pylint: disable=ansible-bad-function
               file=sys.stderr)
