@@ -118,6 +118,9 @@ listener:
       notifications received and accepted, dropped by reason (C(dropped:unknown-source)), malformed lines,
       C(udp:kernel-drops), C(tcp:refused-over-cap), C(tcp:closed-idle), C(store-errors), C(decision:*) and
       the like. Null when no listener has written to this store.
+    - With two listeners on one store (an HA pair), these are the leader's (C(role) leader) and the standby's
+      are under C(standby) (C(forwarded) counts the commits it handed to the leader; C(lease:acquired) and
+      C(lease:lost) the leader lease taken and lost).
   returned: always
   type: dict
 config:
