@@ -102,6 +102,7 @@ class Listener(JobTracking):
         self.reindex_every = reindex_every
         self.flush_every = flush_every
         self.counters: Counter[str] = Counter()
+        self._saved_counters: dict[str, int] = {}  # as last written: a changed counter is written too
         self.states: dict[str, DeviceState] = {}
         self.by_address: dict[str, list[str]] = {}
         self.by_hostname: dict[str, str] = {}
@@ -550,7 +551,7 @@ class Listener(JobTracking):
     # -- persistence -----------------------------------------------------------------------
     def has_unflushed(self) -> bool:
         return bool(self._dirty or self._records or self._status_dirty or self.alarm_signals or self._forget
-                    or self.forwarder)
+                    or self.forwarder or self.counters != self._saved_counters)
 
     def flush(self) -> None:
         """Persist buffered damper states, notification records and status changes.
@@ -567,6 +568,7 @@ class Listener(JobTracking):
         store = self.store
         written: dict[str, str] = {}
         forwarded: list[str] = []
+        counters: dict[str, int] = {}
         try:
             with store.transaction():
                 if self.leading and self.lease is not None and not self.lease.hold():
@@ -581,7 +583,8 @@ class Listener(JobTracking):
                                                    reason, None, rec["commit_user"], rec["detail"],
                                                    received_at=rec["at"])
                 record_listener(store.alarms, store.metrics, signals, commits)
-                store.jobs.save_listener_counters(dict(self.counters), store.clock(),
+                counters = dict(self.counters)
+                store.jobs.save_listener_counters(counters, store.clock(),
                                                   role="leader" if self.leading else "standby")
                 store.jobs.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
                 if forget:
@@ -603,6 +606,7 @@ class Listener(JobTracking):
             self.counters["store-write-failures"] += 1
             raise
         self.forwarder.written(forwarded)
+        self._saved_counters = counters
         self.store_status.update(written)
         del self._records[:len(records)]
         if not self._records:
