@@ -36,7 +36,8 @@ options:
       - Return RV(config), RV(config_xml) and RV(diff) with the device's secrets in clear.
       - By default every secret (Junos C(encrypted-password), C(authentication-key), C(secret),
         C(pre-shared-key), SNMP communities; on other devices leaves whose names say password, secret
-        or key) is shown as C(<secret:XXXXXXXXXXXX>), a marker made with this store's own key - the same
+        or key; on CLI platforms enable and user secrets, SNMP communities, keys and key strings) is
+        shown as C(<secret:XXXXXXXXXXXX>), a marker made with this store's own key - the same
         secret gives the same marker, a changed secret a different one, so a changed secret still shows
         in a diff. The store keeps the configuration as read, secrets included; protect it like the
         devices' backups.
