@@ -36,7 +36,8 @@ options:
       - Return RV(config), RV(config_xml) and RV(diff) with the device's secrets in clear.
       - By default every secret (Junos C(encrypted-password), C(authentication-key), C(secret),
         C(pre-shared-key), SNMP communities; on other devices leaves whose names say password, secret
-        or key) is shown as C(<secret:XXXXXXXXXXXX>), a marker made with this store's own key - the same
+        or key; on CLI platforms enable and user secrets, SNMP communities, keys and key strings) is
+        shown as C(<secret:XXXXXXXXXXXX>), a marker made with this store's own key - the same
         secret gives the same marker, a changed secret a different one, so a changed secret still shows
         in a diff. The store keeps the configuration as read, secrets included; protect it like the
         devices' backups.
@@ -118,6 +119,9 @@ listener:
       notifications received and accepted, dropped by reason (C(dropped:unknown-source)), malformed lines,
       C(udp:kernel-drops), C(tcp:refused-over-cap), C(tcp:closed-idle), C(store-errors), C(decision:*) and
       the like. Null when no listener has written to this store.
+    - With two listeners on one store (an HA pair), these are the leader's (C(role) leader) and the standby's
+      are under C(standby) (C(forwarded) counts the commits it handed to the leader; C(lease:acquired) and
+      C(lease:lost) the leader lease taken and lost).
   returned: always
   type: dict
 config:

@@ -13,7 +13,9 @@ description:
     same data as JSON. Does not contact any device.
   - "The page shows: a summary line (for example C(12 devices: 10 In Sync, 1 Out of Sync, 1 Sync Failed)),
     every device with its managed status, connection state, last sync and status reason; the recent jobs with
-    how many notifications each covered; the open alarms (when the store has the alarm service); and, on a
+    how many notifications each covered; the auto-resync listener's jobs (pending with due time and why,
+    dispatched, running) and counters (dropped unknown sources, rejected lines, kernel drops, ...); the open
+    alarms (when the store has the alarm service); and, on a
     federation master (a store holding children's copies), the federated topology drawn as a picture: sites
     with the children they came from, devices coloured by status, and links between devices where known."
   - A job covers the accepted notifications of its device that its configuration read included, each counted

@@ -18,9 +18,10 @@ description:
     the rendering, the sha256 and the diff leave out volatile lines (IOS C(! Last configuration change
     at), C(! NVRAM config last updated), C(ntp clock-period); NX-OS C(!Time:); IOS-XR C(!! Last
     configuration change at), C(Building configuration...); EOS C(! Startup-config last modified at))
-    so a resync without a change stores nothing, and mask secrets (C(enable secret), C(username ...
-    secret/password), C(snmp-server community), keys) with a marker C(<secret sha256:...>) that
-    changes when the secret changes. IOS and IOS-XR give the commit time and user from that header,
+    so a resync without a change stores nothing. The diff masks secrets (C(enable secret), C(username ...
+    secret/password), C(snmp-server community), keys) with the marker every platform uses,
+    C(<secret:XXXXXXXXXXXX>), made with the store's own key, which changes when the secret changes.
+    IOS and IOS-XR give the commit time and user from that header,
     NX-OS the commit time."
   - If a commit was notified during the job that the read did not include, the status becomes
     C(Out of Sync) instead, so that auto-resync runs a follow-up job.

@@ -28,6 +28,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.topology.refresh import refresh_topology
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import TopologyObject
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.merge import apply_objects, merge_hosts
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.damper import DeviceState, PendingJob
 from tests.sims.junos_config import default_config
 from tests.sims.junos_sim import DEFAULT_VERSION
 from tests.system.helpers import REPO, from_sim, run_playbook, write_inventory
@@ -134,6 +135,8 @@ DOM_FACTS = """JSON.stringify({
   statuses: Array.from(document.querySelectorAll('tr.device')).map(tr => tr.dataset.status),
   jobs: document.querySelectorAll('tr.job').length,
   alarms: document.querySelectorAll('tr.alarm').length,
+  listener_jobs: Array.from(document.querySelectorAll('tr.listener-job')).map(tr => tr.dataset.state),
+  kernel_drops: document.querySelector('tr.listener-counter[data-counter="udp:kernel-drops"] td.num').textContent,
   scripts: document.scripts.length,
   xss_text: document.body.innerText.includes('<script>alert(1)</script>'),
   svg_nodes: document.querySelectorAll('svg.topology g.node').length,
@@ -189,6 +192,15 @@ def _make_master(store_url: str) -> None:
         merge_hosts(s.fed_topology, set(touched))
 
 
+def _listener_decisions(store_url: str) -> None:
+    """What a listener persists at a flush: a pending job of r2 (due in 20 s) and its counters."""
+    with st.open_store(store_url) as s:
+        now = s.clock()
+        state = DeviceState("r2", pending=PendingJob(now + 20.0, now))
+        s.jobs.save_damper_states({"r2": state.to_dict()})
+        s.jobs.save_listener_counters({"received": 12, "dropped:unknown-source": 1, "udp:kernel-drops": 3}, now)
+
+
 @pytest.fixture
 def filled_store(tmp_path: Path, junos_sim: Callable[..., Any]) -> dict[str, Any]:
     sims = {
@@ -216,6 +228,7 @@ def filled_store(tmp_path: Path, junos_sim: Callable[..., Any]) -> dict[str, Any
     res = run.results("Read the committed configuration and store a snapshot if it changed")
     assert res["r1"]["snapshot_version"] == 2 and res["r3"]["failed"] is True
     _make_master(store)
+    _listener_decisions(store)
     return {"store": store, "inventory": inv, "tmp": tmp_path}
 
 
@@ -252,6 +265,8 @@ def test_report_in_headless_chromium(filled_store: dict[str, Any], chromium: int
     assert facts["statuses"][0] == "Sync Failed"
     assert facts["jobs"] == len(data["jobs"]) == 6  # 3 onboarding resyncs + 3 resyncs
     assert facts["alarms"] == len(data["alarms"]) == 1
+    assert facts["listener_jobs"] == ["pending"] and facts["kernel_drops"] == "3"  # the listener's section
+    assert [(j["device"], j["why"]) for j in data["listener"]["jobs"]] == [("r2", "commit notified")]
     assert facts["scripts"] == 0 and facts["xss_text"] is True
     assert facts["svg_nodes"] == 3 and facts["svg_links"] == 2  # r1-r2 and r1-r3 share /30 subnets
     assert XSS in facts["svg_titles"]  # r3's model, as text in the node's tooltip

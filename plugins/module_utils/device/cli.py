@@ -6,8 +6,9 @@
 ``CliPlatform`` is what one platform module (``ios``, ``nxos``, ``iosxr``, ``eos``) says:
 how to read (cliconf ``get_config()`` / ``get()``), which lines are volatile (left out of
 the rendering and the sha256, so a read without a change stores nothing), which values are
-secret (masked in the rendering and diffs with a marker that changes when the secret
-changes), how to find facts, commit time and user, and what enabling auto-resync configures.
+secret (the rendering keeps them, so a changed secret is a new version; every output masks
+them with ``device/secrets.py``, the one masking of every platform), how to find facts,
+commit time and user, and what enabling auto-resync configures.
 The snapshot keeps the raw text as read; rendering, hash and diff use the filtered text.
 
 ``CliSession`` is a ``DeviceSession`` over a cliconf connection: anything with the cliconf
@@ -16,39 +17,21 @@ methods, in practice ``ansible.module_utils.connection.Connection(socket_path)``
 from __future__ import annotations
 
 import calendar
-import hashlib
 import re
 import time
 from typing import Any, Optional, Pattern
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms import Platform
+from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import CLI_SECRETS, mask_cli_line
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceSession, Target
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead, DeviceError
 
-MARK = "<secret sha256:%s>"
 # ansible_network_os (short or FQCN) -> our platform module
 NETWORK_OS = {"ios": "ios", "cisco.ios.ios": "ios", "nxos": "nxos", "cisco.nxos.nxos": "nxos",
               "iosxr": "iosxr", "cisco.iosxr.iosxr": "iosxr", "eos": "eos", "arista.eos.eos": "eos"}
 CLI_PLATFORMS = ("ios", "nxos", "iosxr", "eos")
 
-# Secrets every Cisco-like CLI shares. Group "s" (and "t" when a line holds two) is the secret.
-COMMON_SECRETS = (
-    r"^\s*enable (?:secret|password)(?: level \d+)?(?: \d+| sha512)? (?P<s>\S+)",
-    r"^\s*username \S+ (?:.* )?(?:secret|password)(?: \d+| sha512)? (?P<s>\S+)",
-    r"^\s*(?:secret|password)(?: \d+| sha512)? (?P<s>\S+)\s*$",
-    r"^\s*snmp-server community (?P<s>\S+)",
-    r"^\s*snmp-server user \S+ .*?\bauth (?:md5|sha\S*) (?P<s>\S+)(?: .*?\bpriv(?: (?:aes|des|3des)\S*)? (?P<t>\S+))?",
-    r"^\s*(?:tacacs-server|radius-server)(?: host \S+.*?)? key(?: [0-7])? (?P<s>\S+)",
-    r"^\s*(?:key-string|pre-shared-key|authentication-key|ntp authentication-key \d+ md5|ip ospf authentication-key"
-    r"|(?:ip ospf )?message-digest-key \d+ md5)(?: [0-7])? (?P<s>\S+)",
-    r"^\s*neighbor \S+ password(?: \d+)? (?P<s>\S+)",
-    r"^\s*key(?: [0-7])? (?P<s>\S+)\s*$",
-)
-
-
-def secret_marker(value: str) -> str:
-    """A stable marker for a secret: equal secrets, equal markers; a changed secret, a new one."""
-    return MARK % hashlib.sha256(b"netsync.fleet secret\0" + value.encode("utf-8")).hexdigest()[:12]
+COMMON_SECRETS = CLI_SECRETS  # secrets every Cisco-like CLI shares (device/secrets.py)
 
 
 def parse_ctime(text: str) -> Optional[float]:
@@ -112,25 +95,18 @@ class CliPlatform(Platform):
     def is_volatile(self, line: str) -> bool:
         return any(p.search(line) for p in self._volatile)
 
-    def mask(self, line: str) -> str:
-        for pattern in self._secrets:
-            m = pattern.search(line)
-            if not m:
-                continue
-            spans = [m.span(g) for g in ("s", "t") if g in pattern.groupindex and m.group(g) is not None]
-            for start, end in sorted(spans, reverse=True):
-                line = line[:start] + secret_marker(line[start:end]) + line[end:]
-            return line
-        return line
+    def mask(self, line: str, key: bytes) -> str:
+        """One line with this platform's secrets masked (``device/secrets.py`` markers)."""
+        return mask_cli_line(line, key, self._secrets)
 
     def render(self, raw: str) -> str:
-        """The stable text: volatile lines dropped, secrets masked, blank/trailing space trimmed."""
+        """The stable text: volatile lines dropped, blank/trailing space trimmed; secrets kept (outputs mask)."""
         out = []
         for line in raw.replace("\r\n", "\n").split("\n"):
             line = line.rstrip()
             if not line.strip() or self.is_volatile(line):
                 continue
-            out.append(self.mask(line))
+            out.append(line)
         return "".join(line + "\n" for line in out)
 
     # -- facts and auto-resync -------------------------------------------------------------------

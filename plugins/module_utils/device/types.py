@@ -18,7 +18,7 @@ class ConfigRead:
     commit_time: Optional[float] = None
     commit_user: Optional[str] = None
     commit_seq: Optional[str] = None
-    # CLI platforms: the stable text (volatile lines dropped, secrets masked); XML formats: None
+    # CLI platforms: the stable text (volatile lines dropped, secrets kept: outputs mask them); XML formats: None
     rendered: Optional[str] = None
 
 

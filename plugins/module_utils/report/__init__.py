@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.report import _store as rs
+from ansible_collections.netsync.fleet.plugins.module_utils.report import _listener as rl
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.report._html import render_html
 from ansible_collections.netsync.fleet.plugins.module_utils.report._svg import topology_view
@@ -237,8 +238,15 @@ def collect(store: st.Store, jobs: int = 20, title: str = "netsync.fleet status"
             last[name] = max(last.get(name, 0.0), read_at)
     floor = min((last.get(n, 0.0) for n in names), default=0.0)
     notes = store.jobs.accepted_notifications(names, floor) if names else []
-    return build(devices, recent, reads, notes, rs.open_alarms(store.alarms, store.fed_alarms),
+    data = build(devices, recent, reads, notes, rs.open_alarms(store.alarms, store.fed_alarms),
                  rs.federation(store.fed_topology), title, store.url)
+    data["listener"] = listener_section(store)
+    return data
+
+
+def listener_section(store: st.Store) -> dict[str, Any]:
+    """What the auto-resync listener decided (jobs by device) and counted, as it persisted them."""
+    return rl.listener_view(store.jobs.load_damper_states(), store.jobs.listener_counters(), store.leases.get())
 
 
 def render_json(data: Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Optional
 
+from ansible_collections.netsync.fleet.plugins.module_utils.report._listener import render_listener
 from ansible_collections.netsync.fleet.plugins.module_utils.report._svg import (
     STATUS_COLOURS,
     UNKNOWN_COLOUR,
@@ -224,6 +225,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         _alarms(data["alarms"]) if data["alarms"] else "",
         _devices(data["devices"]),
         _jobs(data["jobs"]),
+        render_listener(data.get("listener")),
         "" if data["alarms"] else _alarms(data["alarms"]),
         _federation(data["federation"]),
         "</main><footer>netsync.fleet report format %d \u00b7 times in UTC \u00b7 the same data is in the JSON file"

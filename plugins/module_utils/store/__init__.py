@@ -11,6 +11,7 @@ the role(s) it needs:
 
 - ``devices``: ``DeviceStore`` (devices.py): devices, managed status and its history, snapshots, settings;
 - ``jobs``: ``JobStore`` (jobs.py): resync jobs, notifications, the inbox, the listener's damper state;
+- ``leases``: ``LeaseStore`` (leases.py): named leases with expiry (the listeners' leader lease);
 - ``topology``: ``TopologyStore`` (topology.py): the site's topology objects (written by ``topology.refresh``);
 - ``alarms``: ``AlarmStore`` (alarms.py): the site's alarms (written as ``alarms.service`` decides);
 - ``metrics``: ``MetricStore`` (metrics.py): the site's metric series;
@@ -43,11 +44,13 @@ from ansible_collections.netsync.fleet.plugins.module_utils.store.devices import
 from ansible_collections.netsync.fleet.plugins.module_utils.store.fed_alarms import FedAlarmStore
 from ansible_collections.netsync.fleet.plugins.module_utils.store.fed_topology import FedTopologyStore
 from ansible_collections.netsync.fleet.plugins.module_utils.store.jobs import JobStore
+from ansible_collections.netsync.fleet.plugins.module_utils.store.leases import LeaseStore
 from ansible_collections.netsync.fleet.plugins.module_utils.store.metrics import MetricStore
 from ansible_collections.netsync.fleet.plugins.module_utils.store.topology import TopologyStore
 
 __all__ = ["Store", "StoreError", "open_store", "default_store_url", "STATUSES", "DEFAULT_SETTINGS",
-           "IN_SYNC", "OUT_OF_SYNC", "SYNCHRONIZING", "SYNC_FAILED", "DeviceStore", "JobStore", "TopologyStore",
+           "IN_SYNC", "OUT_OF_SYNC", "SYNCHRONIZING", "SYNC_FAILED", "DeviceStore", "JobStore", "LeaseStore",
+           "TopologyStore",
            "AlarmStore", "MetricStore", "FedTopologyStore", "FedAlarmStore", "sqlite_path_missing", "redact_url"]
 
 
@@ -98,6 +101,7 @@ class Store:
         self.clock = clock
         self.devices = DeviceStore(db, clock)
         self.jobs = JobStore(db, clock)
+        self.leases = LeaseStore(db, clock)
         self.topology = TopologyStore(db, clock)
         self.alarms = AlarmStore(db, clock)
         self.metrics = MetricStore(db)

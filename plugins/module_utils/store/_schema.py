@@ -275,6 +275,18 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE devices ADD COLUMN claim_job TEXT",
         "ALTER TABLE devices ADD COLUMN claim_until {real}",
     ],
+    # 8: leases: one row per lease (the listeners' leader lease 'listener'); an HA pair of
+    # listeners on one store takes turns holding it, so only one of them dispatches jobs
+    [
+        """CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL DEFAULT '',
+            until {real} NOT NULL DEFAULT 0,
+            since {real} NOT NULL DEFAULT 0,
+            epoch {bigint} NOT NULL DEFAULT 0
+        )""",
+        "INSERT INTO leases (name) VALUES ('listener')",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

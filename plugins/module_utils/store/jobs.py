@@ -104,15 +104,25 @@ class JobStore:
         rows = self.db.query("SELECT device, state FROM damper_state")
         return {r["device"]: json.loads(r["state"]) for r in rows}
 
-    def save_listener_counters(self, counters: dict[str, int], at: float) -> None:
-        """The listener's counters (received, dropped by reason, kernel drops …), for device_info."""
-        value = json.dumps({"at": at, "counters": counters}, sort_keys=True)
-        if self.db.execute("UPDATE store_meta SET value = ? WHERE key = 'listener_counters'", (value,)) == 0:
-            self.db.execute("INSERT INTO store_meta (key, value) VALUES ('listener_counters', ?)", (value,))
+    def save_listener_counters(self, counters: dict[str, int], at: float, role: str = "leader") -> None:
+        """The listener's counters (received, dropped by reason, kernel drops …), for device_info and the
+        report; the leader's, and a standby's (``role``) beside them."""
+        key = "listener_counters" if role == "leader" else "listener_counters:%s" % role
+        value = json.dumps({"at": at, "counters": counters, "role": role}, sort_keys=True)
+        if self.db.execute("UPDATE store_meta SET value = ? WHERE key = ?", (value, key)) == 0:
+            self.db.execute("INSERT INTO store_meta (key, value) VALUES (?, ?)", (key, value))
 
     def listener_counters(self) -> Optional[dict[str, Any]]:
-        rows = self.db.query("SELECT value FROM store_meta WHERE key = 'listener_counters'")
-        return dict(json.loads(rows[0]["value"])) if rows else None
+        """The leader's counters document, with the standby's under ``standby`` when there is one."""
+        rows = self.db.query("SELECT key, value FROM store_meta WHERE key IN "
+                             "('listener_counters', 'listener_counters:standby')")
+        if not rows:
+            return None
+        docs = {r["key"]: json.loads(r["value"]) for r in rows}
+        out = dict(docs.get("listener_counters") or {})
+        if "listener_counters:standby" in docs:
+            out["standby"] = docs["listener_counters:standby"]
+        return out
 
     def forget_damper_states(self, names: list[str]) -> None:
         """Drop the persisted damper states of devices the store no longer holds."""

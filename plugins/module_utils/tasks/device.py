@@ -178,22 +178,23 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
                     result["config_xml"] = snap["config"]
             else:
                 key = store.mask_key()
-                result["config"] = mask_text(snap["rendered"], key)
+                result["config"] = mask_text(snap["rendered"], key, str(snap["format"]))
                 if not cli:
                     result["config_xml"] = mask_xml(snap["config"], key)
         if params.get("diff_from") is not None or params.get("diff_to") is not None:
             latest = store.devices.latest_snapshot(name or "")
             to_v = params.get("diff_to") or (int(latest["version"]) if latest else 0)
             from_v = params.get("diff_from") if params.get("diff_from") is not None else max(to_v - 1, 0)
-            texts = []
+            texts, formats = [], []
             for v in (from_v, to_v):
                 snap = store.devices.get_snapshot(name or "", v) if v else None
                 if v and snap is None:
                     raise TaskFailed("%s has no snapshot version %s" % (name, v))
                 texts.append(snap["rendered"] if snap else "")
+                formats.append(str(snap["format"]) if snap else None)
             if not params.get("show_secrets"):
                 key = store.mask_key()
-                texts = [mask_text(t, key) for t in texts]
+                texts = [mask_text(t, key, f) for t, f in zip(texts, formats, strict=True)]
             result["diff"] = unified_diff(texts[0], texts[1], "%s v%s" % (name, from_v), "%s v%s" % (name, to_v))
         return result
 

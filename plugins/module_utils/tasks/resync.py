@@ -221,7 +221,7 @@ def _result(store: st.Store, name: str, previous: Optional[dict[str, Any]], read
             snap = store.devices.get_snapshot(name, int(previous["version"]))
             before = snap["rendered"] if snap else ""
         key = store.mask_key()  # secrets are shown as stable markers, never in clear
-        result["diff"] = {"before": mask_text(before, key), "after": mask_text(text, key),
+        result["diff"] = {"before": mask_text(before, key, read.fmt), "after": mask_text(text, key, read.fmt),
                           "before_header": "%s v%s" % (name, previous["version"] if previous else 0),
                           "after_header": "%s v%s" % (name, version)}
     return result

@@ -21,6 +21,7 @@ class JobTracking:
     """Job polling for ``Listener``; the attributes are the listener's."""
 
     store: Store
+    leading: bool
     states: dict[str, DeviceState]
     store_status: dict[str, str]
     jobs: dict[str, str]
@@ -45,6 +46,8 @@ class JobTracking:
         listener's first poll.
         """
         out: list[Decision] = []
+        if not self.leading:  # the leader follows the jobs
+            return out
         self._recover_jobs()
         self._manual_jobs(now)
         for job_id, name in list(self.jobs.items()):

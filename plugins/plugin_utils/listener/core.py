@@ -39,6 +39,13 @@ job id) before its event is returned, and an event is returned again by every ``
 until ``emitted`` is called for it, also after a restart (docs/auto-resync.md, R12). A
 device removed from the store takes its damper state with it; no job is dispatched for a
 device the store does not hold.
+
+With a ``lease`` (``lease.py``; the EDA source always passes one) several listeners share one
+store: only the lease holder (``leading``) runs the damper, persists and dispatches; a
+standby maps what it receives to devices and forwards it through the store inbox
+(``_forward.py``), and takes the lease, with the damper states the leader persisted, when
+the leader dies. A leader whose lease another listener took writes nothing more as the
+leader: its flush fails as a whole, and what it received and had not persisted is forwarded.
 """
 from __future__ import annotations
 
@@ -48,7 +55,9 @@ from collections import Counter
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import damper
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._forward import Forwarder
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._jobs import JobTracking
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.lease import LeaderLease, LeaseLost
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.checks import ConsistencySchedule
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import (
     ERROR_PRIS, Signal, SignalBuffer, syslog_signal,
@@ -79,8 +88,11 @@ class Listener(JobTracking):
     def __init__(self, store: Store, job_timeout: Optional[float] = None,
                  reindex_every: float = 30.0, flush_every: int = 1000, match_hostname: bool = False,
                  batch_window: float = 0.0, batch_hold: float = 0.0, start_timeout: Optional[float] = None,
-                 check_interval: float = 0.0) -> None:
+                 check_interval: float = 0.0, lease: Optional[LeaderLease] = None) -> None:
         self.store = store
+        self.lease = lease
+        self.leading = lease is None  # without a lease: the only listener of its store
+        self.forwarder = Forwarder(lease.holder if lease is not None else "-")
         self.start_timeout = start_timeout
         self.checks = ConsistencySchedule(check_interval)
         self.match_hostname = match_hostname
@@ -90,6 +102,7 @@ class Listener(JobTracking):
         self.reindex_every = reindex_every
         self.flush_every = flush_every
         self.counters: Counter[str] = Counter()
+        self._saved_counters: dict[str, int] = {}  # as last written: a changed counter is written too
         self.states: dict[str, DeviceState] = {}
         self.by_address: dict[str, list[str]] = {}
         self.by_hostname: dict[str, str] = {}
@@ -110,11 +123,58 @@ class Listener(JobTracking):
         self.alarm_signals = SignalBuffer()  # alarms, written by flush
         self._settings_values: Optional[tuple[dict[str, Any], dict[str, dict[str, Any]]]] = None
         self._settings_made: dict[tuple[Any, ...], Settings] = {}
-        for name, doc in store.jobs.load_damper_states().items():
+        if self.leading:
+            self._load_states()
+
+    def _load_states(self) -> None:
+        for name, doc in self.store.jobs.load_damper_states().items():
             try:
                 self.states[name] = DeviceState.from_dict(doc)
             except ValueError:
                 self.counters["bad-persisted-state"] += 1
+
+    # -- the leader lease (several listeners on one store) ---------------------------------
+    def hold_lease(self) -> bool:
+        """Take (standby) or renew (leader) the lease; True while this listener leads."""
+        lease = self.lease
+        if lease is None:
+            return True
+        if self.leading:
+            if lease.fresh() or lease.hold():
+                return True
+            self._step_down()
+            return False
+        if lease.hold():
+            self._become_leader()
+        return self.leading
+
+    def _become_leader(self) -> None:
+        """Take over as a restarted leader would: the persisted damper states, jobs found again."""
+        self.flush()  # what this standby forwarded goes first (the inbox is read as the leader next)
+        self.states, self.jobs, self._ended, self._since = {}, {}, set(), None
+        self._dirty, self._status_dirty, self._forget = set(), {}, set()
+        self._load_states()
+        self._indexed_at = None  # settings applied to the loaded states at the next refresh
+        self.leading = True
+        self.counters["lease:acquired"] += 1
+
+    def _step_down(self) -> None:
+        """Another listener leads: what this one accepted and did not persist is forwarded to it."""
+        for rec in [r for r in self._records if r["accepted"] and r["device"]]:
+            self.forwarder.add(rec["device"], rec["source"], rec["kind"], rec["commit_user"], rec["detail"],
+                               rec["at"], rec["count"])
+        self._records = [r for r in self._records if not r["accepted"]]
+        self._repeats = {}
+        self.states, self.jobs, self._ended = {}, {}, set()
+        self._dirty, self._status_dirty, self._forget = set(), {}, set()
+        self.leading = False
+        self.counters["lease:lost"] += 1
+
+    def release_lease(self) -> None:
+        """A clean stop: the other listener need not wait for the lease to run out."""
+        if self.lease is not None and self.leading:
+            self.lease.release()
+            self.leading = False
 
     # -- devices and settings --------------------------------------------------------------
     def refresh(self, now: float) -> None:
@@ -340,6 +400,8 @@ class Listener(JobTracking):
     def ingest_inbox(self, now: float, limit: int = 1000) -> list[Decision]:
         """Notifications the callback plugin left in the store inbox."""
         out: list[Decision] = []
+        if not self.leading:  # the leader takes the inbox (a standby fills it)
+            return out
         self._maybe_refresh(now)
         for row in self.store.jobs.inbox_take(limit):
             self.counters["received"] += 1
@@ -352,13 +414,19 @@ class Listener(JobTracking):
                 self._record(source, "inbox", None, False, "unknown device %s" % name, None,
                              str(row["detail"]).encode(), now)
                 continue
-            out.append(self._notify(name, now, source, "inbox", _inbox_user(row["detail"]),
-                                    str(row["detail"]).encode()))
+            decision = self._notify(name, now, source, "inbox", _inbox_user(row["detail"]),
+                                    str(row["detail"]).encode())
+            if decision is not None:
+                out.append(decision)
         self.flush()
         return out
 
     def _notify(self, name: str, now: float, source: str, kind: str, user: Optional[str],
-                data: bytes) -> Decision:
+                data: bytes) -> Optional[Decision]:
+        if not self.leading:  # a standby: the leader decides (through the inbox)
+            self.counters["forwarded"] += 1
+            self.forwarder.add(name, source, kind, user, data.decode("utf-8", "replace"), now)
+            return None
         state = self._state(name, now)
         before = state.status
         decision = damper.notify(state, now)
@@ -397,6 +465,9 @@ class Listener(JobTracking):
         previous event have not all started (the runner has not taken them yet; for at most
         ``batch_hold`` seconds), due jobs wait too and go out together afterwards.
         """
+        if not self.leading:
+            self.flush()
+            return []
         self._maybe_refresh(now)
         first = self._first_due()
         if first is not None and (now < first + self.batch_window or self._in_flight(now)):
@@ -495,13 +566,16 @@ class Listener(JobTracking):
 
     # -- persistence -----------------------------------------------------------------------
     def has_unflushed(self) -> bool:
-        return bool(self._dirty or self._records or self._status_dirty or self.alarm_signals or self._forget)
+        return bool(self._dirty or self._records or self._status_dirty or self.alarm_signals or self._forget
+                    or self.forwarder or self.counters != self._saved_counters)
 
     def flush(self) -> None:
         """Persist buffered damper states, notification records and status changes.
 
         All or nothing: when the write fails, everything stays buffered (and the exception
-        propagates); the next flush writes it.
+        propagates); the next flush writes it. A leader renews its lease in the same
+        transaction; when another listener holds it, this one steps down (``_step_down``) and
+        writes only what a standby writes.
         """
         if not self.has_unflushed():
             return
@@ -509,8 +583,13 @@ class Listener(JobTracking):
         records, dirty, statuses, forget = self._records, set(self._dirty), dict(self._status_dirty), set(self._forget)
         store = self.store
         written: dict[str, str] = {}
+        forwarded: list[str] = []
+        counters: dict[str, int] = {}
         try:
             with store.transaction():
+                if self.leading and self.lease is not None and not self.lease.hold():
+                    raise LeaseLost()
+                forwarded = self.forwarder.write(store.jobs)
                 for rec in records:
                     if rec["accepted"]:  # the commits_notified metric: counted here, not on the ingest path
                         commits[rec["device"]] += rec["count"]
@@ -520,7 +599,9 @@ class Listener(JobTracking):
                                                    reason, None, rec["commit_user"], rec["detail"],
                                                    received_at=rec["at"])
                 record_listener(store.alarms, store.metrics, signals, commits)
-                store.jobs.save_listener_counters(dict(self.counters), store.clock())
+                counters = dict(self.counters)
+                store.jobs.save_listener_counters(counters, store.clock(),
+                                                  role="leader" if self.leading else "standby")
                 store.jobs.save_damper_states({n: self.states[n].to_dict() for n in dirty if n in self.states})
                 if forget:
                     store.jobs.forget_damper_states(sorted(forget))
@@ -531,10 +612,17 @@ class Listener(JobTracking):
                         continue
                     store.devices.set_status(name, state.status, "auto-resync: %s" % reason)
                     written[name] = state.status
+        except LeaseLost:
+            self.alarm_signals.put_back(signals)
+            self._step_down()
+            self.flush()
+            return
         except BaseException:
             self.alarm_signals.put_back(signals)
             self.counters["store-write-failures"] += 1
             raise
+        self.forwarder.written(forwarded)
+        self._saved_counters = counters
         self.store_status.update(written)
         del self._records[:len(records)]
         if not self._records:

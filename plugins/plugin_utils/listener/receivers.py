@@ -82,7 +82,10 @@ class UdpSyslog(asyncio.DatagramProtocol):
                         self.granted, self.buffer_bytes)
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.on_line(data, str(addr[0]), "udp")
+        # A copy of exact size: asyncio reads each datagram into a 256 KiB buffer and shrinks it, and
+        # keeping that object costs about 4 KiB of RSS per datagram while the backlog holds it (a store
+        # locked during a flood: docs/benchmarks.md, "Flood with the store locked").
+        self.on_line(bytes(memoryview(data)), str(addr[0]), "udp")
 
     def poll_drops(self) -> None:
         if self._inode:

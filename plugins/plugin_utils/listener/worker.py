@@ -15,6 +15,10 @@ A store error is counted (``store-errors``), logged at most once a minute, and r
 the next pass; nothing buffered is lost (``Listener.flush`` is all or nothing). A backlog
 over ``max_backlog`` messages (the store is down during a flood) drops new messages and
 counts them (``dropped:backlog-full``), so memory stays bounded.
+
+With a leader lease (``lease.py``), the worker tries to take it before it handles the first
+message and at every pass; while another listener leads, a pass only flushes what this
+standby forwards. A clean stop releases the lease, so the other listener takes over at once.
 """
 from __future__ import annotations
 
@@ -93,6 +97,7 @@ class ListenerWorker:
 
     # -- the thread -------------------------------------------------------------------------
     def _run(self) -> None:
+        self._guard(self._lead)  # leader or standby before the first message is handled
         while True:
             with self._wake:
                 if not self._backlog and not self._stop:
@@ -105,6 +110,7 @@ class ListenerWorker:
                     stopping or now - self._unflushed_since >= self.flush_delay):
                 self._guard(self._flush)
             if stopping:
+                self._guard(self.listener.release_lease)
                 return
             if not held and now >= self._next_pass:
                 self._guard(self._pass)
@@ -141,6 +147,11 @@ class ListenerWorker:
         now = self.clock()
         if self.on_pass is not None:
             self.on_pass()
+        if not listener.hold_lease():  # a standby: forward what it received, try again next pass
+            listener.flush()
+            self._unflushed_since = None
+            self._next_pass = self.clock() + self.tick
+            return
         listener.ingest_inbox(now)
         listener.poll_jobs(now)
         for event in listener.tick(now):
@@ -151,6 +162,9 @@ class ListenerWorker:
         wake = listener.next_wakeup()
         now = self.clock()
         self._next_pass = now + self.tick if wake is None else min(now + self.tick, max(wake, now + 0.01))
+
+    def _lead(self) -> None:
+        self.listener.hold_lease()
 
     def _guard(self, step: Callable[[], None]) -> None:
         try:

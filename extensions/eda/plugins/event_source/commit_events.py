@@ -102,6 +102,14 @@ options:
         0 turns this off.
     type: float
     default: 60
+  leader_lease:
+    description:
+      - Seconds of the leader lease. Several listeners may share one store (an HA pair of EDA
+        activations); only the one holding the lease dispatches jobs, the others forward what they
+        receive to it through the store. When the leader dies, another takes over within this time
+        (plus O(tick)). See "Two listeners on one store" in docs/auto-resync.md.
+    type: float
+    default: 15
   flush_delay:
     description: Seconds within which received notifications are written to the store.
     type: float
@@ -267,7 +275,7 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     known = {"store", "syslog_udp", "syslog_tcp", "syslog_match_hostname", "tick", "job_timeout", "flush_delay",
              "start_timeout", "consistency_interval",
              "syslog_udp_buffer", "syslog_tcp_max_connections", "syslog_tcp_idle_timeout",
-             "batch_window", "batch_hold",
+             "batch_window", "batch_hold", "leader_lease",
              "netconf_notifications",
              "inventory", "netconf_keepalive", "netconf_max_backoff", "netconf_refresh"}
     unknown = sorted(set(args) - known - {"eda_source_name"})
@@ -289,6 +297,7 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
         "start_timeout": _seconds(args.get("start_timeout"), "start_timeout", 120.0),
         "consistency_interval": _non_negative(args.get("consistency_interval"), "consistency_interval", 3600.0),
         "flush_delay": _seconds(args.get("flush_delay"), "flush_delay", 0.05),
+        "leader_lease": _seconds(args.get("leader_lease"), "leader_lease", 15.0),
         "batch_window": _non_negative(args.get("batch_window"), "batch_window", 1.0),
         "batch_hold": _non_negative(args.get("batch_hold"), "batch_hold", 60.0),
         "match_hostname": _flag(args.get("syslog_match_hostname"), "syslog_match_hostname", False),
@@ -322,6 +331,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     opts = parse_args(args)
     mod = _import_listener()
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import receivers
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.lease import LeaderLease
     from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.worker import ListenerWorker
     from ansible_collections.netsync.fleet.plugins.module_utils.store import open_store
 
@@ -336,7 +346,8 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
         listener = mod.Listener(store, job_timeout=opts["job_timeout"], start_timeout=opts["start_timeout"],
                                 check_interval=opts["consistency_interval"],
                                 match_hostname=opts["match_hostname"],
-                                batch_window=opts["batch_window"], batch_hold=opts["batch_hold"])
+                                batch_window=opts["batch_window"], batch_hold=opts["batch_hold"],
+                                lease=LeaderLease(store.leases, opts["leader_lease"]))
         listener.refresh(time.time())
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(receivers.AcceptErrorFilter(listener.counters))

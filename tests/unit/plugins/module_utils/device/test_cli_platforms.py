@@ -7,9 +7,10 @@ from typing import Any, Optional
 import pytest
 from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_platforms import platform_for
 from ansible_collections.netsync.fleet.plugins.module_utils.device.cli import (
-    CliSession, classify_cli, parse_ctime, secret_marker,
+    CliSession, classify_cli, parse_ctime,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text
+from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import marker, mask_text
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import Target
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import DeviceError
 
@@ -17,6 +18,7 @@ from tests.sims.cli_device import CliDevice
 from tests.sims.cli_platforms import eos_version_json
 
 PLATFORMS = ("ios", "nxos", "iosxr", "eos")
+KEY = b"k" * 32
 
 
 class FakeCliconf:
@@ -110,17 +112,19 @@ SECRETS = [  # platform, configuration line, the secret
 @pytest.mark.parametrize(("platform", "line", "secret"), SECRETS)
 def test_secrets_are_masked_with_a_marker_that_follows_the_secret(platform: str, line: str, secret: str) -> None:
     p = platform_for(platform)
-    masked = p.mask(line)
-    assert secret not in masked and secret_marker(secret) in masked
-    changed = p.mask(line.replace(secret, secret + "0"))
+    masked = p.mask(line, KEY)
+    assert secret not in masked and marker(secret, KEY) in masked
+    changed = p.mask(line.replace(secret, secret + "0"), KEY)
     assert changed != masked  # a changed secret still shows as a change
-    assert p.mask(line) == masked  # stable
+    assert p.mask(line, KEY) == masked  # stable
+    # the one masking of every output gives the same markers, for this platform's format or an unknown one
+    assert mask_text(line, KEY, p.fmt) == mask_text(line, KEY) == masked + "\n"
 
 
 @pytest.mark.parametrize("line", ["interface GigabitEthernet1", " description key chain uplink", "key chain KC1",
                                   "hostname secret-lab", " ip address 192.0.2.1 255.255.255.0"])
 def test_ordinary_lines_are_left_alone(line: str) -> None:
-    assert platform_for("ios").mask(line) == line
+    assert platform_for("ios").mask(line, KEY) == line and mask_text(line, KEY, "ios-cli") == line + "\n"
 
 
 def test_commit_facts_from_the_header() -> None:

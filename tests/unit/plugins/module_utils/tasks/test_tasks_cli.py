@@ -56,7 +56,7 @@ def test_device_info_returns_only_masked_text(tmp_path: Path, cli: tuple[Editing
     info = run_device_info({"store": str(tmp_path / "s.db"), "name": "edge1", "version": 2, "diff_from": 1,
                             "diff_to": 2, "diff": None, "history": 0})
     assert "config_xml" not in info and "T0pS3cret" not in info["config"] and "T0pS3cret" not in info["diff"]
-    assert "+snmp-server community <secret sha256:" in info["diff"]
+    assert "+snmp-server community <secret:" in info["diff"]
 
 
 def test_auto_resync_logging_line(tmp_path: Path, cli: tuple[EditingCliconf, Any]) -> None:
