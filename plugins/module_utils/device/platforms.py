@@ -94,8 +94,18 @@ class JunosPlatform(Platform):
         commit_time: Optional[float] = None
         if attrs.get("commit-seconds", "").strip().isdigit():
             commit_time = float(attrs["commit-seconds"])
-        return ConfigRead(fmt="junos-xml", config=etree.tostring(config, encoding="unicode"), root=config,
+        read = ConfigRead(fmt="junos-xml", config=etree.tostring(config, encoding="unicode"), root=config,
                           commit_time=commit_time, commit_user=attrs.get("commit-user"))
+        try:
+            last = self.last_commit(manager)
+        except Exception as exc:  # a device that refuses the commit history still gives its configuration
+            if "rpc" not in type(exc).__name__.lower():
+                raise
+            last = None
+        # the newest commit is the one read unless a commit came between the two RPCs
+        if last is not None and commit_time is not None and last.seconds == commit_time:
+            read.commit_seq, read.commit_comment = last.sequence, last.comment
+        return read
 
     def last_commit(self, manager: Any) -> Optional[CommitInfo]:
         root = _reply_root(manager.dispatch(_rpc("<get-commit-information/>")))
@@ -109,7 +119,7 @@ class JunosPlatform(Platform):
             if attrs.get("seconds", "").strip().isdigit():
                 seconds = float(attrs["seconds"])
         return CommitInfo(seconds=seconds, user=_text(entry, "user"), client=_text(entry, "client"),
-                          comment=_text(entry, "log", "comment"))
+                          comment=_text(entry, "log", "comment"), sequence=_text(entry, "sequence-number"))
 
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         from lxml import etree  # type: ignore[import-untyped,unused-ignore]
