@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import CommitInfo, ConfigRead, DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import XMLError, local_name, parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.device._restore import junos_restore, netconf_restore
 
 NC_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -59,6 +60,13 @@ class Platform:
 
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         raise NotImplementedError
+
+    #: formats of stored versions this platform can put back (``restore``); none by default
+    restore_formats: tuple[str, ...] = ()
+
+    def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
+        """Replace the device's configuration with a stored one; returns the commit mechanism used."""
+        raise DeviceError("unsupported", "restore is not supported on platform %s" % self.name)
 
 
 class JunosPlatform(Platform):
@@ -121,6 +129,14 @@ class JunosPlatform(Platform):
         return CommitInfo(seconds=seconds, user=_text(entry, "user"), client=_text(entry, "client"),
                           comment=_text(entry, "log", "comment"), sequence=_text(entry, "sequence-number"))
 
+    restore_formats = ("junos-xml",)
+
+    def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
+        """``load override`` + ``commit confirmed`` (minutes, rounded up), confirmed once the session works."""
+        minutes = max(1, -(-int(confirm_timeout) // 60))
+        junos_restore(manager, config, comment, minutes)
+        return "commit confirmed %d" % minutes
+
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         from lxml import etree  # type: ignore[import-untyped,unused-ignore]
         manager.dispatch(_rpc("<lock-configuration/>"))
@@ -162,6 +178,13 @@ class GenericPlatform(Platform):
         if data is None:
             raise XMLError("the get-config reply has no <data> element")
         return ConfigRead(fmt="netconf-xml", config=etree.tostring(data, encoding="unicode"), root=data)
+
+    restore_formats = ("netconf-xml",)
+
+    def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
+        """candidate + ``edit-config`` replace + confirmed commit where offered (the comment has no place)."""
+        how = netconf_restore(manager, self.capabilities, config, int(confirm_timeout))
+        return "confirmed-commit %d" % int(confirm_timeout) if how == "confirmed-commit" else "commit"
 
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         if not any(":candidate" in c for c in self.capabilities):
