@@ -113,3 +113,38 @@ def test_restore_round_trip_netconfd(tmp_path: Path, netconfd_devices: list[Any]
     again = run_playbook(RESTORE, inv, store, "-e", "restore_version=1")
     _ok(again)
     assert again.results("Restore the version")[nc.name]["changed"] is False
+
+
+def test_unconfirmed_restore_rolls_back_on_junos(tmp_path: Path, junos_sim: Callable[..., Any]) -> None:
+    """The session check after commit confirmed fails: the task fails saying so, and Junos rolls back."""
+    import time
+
+    from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed, run_device
+    from ansible_collections.netsync.fleet.plugins.module_utils.tasks.restore import run_restore
+    from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
+
+    sim = junos_sim(hostname="r1")
+    sim.device.confirm_unit = 1.0  # a confirm-timeout minute lasts one second here
+    known = sim.write_known_hosts(tmp_path / "known_hosts")
+    params: dict[str, Any] = {
+        "name": "r1", "host": "127.0.0.1", "port": sim.port, "username": "admin", "password": "secret",
+        "private_key_file": None, "platform": "auto", "host_key_checking": True, "known_hosts_file": str(known),
+        "timeout": 10.0, "store": str(tmp_path / "fleet.db"), "state": "present", "job_id": None,
+        "origin": "manual", "only_if_changed": False, "version": 1, "confirm_timeout": 60, "comment": None}
+    run_device(params, False, False)
+    sim.cli_commit(user="ops", set_commands=["set system location building B7"])
+    assert run_resync(params, False, False)["snapshot_version"] == 2
+
+    sim.faults.rpc_error_on = "get-commit-information"  # the check after commit confirmed fails
+    with pytest.raises(TaskFailed) as err:
+        run_restore(params, False, False)
+    assert err.value.result["error"] == "rpc_error"
+    assert "committed with commit confirmed 1 but not confirmed" in err.value.msg
+    assert "rolls back to its previous configuration within 1 minute(s)" in err.value.msg
+    assert sim.device.confirm_pending and sim.committed_config().find("system/location") is None
+    deadline = time.monotonic() + 10
+    while sim.device.confirm_pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sim.committed_config().findtext("system/location/building") == "B7"
+    newest = sim.commit_history()[0]
+    assert (newest.user, newest.comment) == ("root", "commit confirmed rollback")

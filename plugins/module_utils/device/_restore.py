@@ -39,6 +39,14 @@ def _errors(root: Any) -> list[str]:
     return out
 
 
+def _kind(exc: BaseException) -> str:
+    """The DeviceError kind of a failure after the commit: an RPC error, a timeout, or the session lost."""
+    name = type(exc).__name__.lower()
+    if isinstance(exc, DeviceError) or "rpcerror" in name:
+        return "rpc_error"
+    return "timeout" if "timeout" in name else "unreachable"
+
+
 def _checked(reply: Any, what: str) -> Any:
     root = parse_xml(reply.xml)
     errors = _errors(root)
@@ -90,8 +98,7 @@ def junos_restore(manager: Any, config_xml: str, comment: str, confirm_minutes: 
             _checked(manager.dispatch(confirm), "confirming commit")
         except Exception as exc:
             raise ConfirmFailed(
-                "rpc_error" if isinstance(exc, DeviceError) else "unreachable",
-                "committed with commit confirmed %d but not confirmed (%s): the device rolls back to its "
+                _kind(exc), "committed with commit confirmed %d but not confirmed (%s): the device rolls back to its "
                 "previous configuration within %d minute(s)" % (confirm_minutes, exc, confirm_minutes)) from exc
     except ConfirmFailed:
         raise
@@ -144,7 +151,7 @@ def netconf_restore(manager: Any, capabilities: list[str], data_xml: str, confir
                 manager.commit()
             except Exception as exc:
                 raise ConfirmFailed(
-                    "unreachable", "committed with a confirmed commit but not confirmed (%s): the device "
+                    _kind(exc), "committed with a confirmed commit but not confirmed (%s): the device "
                     "rolls back to its previous configuration within %d s" % (exc, confirm_seconds)) from exc
             return "confirmed-commit"
         except ConfirmFailed:
