@@ -101,7 +101,9 @@ devices:
         taken_at: {description: Epoch seconds when stored., type: float, returned: always}
         sha256: {description: sha256 of the stable rendering., type: str, returned: always}
         commit:
-          description: The commit time, user and sequence the device reported (null when it gave none).
+          description:
+            - The commit C(time), C(user), C(sequence) and C(comment) the device reported (each null when it
+              gave none). Junos gives the comment and sequence from C(get-commit-information).
           type: dict
           returned: always
     auto_resync_jobs:

@@ -129,6 +129,21 @@ commit_user:
   description: User of that commit (Junos).
   returned: success
   type: str
+commit_comment:
+  description:
+    - The comment of that commit (Junos C(commit comment), the C(<log>) of C(get-commit-information)); null
+      when the commit had none or the device does not say. Stored with the snapshot.
+  returned: success
+  type: str
+  sample: CHG-1234 move to B7
+commit_seq:
+  description:
+    - Junos' commit sequence number of that commit in C(show system commit) when it was read (C(0) is the
+      newest commit, the one the read included); null when a commit came between the read and the commit
+      history, or the device has no commit history. Stored with the snapshot.
+  returned: success
+  type: str
+  sample: "0"
 error:
   description: The failure's kind when the read failed.
   returned: failure

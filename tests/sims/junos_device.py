@@ -5,7 +5,6 @@ the exclusive configuration lock and commit syslog. Thread-safe (one re-entrant 
 from __future__ import annotations
 
 import copy
-import difflib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ from tests.sims.junos_config import (
     merge,
     parse_xml,
 )
+from tests.sims.junos_formats import compare
 from tests.sims.junos_syslog import CommitEvent, send_commit_syslog
 from tests.sims.junos_text import apply_set_lines, parse_text, render_text
 
@@ -93,11 +93,18 @@ class JunosDevice:
         self.model_oid = model_oid
         self.mgd_pid = mgd_pid
         self._clock = clock
+        self.clock = clock
         self._mutex = threading.RLock()
         now = int(clock())
         self._history = [CommitRecord(now, "root", "cli", None, config)]
         self._candidate = _Candidate(copy.deepcopy(config), now)
         self._lock: _Lock | None = None
+        self.booted = now
+        #: private candidates (``configure private``): session -> (tree, commit seconds it is based on)
+        self._private: dict[int, tuple[Element, int]] = {}
+        #: seconds per minute of ``confirm-timeout`` (tests shorten it)
+        self.confirm_unit = 60.0
+        self._confirm: threading.Timer | None = None
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -117,9 +124,12 @@ class JunosDevice:
             }
             return copy.deepcopy(rec.config), attrs
 
-    def candidate(self) -> tuple[Element, dict[str, str]]:
-        """A copy of the candidate configuration and its junos:changed-* attributes."""
+    def candidate(self, session_id: int | None = None) -> tuple[Element, dict[str, str]]:
+        """A copy of the candidate (the session's private one in private mode)."""
         with self._mutex:
+            if session_id in self._private:
+                tree = self._private[session_id][0]
+                return copy.deepcopy(tree), {}
             cand = self._candidate
             seconds = int(cand.changed)
             attrs = {"changed-seconds": str(seconds), "changed-localtime": localtime(seconds)}
@@ -130,7 +140,7 @@ class JunosDevice:
         with self._mutex:
             return list(self._history)
 
-    def text(self, database: str = "committed") -> str:
+    def text(self, database: str = "committed", session_id: int | None = None) -> str:
         """Curly-brace text of a database, with the Junos ``## Last commit`` header."""
         with self._mutex:
             if database == "committed":
@@ -138,15 +148,42 @@ class JunosDevice:
                 header = f"## Last commit: {localtime(rec.seconds)} by {rec.user}"
                 return render_text(rec.config, header)
             header = f"## Last changed: {localtime(self._candidate.changed)}"
-            return render_text(self._candidate.tree, header)
+            return render_text(self._tree(session_id or 0), header)
 
-    def compare(self, rollback: int) -> str:
-        """``show | compare rollback N``: a line diff of the rollback and the candidate."""
+    def compare(self, rollback: int, session_id: int | None = None) -> str:
+        """``show | compare rollback N``: Junos ``[edit ...]`` blocks, rollback against candidate."""
         with self._mutex:
-            old = render_text(self._rollback(rollback).config).splitlines()
-            new = render_text(self._candidate.tree).splitlines()
-        diff = difflib.unified_diff(old, new, lineterm="", n=1)
-        return "\n".join(line for line in diff if not line.startswith(("---", "+++"))) + "\n"
+            return compare(self._rollback(rollback).config, self._tree(session_id or 0))
+
+    # -- private mode ----------------------------------------------------------------------
+    def open_private(self, session_id: int) -> None:
+        """``<open-configuration><private/>``: a private candidate copied from the committed one.
+
+        Refused, as on Junos, while another session holds the exclusive lock or the shared
+        candidate has uncommitted changes.
+        """
+        with self._mutex:
+            self._check_writable(session_id)
+            if not self._candidate_clean():
+                raise RpcFailure("shared configuration database modified", tag="lock-denied")
+            rec = self._history[0]
+            self._private[session_id] = (copy.deepcopy(rec.config), rec.seconds)
+
+    def close_private(self, session_id: int) -> None:
+        """``<close-configuration/>``: the private candidate and its changes are dropped."""
+        with self._mutex:
+            self._private.pop(session_id, None)
+
+    def _tree(self, session_id: int) -> Element:
+        private = self._private.get(session_id)
+        return self._candidate.tree if private is None else private[0]
+
+    def _put_tree(self, session_id: int, tree: Element) -> None:
+        private = self._private.get(session_id)
+        if private is None:
+            self._candidate.tree = tree
+        else:
+            self._private[session_id] = (tree, private[1])
 
     # -- locking ---------------------------------------------------------------------------
     def _locked_message(self) -> str:
@@ -185,6 +222,7 @@ class JunosDevice:
     def session_closed(self, session_id: int) -> None:
         """A session ended: release its lock (discarding its uncommitted changes)."""
         with self._mutex:
+            self._private.pop(session_id, None)
             if self._lock is not None and self._lock.session_id == session_id:
                 self._lock = None
                 self._discard()
@@ -205,7 +243,10 @@ class JunosDevice:
         """``<discard-changes/>``: candidate back to the committed configuration."""
         with self._mutex:
             self._check_writable(session_id)
-            self._discard()
+            if session_id in self._private:
+                self._private[session_id] = (copy.deepcopy(self._history[0].config), self._history[0].seconds)
+            else:
+                self._discard()
 
     def _touch(self, session_id: int) -> None:
         self._candidate.changed = self._clock()
@@ -228,9 +269,9 @@ class JunosDevice:
                 work = tree.makeelement("configuration", {})
                 merge(work, tree, honour_replace=False)
                 self._ensure_version(work)
-                self._candidate.tree = work
+                self._put_tree(session_id, work)
             elif action in {"merge", "replace"}:
-                merge(self._candidate.tree, patch, honour_replace=action == "replace")
+                merge(self._tree(session_id), patch, honour_replace=action == "replace")
             else:
                 raise RpcFailure(f"invalid action: {action}", tag="invalid-value")
             self._touch(session_id)
@@ -243,16 +284,16 @@ class JunosDevice:
         """``load set``: apply set/delete lines; all or nothing."""
         with self._mutex:
             self._check_writable(session_id)
-            work = copy.deepcopy(self._candidate.tree)
+            work = copy.deepcopy(self._tree(session_id))
             apply_set_lines(work, lines)
-            self._candidate.tree = work
+            self._put_tree(session_id, work)
             self._touch(session_id)
 
     def load_rollback(self, session_id: int, rollback: int) -> None:
         """``<load-configuration rollback="N"/>``."""
         with self._mutex:
             self._check_writable(session_id)
-            self._candidate.tree = copy.deepcopy(self._rollback(rollback).config)
+            self._put_tree(session_id, copy.deepcopy(self._rollback(rollback).config))
             self._touch(session_id)
 
     def _rollback(self, rollback: int) -> CommitRecord:
@@ -262,25 +303,45 @@ class JunosDevice:
 
     # -- committing ------------------------------------------------------------------------
     def commit(
-        self, session_id: int, user: str, client: str, comment: str | None = None, check: bool = False
+        self,
+        session_id: int,
+        user: str,
+        client: str,
+        comment: str | None = None,
+        check: bool = False,
+        confirm_minutes: float | None = None,
     ) -> CommitRecord | None:
         """Commit the candidate (or only check it). Sends commit syslog; returns the record.
 
         Commit seconds never repeat: a commit in the same second as the previous one is
         stamped one second later (a real commit takes longer than a second anyway).
+        ``confirm_minutes`` makes it ``commit confirmed``: unless another commit (or a
+        commit check) follows within that time, the previous configuration comes back.
+        A private session commits its private candidate; it is refused when someone
+        committed since the session entered private mode, as on Junos.
         """
         with self._mutex:
             self._check_writable(session_id)
+            self._cancel_confirm()
             if check:
                 return None
+            private = self._private.get(session_id)
+            if private is not None and private[1] != self._history[0].seconds:
+                raise RpcFailure("configuration database modified", tag="operation-failed")
+            shared_clean = self._candidate_clean()
             before = self._history[0]
-            new = copy.deepcopy(self._candidate.tree)
+            new = copy.deepcopy(self._tree(session_id))
             self._ensure_version(new)
             seconds = max(int(self._clock()), before.seconds + 1)
             rec = CommitRecord(seconds, user, client, comment, new)
             self._history.insert(0, rec)
             del self._history[MAX_ROLLBACKS + 1 :]
-            self._candidate = _Candidate(copy.deepcopy(new), seconds)
+            if private is None or shared_clean:
+                self._candidate = _Candidate(copy.deepcopy(new), seconds)
+            if private is not None:
+                self._private[session_id] = (copy.deepcopy(new), seconds)
+            if confirm_minutes is not None:
+                self._arm_confirm(confirm_minutes, before.config)
             hostname = new.findtext("system/host-name") or self.default_hostname
         event = CommitEvent(
             hostname=hostname,
@@ -292,6 +353,42 @@ class JunosDevice:
         )
         send_commit_syslog(event, before.config, new)
         return rec
+
+    # -- commit confirmed ------------------------------------------------------------------
+    def _arm_confirm(self, minutes: float, previous: Element) -> None:
+        timer = threading.Timer(minutes * self.confirm_unit, self._confirm_expired, (copy.deepcopy(previous),))
+        timer.daemon = True
+        self._confirm = timer
+        timer.start()
+
+    def _cancel_confirm(self) -> None:
+        if self._confirm is not None:
+            self._confirm.cancel()
+            self._confirm = None
+
+    @property
+    def confirm_pending(self) -> bool:
+        """True while a ``commit confirmed`` waits for its confirmation."""
+        with self._mutex:
+            return self._confirm is not None
+
+    def _confirm_expired(self, previous: Element) -> None:
+        with self._mutex:
+            if self._confirm is None or threading.current_thread() is not self._confirm:
+                return
+            self._confirm = None
+            self._candidate.tree = previous
+            self._private.clear()
+            lock, self._lock = self._lock, None
+            try:
+                self.commit(0, "root", "other", "commit confirmed rollback")
+            finally:
+                self._lock = lock
+
+    def close(self) -> None:
+        """Stop a pending ``commit confirmed`` timer (the simulator stops)."""
+        with self._mutex:
+            self._cancel_confirm()
 
     def cli_commit(
         self,

@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
 from tests.sims.junos_config import ConfigError, Element, subtree_filter
 from tests.sims.junos_device import JunosDevice, RpcFailure, localtime
+from tests.sims.junos_formats import render_json, render_set
+from tests.sims.junos_oper import route_engine_information, system_memory_information, system_uptime_information
+from tests.sims.junos_text import render_text
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -56,6 +59,11 @@ class Handler:
             "get-commit-information": lambda r, s: self._xml(self._commit_information()),
             "get-software-information": lambda r, s: self._xml(self._software_information()),
             "get-chassis-inventory": lambda r, s: self._xml(self._chassis_inventory()),
+            "get-route-engine-information": lambda r, s: self._xml(self._route_engine()),
+            "get-system-uptime-information": lambda r, s: self._xml(self._uptime()),
+            "get-system-memory-information": lambda r, s: self._xml(system_memory_information(self.ns)),
+            "open-configuration": self._open_configuration,
+            "close-configuration": self._close_configuration,
             "command": self._command,
             "lock-configuration": self._lock,
             "lock": self._lock,
@@ -118,11 +126,11 @@ class Handler:
             return self.error(exc.message, info={"bad-element": exc.bad_element or op.tag})
 
     # -- configuration reads ---------------------------------------------------------------
-    def _config_element(self, database: str, filt: Element | None) -> Element:
+    def _config_element(self, database: str, filt: Element | None, session_id: int | None = None) -> Element:
         if database == "committed":
             tree, attrs = self.device.committed()
         elif database == "candidate":
-            tree, attrs = self.device.candidate()
+            tree, attrs = self.device.candidate(session_id)
         else:
             raise RpcFailure(f"invalid database: {database}", tag="invalid-value")
         if filt is not None:
@@ -134,27 +142,37 @@ class Handler:
     def _get_configuration(self, rpc: Element, session: SessionInfo) -> str:
         database = rpc.get("database", "candidate")
         fmt = rpc.get("format", "xml")
+        sid = session.session_id
         if rpc.get("compare") == "rollback":
             out = etree.Element("configuration-information")
-            etree.SubElement(out, "configuration-output").text = self.device.compare(int(rpc.get("rollback", "0")))
+            etree.SubElement(out, "configuration-output").text = self.device.compare(
+                int(rpc.get("rollback", "0")), sid
+            )
             return self._xml(out)
         filt = rpc.find("configuration")
-        if fmt == "text":
-            if filt is not None and len(filt):
-                raise RpcFailure("text format with a filter is not simulated", tag="invalid-value")
-            out = etree.Element("configuration-text")
-            out.text = self.device.text(database)
-            return self._xml(out)
-        if fmt != "xml":
+        if fmt not in {"xml", "text", "set", "json"}:
             raise RpcFailure(f"invalid format: {fmt}", tag="invalid-value")
-        return self._xml(self._config_element(database, filt))
+        config = self._config_element(database, filt, sid)
+        if fmt == "text":
+            out = etree.Element("configuration-text")
+            header = self.device.text(database, sid).split("\n", 1)[0]
+            out.text = render_text(config, header if filt is None or not len(filt) else None)
+            return self._xml(out)
+        if fmt == "set":
+            out = etree.Element("configuration-set")
+            out.text = render_set(config)
+            return self._xml(out)
+        if fmt == "json":
+            attrs = {etree.QName(k).localname: v for k, v in config.attrib.items()}
+            return escape(render_json(config, attrs))
+        return self._xml(config)
 
     def _get_config(self, rpc: Element, session: SessionInfo) -> str:
         source = rpc.find("source")
         database = "candidate" if source is not None and source.find("candidate") is not None else "committed"
         filt = rpc.find("filter/configuration")
         data = etree.Element("data")
-        data.append(self._config_element(database, filt))
+        data.append(self._config_element(database, filt, session.session_id))
         return self._xml(data)
 
     # -- operational -----------------------------------------------------------------------
@@ -170,6 +188,30 @@ class Handler:
             if rec.comment:
                 etree.SubElement(hist, "log").text = rec.comment  # Junos names the commit comment <log>
         return out
+
+    def _route_engine(self) -> Element:
+        now = int(self.device.clock())
+        return route_engine_information(self.ns, self.platform.model, self.platform.serial, self.device.booted, now)
+
+    def _uptime(self) -> Element:
+        last = self.device.history()[0]
+        now = int(self.device.clock())
+        return system_uptime_information(self.ns, self.device.booted, now, last.seconds, last.user)
+
+    def _open_configuration(self, rpc: Element, session: SessionInfo) -> str:
+        if rpc.find("private") is None:
+            raise RpcFailure("only private mode is simulated", tag="operation-not-supported")
+        self.device.open_private(session.session_id)
+        # Junos answers a warning (PyEZ expects and ignores exactly this one)
+        warning = etree.fromstring(self.error("uncommitted changes will be discarded on exit"))
+        severity = warning.find("error-severity")
+        assert severity is not None
+        severity.text = "warning"
+        return self._xml(warning)
+
+    def _close_configuration(self, rpc: Element, session: SessionInfo) -> str:
+        self.device.close_private(session.session_id)
+        return "<ok/>"
 
     def _software_information(self) -> Element:
         out = etree.Element("software-information")
@@ -207,6 +249,9 @@ class Handler:
             "show version": self._software_information,
             "show chassis hardware": self._chassis_inventory,
             "show system commit": self._commit_information,
+            "show chassis routing-engine": self._route_engine,
+            "show system uptime": self._uptime,
+            "show system memory": lambda: system_memory_information(self.ns),
         }
         build = builders.get(command)
         if build is None:
@@ -274,7 +319,12 @@ class Handler:
 
     def _commit_configuration(self, rpc: Element, session: SessionInfo) -> str:
         check = rpc.find("check") is not None
-        rec = self.device.commit(session.session_id, session.user, session.client, rpc.findtext("log"), check=check)
+        minutes = None
+        if rpc.find("confirmed") is not None:
+            minutes = float(rpc.findtext("confirm-timeout") or "10")
+        rec = self.device.commit(
+            session.session_id, session.user, session.client, rpc.findtext("log"), check=check, confirm_minutes=minutes
+        )
         out = etree.Element("commit-results")
         re_el = etree.SubElement(out, "routing-engine", {self._j("style"): "normal"}, nsmap={"junos": self.ns})
         etree.SubElement(re_el, "name").text = "re0"
@@ -287,5 +337,8 @@ class Handler:
         return self._xml(out)
 
     def _commit(self, rpc: Element, session: SessionInfo) -> str:
-        self.device.commit(session.session_id, session.user, session.client, None)
+        minutes = None
+        if rpc.find("confirmed") is not None:  # RFC 6241: confirm-timeout in seconds, default 600
+            minutes = float(rpc.findtext("confirm-timeout") or "600") / 60
+        self.device.commit(session.session_id, session.user, session.client, None, confirm_minutes=minutes)
         return "<ok/>"

@@ -47,9 +47,21 @@ VALUE_LEAVES = frozenset(
         "encrypted-password next-hop mtu vlan-id location contact full-name mac speed "
         "preference metric local-address peer-as type export import members interface-mode "
         "source-address facility-override log-prefix authentication-key "
-        "plain-text-password-value"
+        "plain-text-password-value building floor rack country-code postal-code latitude "
+        "longitude altitude hardware-type npa-nxx lata vcoord hcoord message announcement "
+        "login-alarms idle-timeout retry-options tries-before-disconnect authentication-order "
+        "secret community-name peer-address neighbor-address router-id autonomous-system "
+        "hold-time hello-interval dead-interval interface-type priority maximum-prefixes "
+        "unit-number family-name native-vlan-id encapsulation level archive-sites "
+        "ntp-server boot-server"
     ).split()
 )
+#: (parent, keyword) that is a container there although a leaf elsewhere (``snmp location``).
+CONTAINERS_IN = frozenset({("system", "location")})
+#: A final word that names a value rather than a keyword (``B7``, ``10.0.0.1``, ``ge-0/0/1``).
+_KEYWORD = re.compile(r"[a-z][a-z0-9-]*\Z")
+#: Keywords that are flags although they contain digits.
+_FLAG_WORDS = frozenset("inet inet6 iso mpls ethernet-switching vpls ccc tcc 802.3ad".split())
 FACILITIES = frozenset(
     "any authorization change-log conflict-log daemon dfc external firewall ftp "
     "interactive-commands kernel ntp pfe security user".split()
@@ -101,6 +113,14 @@ def parse_path(words: list[str], context: str = "configuration") -> tuple[list[S
             steps.append(Step(word, words[i + 1]))
             context, i = word, i + 2
             continue
+        if (context, word) in CONTAINERS_IN:
+            steps.append(Step(word))
+            context, i = word, i + 1
+            continue
+        last_pair = i + 2 == len(words)
+        if last_pair and word not in VALUE_LEAVES and _looks_like_value(words[i + 1]):
+            steps.append(Step(word))
+            return steps, words[i + 1], word
         if word in VALUE_LEAVES and i + 1 < len(words):
             if i + 2 != len(words):
                 raise ConfigError("syntax error", words[i + 2])
@@ -109,6 +129,15 @@ def parse_path(words: list[str], context: str = "configuration") -> tuple[list[S
         steps.append(Step(word))
         context, i = word, i + 1
     return steps, None, context
+
+
+def _looks_like_value(word: str) -> bool:
+    """True for a final word no Junos keyword looks like: upper case, digits, dots, slashes.
+
+    ``set system location building B7`` is the leaf ``building`` = ``B7``, not a container
+    ``building`` holding a flag ``B7``.
+    """
+    return word not in _FLAG_WORDS and not _KEYWORD.match(word) or word == ""
 
 
 def ensure(root: Element, steps: Iterable[Step]) -> Element:

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import CommitInfo, ConfigRead, DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import XMLError, local_name, parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.device._restore import junos_restore, netconf_restore
 
 NC_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -60,6 +61,13 @@ class Platform:
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         raise NotImplementedError
 
+    #: formats of stored versions this platform can put back (``restore``); none by default
+    restore_formats: tuple[str, ...] = ()
+
+    def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
+        """Replace the device's configuration with a stored one; returns the commit mechanism used."""
+        raise DeviceError("unsupported", "restore is not supported on platform %s" % self.name)
+
 
 class JunosPlatform(Platform):
     """Junos XML API: get-configuration, get-software-information, load/commit-configuration."""
@@ -94,8 +102,18 @@ class JunosPlatform(Platform):
         commit_time: Optional[float] = None
         if attrs.get("commit-seconds", "").strip().isdigit():
             commit_time = float(attrs["commit-seconds"])
-        return ConfigRead(fmt="junos-xml", config=etree.tostring(config, encoding="unicode"), root=config,
+        read = ConfigRead(fmt="junos-xml", config=etree.tostring(config, encoding="unicode"), root=config,
                           commit_time=commit_time, commit_user=attrs.get("commit-user"))
+        try:
+            last = self.last_commit(manager)
+        except Exception as exc:  # a device that refuses the commit history still gives its configuration
+            if "rpc" not in type(exc).__name__.lower():
+                raise
+            last = None
+        # the newest commit is the one read unless a commit came between the two RPCs
+        if last is not None and commit_time is not None and last.seconds == commit_time:
+            read.commit_seq, read.commit_comment = last.sequence, last.comment
+        return read
 
     def last_commit(self, manager: Any) -> Optional[CommitInfo]:
         root = _reply_root(manager.dispatch(_rpc("<get-commit-information/>")))
@@ -109,7 +127,15 @@ class JunosPlatform(Platform):
             if attrs.get("seconds", "").strip().isdigit():
                 seconds = float(attrs["seconds"])
         return CommitInfo(seconds=seconds, user=_text(entry, "user"), client=_text(entry, "client"),
-                          comment=_text(entry, "log", "comment"))
+                          comment=_text(entry, "log", "comment"), sequence=_text(entry, "sequence-number"))
+
+    restore_formats = ("junos-xml",)
+
+    def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
+        """``load override`` + ``commit confirmed`` (minutes, rounded up), confirmed once the session works."""
+        minutes = max(1, -(-int(confirm_timeout) // 60))
+        junos_restore(manager, config, comment, minutes)
+        return "commit confirmed %d" % minutes
 
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         from lxml import etree  # type: ignore[import-untyped,unused-ignore]
@@ -152,6 +178,13 @@ class GenericPlatform(Platform):
         if data is None:
             raise XMLError("the get-config reply has no <data> element")
         return ConfigRead(fmt="netconf-xml", config=etree.tostring(data, encoding="unicode"), root=data)
+
+    restore_formats = ("netconf-xml",)
+
+    def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
+        """candidate + ``edit-config`` replace + confirmed commit where offered (the comment has no place)."""
+        how = netconf_restore(manager, self.capabilities, config, int(confirm_timeout))
+        return "confirmed-commit %d" % int(confirm_timeout) if how == "confirmed-commit" else "commit"
 
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         if not any(":candidate" in c for c in self.capabilities):

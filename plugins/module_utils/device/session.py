@@ -143,6 +143,10 @@ class DeviceSession:
     def load_and_commit(self, config_xml: str, action: str, comment: str) -> None:
         self._guard(self.platform.load_and_commit, self.manager, config_xml, action, comment)
 
+    def restore(self, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
+        """Put a stored configuration back (the platform's safe mechanism); returns how it committed."""
+        return str(self._guard(self.platform.restore, self.manager, fmt, config, comment, confirm_timeout))
+
     def close(self) -> None:
         """Say goodbye to a healthy device (briefly); close the transport hard in every case.
 

@@ -18,6 +18,7 @@ class ConfigRead:
     commit_time: Optional[float] = None
     commit_user: Optional[str] = None
     commit_seq: Optional[str] = None
+    commit_comment: Optional[str] = None
     # CLI platforms: the stable text (volatile lines dropped, secrets kept: outputs mask them); XML formats: None
     rendered: Optional[str] = None
 
@@ -30,6 +31,7 @@ class CommitInfo:
     user: Optional[str] = None
     client: Optional[str] = None
     comment: Optional[str] = None
+    sequence: Optional[str] = None
 
 
 class DeviceError(Exception):

@@ -275,6 +275,11 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE devices ADD COLUMN claim_job TEXT",
         "ALTER TABLE devices ADD COLUMN claim_until {real}",
     ],
+    # 7: the device's commit comment with each snapshot (Junos get-commit-information <log>);
+    # commit_seq (since 1) now holds the Junos commit sequence number of the read commit.
+    [
+        "ALTER TABLE snapshots ADD COLUMN commit_comment TEXT",
+    ],
     # 8: leases: one row per lease (the listeners' leader lease 'listener'); an HA pair of
     # listeners on one store takes turns holding it, so only one of them dispatches jobs
     [

@@ -27,7 +27,8 @@ GLOBAL = ""  # settings scope of the global values
 
 _DEVICE_COLUMNS = ("name, host, port, platform, facts, managed_status, connection_state, status_reason, "
                    "created_at, updated_at, status_changed_at, last_synced, last_commit_time")
-_SNAPSHOT_META = "device, version, taken_at, sha256, format, commit_time, commit_user, commit_seq, job_id"
+_SNAPSHOT_META = ("device, version, taken_at, sha256, format, commit_time, commit_user, commit_seq, job_id, "
+                  "commit_comment")
 
 
 def _device_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +163,8 @@ class DeviceStore:
     # -- snapshots -------------------------------------------------------------------------
     def add_snapshot(self, name: str, fmt: str, config: str, rendered: str, sha256: str,
                      commit_time: Optional[float] = None, commit_user: Optional[str] = None,
-                     commit_seq: Optional[str] = None, job_id: Optional[str] = None) -> tuple[int, bool]:
+                     commit_seq: Optional[str] = None, job_id: Optional[str] = None,
+                     commit_comment: Optional[str] = None) -> tuple[int, bool]:
         """Store a snapshot unless the latest has the same sha256. Returns (version, created)."""
         now = self.clock()
         with self.db.transaction():
@@ -174,8 +176,10 @@ class DeviceStore:
             version = 1 if latest is None else int(latest["version"]) + 1
             self.db.execute(
                 "INSERT INTO snapshots (device, version, taken_at, sha256, format, config, rendered, "
-                "commit_time, commit_user, commit_seq, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (name, version, now, sha256, fmt, config, rendered, commit_time, commit_user, commit_seq, job_id))
+                "commit_time, commit_user, commit_seq, job_id, commit_comment) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, version, now, sha256, fmt, config, rendered, commit_time, commit_user, commit_seq, job_id,
+                 commit_comment))
             return version, True
 
     def latest_snapshot(self, name: str) -> Optional[dict[str, Any]]:

@@ -96,3 +96,11 @@ def target_from_params(params: dict[str, Any]) -> Target:
         known_hosts_file=params.get("known_hosts_file"),
         timeout=float(params.get("timeout") or 30.0),
     )
+
+
+RESTORE_SPEC: dict[str, Any] = dict(
+    CONNECTION_SPEC, **STORE_SPEC,
+    version={"type": "int", "required": True},
+    confirm_timeout={"type": "int", "default": 300},
+    comment={"type": "str"},
+)

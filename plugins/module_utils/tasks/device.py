@@ -110,7 +110,8 @@ def run_device(params: dict[str, Any], check_mode: bool, diff: bool,
             if read is not None:
                 text = render_read(read)
                 store.devices.add_snapshot(name, read.fmt, read.config, text, sha256_text(text),
-                                           read.commit_time, read.commit_user)
+                                           read.commit_time, read.commit_user, read.commit_seq,
+                                           commit_comment=read.commit_comment)
                 with store.transaction():
                     store.devices.mark_synced(name, read.commit_time)
                     store.devices.set_status(name, st.IN_SYNC, "first snapshot taken at import", "up")
@@ -143,7 +144,8 @@ def listener_jobs(state: Optional[dict[str, Any]]) -> dict[str, Any]:
 def _snapshot_view(snap: dict[str, Any]) -> dict[str, Any]:
     return {"version": int(snap["version"]), "taken_at": snap["taken_at"], "sha256": snap["sha256"],
             "format": snap["format"], "job_id": snap["job_id"],
-            "commit": {"time": snap["commit_time"], "user": snap["commit_user"], "sequence": snap["commit_seq"]}}
+            "commit": {"time": snap["commit_time"], "user": snap["commit_user"], "sequence": snap["commit_seq"],
+                       "comment": snap.get("commit_comment")}}
 
 
 def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool = False) -> dict[str, Any]:

@@ -193,7 +193,8 @@ def _resync(store: st.Store, name: str, row: dict[str, Any], target: Any, job_id
             lost = False
             store.jobs.read(job_id, read.commit_time)
             version, created = store.devices.add_snapshot(name, read.fmt, read.config, text, digest,
-                                                          read.commit_time, read.commit_user, None, job_id)
+                                                          read.commit_time, read.commit_user, read.commit_seq,
+                                                          job_id, read.commit_comment)
             store.devices.mark_synced(name, read.commit_time)
             status, reason = st.IN_SYNC, "job %s read the configuration" % job_id
             if store.jobs.notified_since(name, since, read.commit_time):
@@ -214,7 +215,8 @@ def _result(store: st.Store, name: str, previous: Optional[dict[str, Any]], read
             diff: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"changed": created, "managed_status": status, "snapshot_version": version,
                               "sha256": digest, "job_id": job_id,
-                              "commit_time": read.commit_time, "commit_user": read.commit_user}
+                              "commit_time": read.commit_time, "commit_user": read.commit_user,
+                              "commit_seq": read.commit_seq, "commit_comment": read.commit_comment}
     if diff and created:
         before = ""
         if previous is not None:
