@@ -32,7 +32,7 @@ def system_fleet() -> Iterator[list[NetconfdDevice]]:
 def test_vendor_network_os_over_netconf_is_generic(tmp_path: Path, system_fleet: list[NetconfdDevice],
                                                    store_url: str) -> None:
     devices = []
-    for nc, network_os in zip(system_fleet, NETWORK_OS):
+    for nc, network_os in zip(system_fleet, NETWORK_OS, strict=True):
         dev = from_netconfd(nc)
         dev.extra["ansible_network_os"] = network_os
         devices.append(dev)
