@@ -71,8 +71,8 @@ class CliDevice:
                 lines = [line for line in lines if pattern in line]
         return "\n".join(lines)
 
-    def commit(self, candidate: CliConfig, user: str, source: str, lines: list[str]) -> Change:
-        """Make ``candidate`` the running configuration, record it and notify."""
+    def commit(self, candidate: CliConfig, user: str, source: str, lines: list[str], notify: bool = True) -> Change:
+        """Make ``candidate`` the running configuration, record it and notify (unless ``notify`` is false)."""
         self.config = candidate
         now = time.time()
         self.state.changed_at, self.state.changed_by = now, user
@@ -80,7 +80,8 @@ class CliDevice:
         if self.platform.commit_needed:
             change.commit_id = str(FIRST_COMMIT_ID + len(self.changes))
         self.changes.append(change)
-        self.notify("change", user, source, change.commit_id)
+        if notify:
+            self.notify("change", user, source, change.commit_id)
         return change
 
     def save(self) -> None:

@@ -111,8 +111,11 @@ class CliSim:
         return path
 
     # -- out-of-band changes and inspection --------------------------------------------------
-    def configure(self, lines: Iterable[str], user: str = "ops", source: str = "192.0.2.9") -> Change | None:
-        """Enter ``lines`` in configuration mode as ``user`` and commit (XR) / leave config mode."""
+    def configure(self, lines: Iterable[str], user: str = "ops", source: str = "192.0.2.9",
+                  notify: bool = True) -> Change | None:
+        """Enter ``lines`` in configuration mode as ``user`` and commit (XR) / leave config mode.
+
+        ``notify=False``: a change whose syslog is lost (a test then sends the line itself)."""
         candidate = self.device.config.copy()
         context: str | None = None
         entered = []
@@ -125,7 +128,7 @@ class CliSim:
                 entered.append(line)
         if not entered:
             return None
-        return self.device.commit(candidate, user, source, entered)
+        return self.device.commit(candidate, user, source, entered, notify=notify)
 
     def running_config(self) -> str:
         return self.device.running_config()

@@ -37,11 +37,12 @@ def _snapshots(store: str, name: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_import_change_resync_idempotent_check(platform: str, tmp_path: Path,
-                                               cli_sim: Callable[..., CliSim]) -> None:  # noqa: F811
+def test_import_change_resync_idempotent_check(platform: str, tmp_path: Path, cli_sim: Callable[..., CliSim],  # noqa: F811
+                                               store_url: str) -> None:
+    """On both back ends (``store_url``: a SQLite file, then a fresh PostgreSQL database)."""
     sim = cli_sim(platform=platform, hostname="edge1")
     inv = cli_inventory(tmp_path / "inv.yml", {"edge1": host_vars(sim)})
-    store = str(tmp_path / "fleet.db")
+    store = store_url
 
     run = run_playbook(REPO / "playbooks/onboard.yml", inv, store)
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]

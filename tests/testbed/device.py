@@ -19,6 +19,7 @@ MODULE_DIR = "/usr/share/yuma/modules/ietf"
 MODULES = ("iana-if-type", "ietf-interfaces", "ietf-ip", "ietf-netconf-notifications")
 IF_NS = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
+SYSTEM_NS = "urn:ietf:params:xml:ns:yang:ietf-system"
 
 
 def module_path(name: str) -> str:
@@ -68,7 +69,7 @@ class NetconfdDevice:
     """Connection facts of one device plus controls for tests (OOB commit, down/up)."""
 
     def __init__(self, *, name: str, index: int, port: int, ident: Identity, devdir: Path,
-                 key_file: Path, known_hosts: Path, ssh_config: Path) -> None:
+                 key_file: Path, known_hosts: Path, ssh_config: Path, system_hostname: bool = False) -> None:
         self.name = name
         self.index = index
         self.host = "127.0.0.1"
@@ -84,6 +85,7 @@ class NetconfdDevice:
         self.startup = devdir / "startup.xml"
         self.log = devdir / "netconfd.log"
         self._ident = ident
+        self.system_hostname = f"{name}-host" if system_hostname else None  # ietf-system /system/hostname
         self._proc: subprocess.Popen[bytes] | None = None
         self._mark = 0  # log offset at the latest start
 
@@ -101,7 +103,11 @@ class NetconfdDevice:
         """Create the device directory and its startup config."""
         self.devdir.mkdir()
         procs.own(self.devdir, self._ident, 0o755)
-        self.startup.write_text(startup_xml(self.index))
+        text = startup_xml(self.index)
+        if self.system_hostname:
+            text = text.replace("</config>", f'  <system xmlns="{SYSTEM_NS}"><hostname>{self.system_hostname}'
+                                             '</hostname></system>\n</config>')
+        self.startup.write_text(text)
         procs.own(self.startup, self._ident, 0o644)
 
     def argv(self) -> list[str]:
@@ -109,7 +115,8 @@ class NetconfdDevice:
         return [NETCONFD, f"--port={self.port}", f"--ncxserver-sockname={self.socket}",
                 "--target=candidate", "--with-startup=true", f"--startup={self.startup}",
                 "--access-control=off", "--idle-timeout=0", f"--log={self.log}", "--log-append",
-                "--log-level=info", *(f"--module={module_path(m)}" for m in MODULES)]
+                "--log-level=info",
+                *(f"--module={module_path(m)}" for m in MODULES + (("ietf-system",) if self.system_hostname else ()))]
 
     def spawn_server(self) -> None:
         """Start netconfd without waiting (see :meth:`wait_ready`)."""

@@ -42,12 +42,14 @@ class NetconfdFleet:
     """
 
     def __init__(self, count: int, workdir: str | os.PathLike[str] | None = None, *,
-                 keep: bool = False) -> None:
+                 keep: bool = False, system_hostnames: bool = False) -> None:
         if count < 1:
             raise ValueError("count must be >= 1")
         self.count = count
         self.workdir = workdir
         self.keep = keep
+        # load ietf-system too, with /system/hostname "ncNN-host" in each startup config
+        self.system_hostnames = system_hostnames
         self.devices: list[NetconfdDevice] = []
         self.sshds: list[SshServer] = []
         self.rundir: Path | None = None
@@ -87,7 +89,7 @@ class NetconfdFleet:
             self.devices.append(NetconfdDevice(
                 name=f"nc{index:02d}", index=index, port=port, ident=ident,
                 devdir=rundir / f"nc{index:02d}", key_file=key_file,
-                known_hosts=known_hosts, ssh_config=ssh_config))
+                known_hosts=known_hosts, ssh_config=ssh_config, system_hostname=self.system_hostnames))
         if len(str(self.devices[-1].socket)) > 100:
             raise TestbedError(f"socket paths under {rundir} are too long: use a shorter workdir")
         for device in self.devices:

@@ -168,8 +168,10 @@ class GenericPlatform(Platform):
     def facts(self, manager: Any) -> dict[str, Any]:
         caps = " ".join(self.capabilities)
         vendor = "yuma123" if "netconfcentral.org" in caps else None
-        return {"hostname": None, "model": None, "version": None, "serial": None, "vendor": vendor,
-                "candidate": ":candidate" in caps, "notifications": ":notification" in caps}
+        from ansible_collections.netsync.fleet.plugins.module_utils.device._ietf_system import hostname
+
+        return {"hostname": hostname(manager, self.capabilities), "model": None, "version": None, "serial": None,
+                "vendor": vendor, "candidate": ":candidate" in caps, "notifications": ":notification" in caps}
 
     def read_config(self, manager: Any) -> ConfigRead:
         from lxml import etree  # type: ignore[import-untyped,unused-ignore]

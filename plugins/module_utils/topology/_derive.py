@@ -110,7 +110,7 @@ def derive(device: Mapping[str, Any], platform: str, config_xml: str | bytes | N
         updated_at = _epoch(device.get("last_synced")) or 0.0
     ifaces: list[Iface] = []
     if platform in CLI_PLATFORMS and config_xml:  # CLI text as read (only interfaces are used)
-        ifaces = cli_interfaces(config_xml.decode() if isinstance(config_xml, bytes) else config_xml)
+        ifaces = cli_interfaces(config_xml.decode() if isinstance(config_xml, bytes) else config_xml, platform)
     elif config_xml and config_xml.strip():
         root = parse_xml(config_xml)
         ifaces = junos_interfaces(root) if platform == "junos" else ietf_interfaces(root)
