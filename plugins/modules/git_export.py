@@ -68,8 +68,8 @@ options:
     elements: str
   authors:
     description:
-      - Device user to git author, for example C({ops: "Olga Petrova <olga@example.com>"}). A value without
-        C(<email>) sets the name only.
+      - "Device user to git author, for example C({ops: 'Olga Petrova <olga@example.com>'}). A value without
+        C(<email>) sets the name only."
     type: dict
     default: {}
   committer:
