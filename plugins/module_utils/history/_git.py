@@ -185,7 +185,7 @@ def fast_import(repo: str, branch: str, parent: Optional[str], commits: Iterable
     with tempfile.TemporaryDirectory(prefix="netsync-git-") as tmp:
         marks = os.path.join(tmp, "marks")
         proc = subprocess.Popen(["git", "-C", repo, "fast-import", "--quiet", "--done",
-                                 "--export-marks=%s" % marks], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 "--export-marks=%s" % marks], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, env=_env())
         assert proc.stdin is not None
         count = 0

@@ -60,6 +60,8 @@ class Statement:
 
 
 def _flags(elem: Any) -> list[str]:
+    if not len(elem.attrib):
+        return []
     names = {local_name(k): v for k, v in elem.attrib.items()}
     return [kind for attr, kind in (("inactive", "deactivate"), ("protect", "protect")) if names.get(attr) == attr]
 
@@ -82,7 +84,7 @@ def _statements(parent: str, kids: list[Any], nodes: tuple[str, ...]) -> Iterato
                 yield Statement(stmt.nodes, stmt.value if stmt.multi else None, stmt.multi, kind)
             continue
         keys = _MULTI_KEYS.get(name, ())
-        found = {local_name(g.tag): g for g in grand if not children(g)}
+        found = {local_name(g.tag): g for g in grand if not len(g)} if keys else {}
         used: list[Any] = []
         if keys and all(k in found for k, _word in keys):
             node = " ".join("%s %s" % (word, _q((found[k].text or "").strip())) for k, word in keys)
