@@ -5,11 +5,14 @@ the real `netsync.fleet.onboard` playbook (import, auto-resync on: a syslog stan
 listener, first snapshot), commits a change on one device as a CLI user would, resyncs with
 `--diff`, and prints the status table and the stored diff. Then it starts the listener under
 the real ansible-rulebook (`extensions/eda/rulebooks/auto_resync.yml`), makes a burst of three
-commits on another device, and shows the one damped resync and the status history.
+commits on another device, and shows the one damped resync and the status history. It ends by
+exporting the store's history to a git repository (`netsync.fleet.git_export`, one commit per
+snapshot, authors and dates from the devices) and printing its `git log`.
 """
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import shutil
 import subprocess
@@ -102,6 +105,29 @@ def auto_resync(store_url: str, inventory: Path, udp: int, sim: Any) -> None:
         runner.stop()
 
 
+def git_history(inventory: Path, devices: list[str]) -> None:
+    """Export every snapshot to .demo/configs and show it the way engineers look at history."""
+    repo = WORK / "configs"
+    say("Git export: every snapshot becomes one commit in %s (author and date from the device)" % repo)
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), NETSYNC_STORE=str(WORK / "fleet.db"))
+    cmd = [str(REPO / ".venv/bin/ansible"), "-i", str(inventory), "localhost", "-m", "netsync.fleet.git_export",
+           "-a", "repo=%s" % repo]
+    print("%s$ ansible -i .demo/inventory.yml localhost -m netsync.fleet.git_export -a repo=.demo/configs%s"
+          % (DIM, END))
+    out = subprocess.run(cmd, cwd=str(REPO), env=env, check=True, capture_output=True, text=True).stdout
+    result = json.loads(out[out.index("{"):])
+    print("  %d commits for %s; branch %s at %s" % (result["commits"], ", ".join(result["devices"]),
+                                                    result["branch"], (result["head"] or "-")[:12]))
+    paths = ["routers/%s" % d for d in devices]
+    print("%s$ git -C .demo/configs log -- %s%s" % (DIM, " ".join(paths), END), flush=True)
+    subprocess.run(["git", "-C", str(repo), "--no-pager", "log", "--date=format:%Y-%m-%d %H:%M:%S",
+                    "--format=%h  %ad  %<(6)%an %s", "--", *paths], check=True)
+    print("%s$ git -C .demo/configs log -1 -p -- %s   (set lines a Junos engineer can paste)%s"
+          % (DIM, paths[1], END), flush=True)
+    subprocess.run(["git", "-C", str(repo), "--no-pager", "log", "-1", "-p", "--format=%an, %ad: %s",
+                    "--date=format:%Y-%m-%d %H:%M:%S", "--", paths[1]], check=True)
+
+
 def main() -> int:
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
@@ -147,6 +173,7 @@ def main() -> int:
         print(info["diff"])
 
         auto_resync(store_url, inventory, udp, sims[2])
+        git_history(inventory, [s.hostname for s in sims])
     finally:
         fleet.stop()
     say("Done. The store is %s; the simulated devices are stopped." % store_url)

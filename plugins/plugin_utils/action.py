@@ -46,6 +46,10 @@ class NetsyncAction(ActionBase):
     task_fn: Optional[Callable[..., dict[str, Any]]] = None
     fill_from_hostvars: tuple[str, ...] = ()
 
+    def defaults(self, task_vars: dict[str, Any]) -> dict[str, Any]:
+        """Values of options the task left unset, from the play (a subclass's own rules)."""
+        return {}
+
     def _hostvar(self, task_vars: dict[str, Any], names: tuple[str, ...]) -> tuple[Any, Optional[str]]:
         """The first defined host variable of ``names`` and its name."""
         for var in names:
@@ -77,6 +81,9 @@ class NetsyncAction(ActionBase):
                     sources[option] = var
                 if value is not None:
                     args[option] = value
+        for option, value in self.defaults(task_vars).items():
+            if args.get(option) is None:
+                args[option] = value
         extra: dict[str, Any] = {}
         if "host" in self.fill_from_hostvars and connection_of(task_vars, self._templar, self._task) in NETWORK_CLI:
             # CLI platforms: read through the host's persistent network_cli connection (cliconf)

@@ -21,7 +21,8 @@ JUNOS_NS_PREFIX = "{http://xml.juniper.net/junos/"
 _BARE = re.compile(r"^[A-Za-z0-9_./:@+,-]+$")
 
 
-def _quote(value: str) -> str:
+def quote(value: str) -> str:
+    """A value as one token: bare when safe, else double-quoted with escapes."""
     if value and _BARE.match(value):
         return value
     return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
@@ -32,21 +33,21 @@ def _attrs(elem: Any) -> str:
     for key, value in sorted(elem.attrib.items()):
         if key.startswith(JUNOS_NS_PREFIX) or key.startswith("{urn:ietf:params:xml:ns:netconf:base"):
             continue
-        parts.append("%s=%s" % (local_name(key), _quote(value)))
+        parts.append("%s=%s" % (local_name(key), quote(value)))
     return "[%s]" % " ".join(parts) if parts else ""
 
 
-def _children(elem: Any) -> list[Any]:
+def children(elem: Any) -> list[Any]:
     return [c for c in elem if isinstance(c.tag, str)]
 
 
-def _key_of(elem: Any, siblings_with_tag: int) -> tuple[str, Any]:
+def list_key(elem: Any, siblings_with_tag: int) -> tuple[str, Any]:
     """The list key of an element: its ``name`` leaf, else its first leaf if it repeats."""
-    kids = _children(elem)
+    kids = children(elem)
     for child in kids:
-        if local_name(child.tag) == "name" and not _children(child):
+        if local_name(child.tag) == "name" and not children(child):
             return (child.text or "").strip(), child
-    if siblings_with_tag > 1 and kids and not _children(kids[0]):
+    if siblings_with_tag > 1 and kids and not children(kids[0]):
         return (kids[0].text or "").strip(), kids[0]
     return "", None
 
@@ -57,17 +58,17 @@ def _lines(kids: list[Any], path: str) -> Iterator[str]:
         counts[child.tag] = counts.get(child.tag, 0) + 1
     for child in kids:
         name = local_name(child.tag)
-        grandkids = _children(child)
+        grandkids = children(child)
         attrs = _attrs(child)
         if not grandkids:
             text = (child.text or "").strip()
             line = "%s%s" % (path, name)
             if text:
-                line += " " + _quote(text)
+                line += " " + quote(text)
             yield line + (" " + attrs if attrs else "")
             continue
-        key, key_elem = _key_of(child, counts[child.tag])
-        token = name + (" " + _quote(key) if key_elem is not None else "")
+        key, key_elem = list_key(child, counts[child.tag])
+        token = name + (" " + quote(key) if key_elem is not None else "")
         if attrs:
             yield "%s%s %s" % (path, token, attrs)
         sub = [g for g in grandkids if g is not key_elem]
@@ -79,7 +80,7 @@ def _lines(kids: list[Any], path: str) -> Iterator[str]:
 
 def render(root: Any) -> str:
     """Stable text of a configuration element (its children, recursively)."""
-    return "".join(line + "\n" for line in _lines(_children(root), ""))
+    return "".join(line + "\n" for line in _lines(children(root), ""))
 
 
 def render_read(read: Any) -> str:

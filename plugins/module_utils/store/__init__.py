@@ -120,6 +120,11 @@ class Store:
                     rows = self.db.query("SELECT value FROM store_meta WHERE key = 'mask_key'")
         return bytes.fromhex(str(rows[0]["value"]))
 
+    def stored_mask_key(self) -> Optional[bytes]:
+        """The key of ``mask_key`` when this store has one already, else None (writes nothing: check modes)."""
+        rows = self.db.query("SELECT value FROM store_meta WHERE key = 'mask_key'")
+        return bytes.fromhex(str(rows[0]["value"])) if rows else None
+
     def close(self) -> None:
         self.db.close()
 

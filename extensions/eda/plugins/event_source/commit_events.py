@@ -153,6 +153,12 @@ options:
       enabled and disabled devices are picked up then).
     type: float
     default: 30
+  git_export_repo:
+    description: Repository directory of M(netsync.fleet.git_export). When set, every resync and check event carries
+      it (C(event.netsync.git_export_repo)); the shipped rulebook passes it to the resync playbook as
+      C(netsync_git_export_repo), which exports the new snapshots to git after the resync (see
+      docs/history.md). Unset or empty, nothing is exported.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -277,7 +283,8 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
              "syslog_udp_buffer", "syslog_tcp_max_connections", "syslog_tcp_idle_timeout",
              "batch_window", "batch_hold", "leader_lease",
              "netconf_notifications",
-             "inventory", "netconf_keepalive", "netconf_max_backoff", "netconf_refresh"}
+             "inventory", "netconf_keepalive", "netconf_max_backoff", "netconf_refresh",
+             "git_export_repo"}
     unknown = sorted(set(args) - known - {"eda_source_name"})
     unknown = [k for k in unknown if not k.startswith("_")]
     if unknown:
@@ -306,7 +313,23 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
         "netconf_keepalive": _seconds(args.get("netconf_keepalive"), "netconf_keepalive", 30.0),
         "netconf_max_backoff": _seconds(args.get("netconf_max_backoff"), "netconf_max_backoff", 300.0),
         "netconf_refresh": _seconds(args.get("netconf_refresh"), "netconf_refresh", 30.0),
+        "git_export_repo": _git_export_repo(args.get("git_export_repo")),
     }
+
+
+def _git_export_repo(value: Any) -> Optional[str]:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"git_export_repo must be the path of a git repository directory, got {value!r}.")
+    return os.path.abspath(os.path.expanduser(value))
+
+
+def with_git_export(event: dict[str, Any], repo: Optional[str]) -> dict[str, Any]:
+    """The event, carrying ``git_export_repo`` for the resync playbook when one is set."""
+    if repo and isinstance(event.get("netsync"), dict):
+        event["netsync"]["git_export_repo"] = repo
+    return event
 
 
 def _netconf(opts: dict[str, Any], store: Any, worker: Any) -> Any:
@@ -354,7 +377,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
         udp: Any = None
 
         def emit(event: dict[str, Any]) -> None:  # from the worker thread: wait until the queue took it
-            asyncio.run_coroutine_threadsafe(queue.put(event), loop).result()
+            asyncio.run_coroutine_threadsafe(queue.put(with_git_export(event, opts["git_export_repo"])), loop).result()
 
         worker = ListenerWorker(listener, emit, tick=opts["tick"], flush_delay=opts["flush_delay"],
                                 on_pass=lambda: udp.poll_drops() if udp is not None else None)
