@@ -11,7 +11,7 @@ LAYERS = (  # lowest first; everything else (plugins, plugin_utils) sits on top
     ("plugins.module_utils.common",),
     ("plugins.module_utils.store",),
     ("plugins.module_utils.topology", "plugins.module_utils.alarms", "plugins.module_utils.device",
-     "plugins.module_utils.report"),
+     "plugins.module_utils.report", "plugins.module_utils.history"),
     ("plugins.module_utils.tasks",),
 )
 
