@@ -10,11 +10,11 @@ short_description: The change notice of one stored snapshot version, with the ma
 version_added: 0.3.0
 description:
   - Returns the same notice the event source C(netsync.fleet.changes) emits, read again from the store
-    for O(device) and O(new_version): who committed, when, the commit comment, and the unified diff against
+    for O(device) and O(new_version) - who committed, when, the commit comment, and the unified diff against
     O(old_version) with every device secret masked, cut after O(max_diff_lines) lines or O(max_diff_bytes) bytes.
   - Every value returned is unsafe (never templated). This is why the shipped playbook
     C(netsync.fleet.change_notice) reads the notice here instead of taking the event's text as extra
-    variables: ansible-playbook would evaluate a C({{ ... }}) that a device's configuration contains.
+    variables, since ansible-playbook would evaluate a C({{ ... }}) that a device's configuration contains.
 options:
   device:
     description: Device name.

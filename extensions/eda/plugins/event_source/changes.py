@@ -15,8 +15,8 @@ DOCUMENTATION = r"""
 ---
 short_description: Emit a change notice (with the masked diff) for every new snapshot in the store.
 description:
-  - Polls the store every O(interval) seconds for snapshots stored since the last poll (by any resync:
-    the auto-resync listener's, a playbook's, AWX's) and emits one event per new version, oldest first.
+  - Polls the store every O(interval) seconds for snapshots stored since the last poll (by any resync, the
+    auto-resync listener's, a playbook's or an AWX job's) and emits one event per new version, oldest first.
   - "The event: C({\"netsync_change\": {\"device\": \"r1\", \"old_version\": 4, \"new_version\": 5,
     \"user\": \"ops\", \"comment\": \"...\", \"commit_time\": ..., \"taken_at\": ..., \"job_id\": ...,
     \"diff\": \"--- r1 v4 ...\", \"diff_truncated\": false, \"diff_lines\": 7, \"lines_added\": 2,
@@ -28,7 +28,7 @@ description:
   - A device's first snapshot (its import) gives no event.
   - Where it got to is saved in the store (C(store_meta) key C(cursor:changes:<name>), see O(name)) after
     the events were queued, so a restart neither repeats nor loses notices (a crash between the two
-    repeats them: at least once). On its very first start it begins at the store's current versions, or
+    repeats them, at least once). On its very first start it begins at the store's current versions, or
     with O(from_start) at every device's first version.
 options:
   store:
@@ -80,6 +80,7 @@ EXAMPLES = r"""
 """
 
 LOG = logging.getLogger("netsync.fleet.changes")
+KNOWN = ("store", "interval", "name", "from_start", "max_diff_lines", "max_diff_bytes", "batch")
 
 
 def _collection_on_path() -> None:
@@ -98,6 +99,11 @@ def _collection_on_path() -> None:
 
 def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     """Checked options; ``ValueError`` naming a bad one."""
+    unknown = sorted(set(args) - set(KNOWN))
+    if unknown:
+        raise ValueError("netsync.fleet.changes: unknown argument(s) %s; known: %s."
+                         % (", ".join(unknown), ", ".join(KNOWN)))
+
     def number(name: str, default: float, low: float) -> float:
         raw = args.get(name)
         try:
