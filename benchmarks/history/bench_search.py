@@ -119,16 +119,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", help="write the figures here too")
+    parser.add_argument("--workdir", help="keep the store and files here and reuse them (same --devices/--lines)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        url = os.path.join(tmp, "fleet.db")
+        work = args.workdir or tmp
+        os.makedirs(work, exist_ok=True)
+        url = os.path.join(work, "fleet-%d-%d.db" % (args.devices, args.lines))
         t0 = time.perf_counter()
-        latest = fill(url, args.devices, args.lines)
+        if os.path.exists(url):  # reused: the texts are generated again, the store is not
+            latest = {"dev%05d" % d: device_text(d, args.lines, 2 if d % 10 == 0 else 1) for d in range(args.devices)}
+        else:
+            latest = fill(url, args.devices, args.lines)
         with st.open_store(url, create=False) as s:
             key = s.mask_key()
         masked = {name: mask_text(text, key) for name, text in latest.items()}
-        files = os.path.join(tmp, "files")
-        os.mkdir(files)
+        files = os.path.join(work, "files-%d-%d" % (args.devices, args.lines))
+        os.makedirs(files, exist_ok=True)
         for name, text in masked.items():
             Path(files, name).write_text(text)
         size = sum(len(t) for t in masked.values())

@@ -8,7 +8,7 @@ as it is shown everywhere else: with device secrets masked (``device/secrets.py`
 clear never matches and is never returned. How, fast:
 
 1. The stored (unmasked) text is scanned by one compiled pattern over the whole text (C speed,
-   no Python loop per line); for a plain substring the database drops texts without it first.
+   no Python loop per line); for a plain substring PostgreSQL drops texts without it first.
 2. Each line found is masked and tested again; only lines that still match are returned, masked.
    So a pattern that matches a secret's clear value finds nothing there.
 3. A pattern that may match a marker (it mentions ``secret`` or ``<``, or matches a marker on its

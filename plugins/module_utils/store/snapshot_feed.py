@@ -5,7 +5,9 @@
 
 Read-only over ``snapshots`` (plus a few ``store_meta`` keys for the notices' cursors):
 - the latest rendering of every device, a page at a time, optionally only those containing a
-  substring (SQLite ``instr``, PostgreSQL ``strpos``: a text without it never leaves the database);
+  substring: on PostgreSQL (``strpos``) a text without it never crosses the network; SQLite has no
+  fast substring search (its ``instr`` compares at every position, 3x slower than reading the text
+  into Python and searching it there: docs/benchmarks.md), so there the filter is left to the caller;
 - every version taken within a time range;
 - each device's newest version (``heads``) and the versions after a given one, with the commit
   comment when the store has that column (``snapshots.commit_comment``, schema 7: read only when present).
@@ -42,23 +44,25 @@ class SnapshotFeed:
         cols = ", ".join(alias + c.strip() for c in _META.split(","))
         return cols + (", %scommit_comment" % alias if self.has_commit_comment() else ", NULL AS commit_comment")
 
-    def _contains(self, column: str) -> str:
-        return ("strpos(%s, ?) > 0" if self.db.dialect == "postgresql" else "instr(%s, ?) > 0") % column
+    def _contains(self, column: str, contains: Optional[str], params: list[Any]) -> str:
+        """The SQL condition "``column`` contains ``contains``" (PostgreSQL only, see the module doc)."""
+        if contains is None or self.db.dialect != "postgresql":
+            return ""
+        params.append(contains)
+        return " AND strpos(%s, ?) > 0" % column
 
     # -- search ----------------------------------------------------------------------------
     def latest_texts(self, contains: Optional[str] = None, devices: Optional[list[str]] = None
                      ) -> Iterator[tuple[str, int, float, str]]:
         """``(device, version, taken_at, rendered)`` of each device's latest snapshot, by device name.
 
-        ``contains``: only renderings that contain this exact substring. ``devices``: only these."""
+        ``contains``: may leave out renderings without this exact substring. ``devices``: only these."""
         after = ""
         while True:
             sql = ("SELECT s.device, s.version, s.taken_at, s.rendered FROM snapshots s WHERE s.device > ? AND "
                    "s.version = (SELECT MAX(m.version) FROM snapshots m WHERE m.device = s.device)")
             params: list[Any] = [after]
-            if contains is not None:
-                sql += " AND " + self._contains("s.rendered")
-                params.append(contains)
+            sql += self._contains("s.rendered", contains, params)
             if devices is not None:
                 sql += " AND s.device IN (%s)" % ", ".join("?" * len(devices)) if devices else " AND 1 = 0"
                 params.extend(devices)
@@ -84,9 +88,7 @@ class SnapshotFeed:
             if until is not None:
                 sql += " AND taken_at <= ?"
                 params.append(float(until))
-            if contains is not None:
-                sql += " AND " + self._contains("rendered")
-                params.append(contains)
+            sql += self._contains("rendered", contains, params)
             if devices is not None:
                 sql += " AND device IN (%s)" % ", ".join("?" * len(devices)) if devices else " AND 1 = 0"
                 params.extend(devices)

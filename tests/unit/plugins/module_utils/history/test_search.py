@@ -121,9 +121,11 @@ def test_max_results_and_truncation(filled: st.Store) -> None:
     assert len(result["matches"]) == 5 and result["truncated"] is False
 
 
-def test_substring_is_filtered_in_the_database(filled: st.Store) -> None:
+def test_substring_is_filtered_in_the_database_on_postgresql(filled: st.Store) -> None:
     result = search(filled.snapshot_feed, filled.mask_key(), SearchQuery(pattern="ospf"))
-    assert result["texts_searched"] == 1  # only r2's text left the database
+    # PostgreSQL: only r2's text left the database; SQLite reads both (its instr is slower than Python)
+    assert result["texts_searched"] == (1 if filled.backend == "postgresql" else 2)
+    assert [m["device"] for m in result["matches"]] == ["r2"]
     result = search(filled.snapshot_feed, filled.mask_key(), SearchQuery(pattern="ospf", regex=True))
     assert result["texts_searched"] == 2
 
