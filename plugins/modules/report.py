@@ -9,8 +9,8 @@ module: report
 short_description: Write a status report of the store as one self-contained HTML page and as JSON
 version_added: 0.2.0
 description:
-  - Reads the store and writes one HTML page (inline CSS and SVG, no script, no external resource) and the
-    same data as JSON. Does not contact any device.
+  - Reads the store and writes one HTML page (inline CSS and SVG, one fixed inline script for the device filter,
+    no external resource) and the same data as JSON. Does not contact any device.
   - "The page shows: a summary line (for example C(12 devices: 10 In Sync, 1 Out of Sync, 1 Sync Failed)),
     every device with its managed status, connection state, last sync and status reason; the recent jobs with
     how many notifications each covered; the auto-resync listener's jobs (pending with due time and why,
@@ -18,6 +18,12 @@ description:
     alarms (when the store has the alarm service); and, on a
     federation master (a store holding children's copies), the federated topology drawn as a picture: sites
     with the children they came from, devices coloured by status, and links between devices where known."
+  - "Each device name links to its history: its newest O(history) snapshot versions with when the store took
+    each, the device's commit time, who committed, the commit comment (when the store records it) and the diff
+    against the version before (secrets masked, cut after 60 lines). The JSON has the same under C(history)."
+  - "A search box above the device table filters the devices (and their history) by any text of their row:
+    name, status, platform, reason. It is the page's only script; the page's Content Security Policy allows
+    that exact script (by its sha256) and nothing else, so a device string that escaped escaping could not run."
   - A job covers the accepted notifications of its device that its configuration read included, each counted
     once, by the first job that read after the notification arrived (or whose read already included the
     notified commit, when the device reported commit times). A job that did not read covers none; its
@@ -40,6 +46,13 @@ options:
     description: How many of the most recent jobs to show (0 for none).
     type: int
     default: 20
+  history:
+    description:
+      - How many of each device's newest snapshot versions the history view shows (0 for no history view).
+      - Each shown version reads two stored configurations, so a large fleet with a large value makes a slower
+        report and a larger page.
+    type: int
+    default: 3
   title:
     description: Title of the page.
     type: str

@@ -4,8 +4,10 @@ A store is filled for real: three simulated Junos devices onboarded and resynced
 (an out-of-band commit on r1, a failed resync of r3), notifications recorded as the listener records them,
 and the store made a federation master (the site's topology objects copied in as two children's copies
 through the store's master API). The real ``playbooks/report.yml`` writes the page; Chromium loads it with
-no console error, no exception and no request but the page itself; the DOM shows the device rows and the
-XSS strings as text; a screenshot is saved in the test's tmp dir and in ``tests/output/report.png``.
+no console error, no exception (a CSP violation would be one) and no request but the page itself; the DOM
+shows the device rows and the XSS strings as text; each device links to its history (r1: two versions, who
+and the diff); typing in the search box hides the other devices and their history; a screenshot is saved
+in the test's tmp dir and in ``tests/output/report.png``.
 """
 from __future__ import annotations
 
@@ -143,7 +145,26 @@ DOM_FACTS = """JSON.stringify({
   svg_links: document.querySelectorAll('svg.topology path.link').length,
   svg_titles: Array.from(document.querySelectorAll('svg.topology title')).map(t => t.textContent).join('\\n'),
   height: Math.ceil(document.documentElement.scrollHeight),
+  links: Array.from(document.querySelectorAll('tr.device td.name a')).map(a =>
+    [a.textContent, !!document.getElementById(a.getAttribute('href').slice(1))]),
+  history: Object.fromEntries(Array.from(document.querySelectorAll('div.history')).map(d =>
+    [d.querySelector('h3').firstChild.textContent.trim(), Array.from(d.querySelectorAll('tr.version')).map(tr =>
+      [tr.cells[0].textContent, tr.cells[3].textContent, tr.querySelector('pre.diff') ?
+        tr.querySelector('pre.diff').textContent : ''])])),
 })"""
+
+FILTER = """(() => {
+  const box = document.getElementById('filter');
+  box.value = %s;
+  box.dispatchEvent(new Event('input'));
+  return JSON.stringify({
+    rows: Array.from(document.querySelectorAll('tr.device')).filter(tr => !tr.hidden)
+      .map(tr => tr.querySelector('td.name').textContent),
+    history: Array.from(document.querySelectorAll('div.history')).filter(d => !d.hidden)
+      .map(d => d.querySelector('h3').firstChild.textContent.trim()),
+    count: document.getElementById('filter-count').textContent,
+  });
+})()"""
 
 
 async def inspect_page(port: int, url: str, screenshot: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
@@ -164,6 +185,7 @@ async def inspect_page(port: int, url: str, screenshot: Path) -> tuple[dict[str,
             await page.call("Emulation.setDeviceMetricsOverride", width=1280, height=facts["height"],
                             deviceScaleFactor=1, mobile=False)
             shot = await page.call("Page.captureScreenshot", format="png")
+            facts["filtered"] = {q: json.loads(await page.evaluate(FILTER % json.dumps(q))) for q in ("r2", "FAILED", "")}
             await page.evaluate("1")  # a last round trip: late console events are collected too
             screenshot.write_bytes(base64.b64decode(shot["data"]))
             requested = [e["params"]["request"]["url"] for e in page.events
@@ -267,7 +289,17 @@ def test_report_in_headless_chromium(filled_store: dict[str, Any], chromium: int
     assert facts["alarms"] == len(data["alarms"]) == 1
     assert facts["listener_jobs"] == ["pending"] and facts["kernel_drops"] == "3"  # the listener's section
     assert [(j["device"], j["why"]) for j in data["listener"]["jobs"]] == [("r2", "commit notified")]
-    assert facts["scripts"] == 0 and facts["xss_text"] is True
+    assert facts["scripts"] == 1 and facts["xss_text"] is True  # the filter is the one script; the XSS is text
+    assert facts["links"] == [["r3", True], ["r1", True], ["r2", True]]  # each device links to its history
+    r1_history = facts["history"]["r1"]
+    assert [(v, who) for v, who, _diff in r1_history] == [("2", "ops"), ("1", "")]  # newest first; onboarding: no user
+    assert "+interfaces interface ge-0/0/2 description oob-change" in r1_history[0][2].splitlines()
+    assert r1_history[1][2] == ""  # the first version has no diff
+    assert [v for v, _w, _d in facts["history"]["r3"]] == ["1"]  # the failed resync stored nothing
+    assert facts["filtered"]["r2"] == {"rows": ["r2"], "history": ["r2"], "count": "1 shown"}
+    assert facts["filtered"]["FAILED"] == {"rows": ["r3"], "history": ["r3"], "count": "1 shown"}  # by status
+    assert facts["filtered"][""] == {"rows": ["r3", "r1", "r2"], "history": ["r3", "r1", "r2"], "count": ""}
+    assert data["history"]["r1"]["total"] == 2 and data["history"]["r1"]["versions"][0]["user"] == "ops"
     assert facts["svg_nodes"] == 3 and facts["svg_links"] == 2  # r1-r2 and r1-r3 share /30 subnets
     assert XSS in facts["svg_titles"]  # r3's model, as text in the node's tooltip
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

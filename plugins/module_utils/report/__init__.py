@@ -34,6 +34,7 @@ from typing import Any, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils.report import _store as rs
 from ansible_collections.netsync.fleet.plugins.module_utils.report import _listener as rl
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.report._history import collect_history
 from ansible_collections.netsync.fleet.plugins.module_utils.report._html import render_html
 from ansible_collections.netsync.fleet.plugins.module_utils.report._svg import topology_view
 
@@ -219,8 +220,8 @@ def build(devices: Sequence[Mapping[str, Any]], jobs: Sequence[Mapping[str, Any]
     return data
 
 
-def collect(store: st.Store, jobs: int = 20, title: str = "netsync.fleet status") -> dict[str, Any]:
-    """Read the store and build the report data."""
+def collect(store: st.Store, jobs: int = 20, title: str = "netsync.fleet status", history: int = 3) -> dict[str, Any]:
+    """Read the store and build the report data; ``history``: newest versions shown per device (0: none)."""
     devices = store.devices.all()
     recent = store.jobs.recent(limit=int(jobs)) if jobs > 0 else []
     names = [str(d["name"]) for d in devices]
@@ -241,6 +242,7 @@ def collect(store: st.Store, jobs: int = 20, title: str = "netsync.fleet status"
     data = build(devices, recent, reads, notes, rs.open_alarms(store.alarms, store.fed_alarms),
                  rs.federation(store.fed_topology), title, store.url)
     data["listener"] = listener_section(store)
+    data["history"] = collect_history(store.snapshot_feed, store.mask_key(), names, history) if history > 0 else None
     return data
 
 
@@ -313,7 +315,7 @@ def run_report(params: dict[str, Any], check_mode: bool = False, diff: bool = Fa
         raise ReportError("json_path must differ from path")
     with st.open_store(params.get("store"), create=False) as store:
         data = collect(store, jobs=int(params.get("jobs", 20)),
-                       title=str(params.get("title") or "netsync.fleet status"))
+                       title=str(params.get("title") or "netsync.fleet status"), history=int(params.get("history", 3)))
     files = [(path, render_html(data)), (json_path, render_json(data))]
     changed, diffs = write_files(files, check_mode, diff, int(str(params.get("mode") or "0644"), 8))
     result: dict[str, Any] = {"changed": bool(changed), "path": path, "json_path": json_path,
@@ -328,6 +330,7 @@ REPORT_SPEC: dict[str, Any] = {
     "path": {"type": "path", "required": True},
     "json_path": {"type": "path"},
     "jobs": {"type": "int", "default": 20},
+    "history": {"type": "int", "default": 3},
     "title": {"type": "str", "default": "netsync.fleet status"},
     "mode": {"type": "raw", "default": "0644"},
 }

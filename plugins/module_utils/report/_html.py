@@ -3,10 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private: the status report as one self-contained HTML page (pure).
 
-Inline CSS and SVG only: no script, no external resource, and a Content
-Security Policy that forbids both, so even a string that escaped escaping could
-not run. Every value from the store goes through :func:`html.escape`. One
-table row per line, so a diff of two reports reads row by row.
+Inline CSS and SVG, and one fixed inline script (the device filter, ``_history.FILTER_JS``); no
+external resource, and a Content Security Policy that allows exactly that script by its sha256,
+so even a string that escaped escaping could not run. Every value from the store goes through
+:func:`html.escape`. One table row per line, so a diff of two reports reads row by row.
 """
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ from html import escape
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.report._listener import render_listener
+from ansible_collections.netsync.fleet.plugins.module_utils.report._history import (
+    FILTER_CSP,
+    FILTER_JS,
+    anchor,
+    history_html,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils.report._svg import (
     STATUS_COLOURS,
     UNKNOWN_COLOUR,
@@ -78,10 +84,18 @@ border-radius:50%%;margin-right:5px;background:var(--mute)}
 .dev.stale{stroke:#1d2330;stroke-dasharray:3 2}
 .dev-name{font-size:11px;text-anchor:middle;fill:#1d2330}
 footer{color:var(--soft);font-size:12px;padding:0 28px 24px}
+.filter{margin:0 0 8px}.filter input{font:inherit;padding:4px 8px;border:1px solid var(--line);border-radius:6px;
+width:280px}.filter span{color:var(--soft);margin-left:8px;font-size:12px}
+td.name a{color:inherit}
+.history{border-top:1px solid var(--line);padding:8px 0}
+.history h3{font-size:14px;margin:0 0 6px}.history h3 a{font-size:12px;font-weight:400;margin-left:8px}
+pre.diff{font-size:12px;background:#f7f9fc;border:1px solid var(--line);border-radius:6px;padding:6px 8px;
+overflow-x:auto;max-width:760px;margin:4px 0}
+summary{cursor:pointer;color:var(--soft)}
 """ % {"ok": STATUS_COLOURS["In Sync"], "warn": STATUS_COLOURS["Out of Sync"], "busy": STATUS_COLOURS["Synchronizing"],
        "bad": STATUS_COLOURS["Sync Failed"], "mute": UNKNOWN_COLOUR}
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src %s" % FILTER_CSP
 
 
 def fmt_time(value: Optional[float]) -> str:
@@ -129,23 +143,30 @@ def _summary(data: Mapping[str, Any]) -> str:
             '</section>' % (_e(summary["line"]), stripe, "".join(c for c in chips if c)))
 
 
+def _device_order(devices: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Problems first (Sync Failed, Out of Sync, Synchronizing, In Sync), then by name."""
+    rank = {s: i for i, s in enumerate(_STATUS_ORDER)}
+    return sorted(devices, key=lambda d: (rank.get(d["managed_status"], -1), d["name"]))
+
+
 def _devices(devices: Sequence[Mapping[str, Any]]) -> str:
     if not devices:
         return '<section id="devices"><h2>Devices</h2><p class="empty">No device in the store.</p></section>'
-    rank = {s: i for i, s in enumerate(_STATUS_ORDER)}
     rows = []
-    for dev in sorted(devices, key=lambda d: (rank.get(d["managed_status"], -1), d["name"])):
+    for dev in _device_order(devices):
         model = " ".join(p for p in (dev["platform"], dev["model"], dev["os_version"]) if p)
         conn = dev["connection_state"]
-        rows.append('<tr class="device" data-status="%s"><td class="name">%s</td><td>%s</td>'
-                    '<td><span class="state %s">%s</span></td>%s%s<td class="num">%s</td><td>%s</td>'
+        rows.append('<tr class="device" data-status="%s" data-history="%s"><td class="name"><a href="#%s">%s</a></td>'
+                    '<td>%s</td><td><span class="state %s">%s</span></td>%s%s<td class="num">%s</td><td>%s</td>'
                     '<td class="reason">%s</td></tr>'
-                    % (_e(dev["managed_status"]), _e(dev["name"]),
+                    % (_e(dev["managed_status"]), anchor(dev["name"]), anchor(dev["name"]), _e(dev["name"]),
                        _pill(dev["managed_status"], _STATUS_CLASS.get(dev["managed_status"], "")),
                        _CONN_CLASS.get(conn, "mute"), _e(conn), _time_td(dev["last_synced"]),
                        _time_td(dev["status_changed_at"]), dev["unsynced_notifications"] or "",
                        _e(model), _e(dev["status_reason"])))
-    return ('<section id="devices"><h2>Devices <span class="count">(%d)</span></h2><table><thead><tr><th>Device</th>'
+    return ('<section id="devices"><h2>Devices <span class="count">(%d)</span></h2>'
+            '<p class="filter"><input id="filter" type="search" placeholder="Filter devices (name, status, platform, '
+            'reason)" aria-label="Filter devices"><span id="filter-count"></span></p><table><thead><tr><th>Device</th>'
             '<th>Managed status</th><th>Connection</th><th>Last sync</th><th>Status since</th>'
             '<th title="accepted notifications no resync has read yet">Unsynced</th><th>Platform</th><th>Reason</th>'
             '</tr></thead><tbody>\n%s\n</tbody></table></section>' % (len(devices), "\n".join(rows)))
@@ -228,7 +249,8 @@ def render_html(data: Mapping[str, Any]) -> str:
         render_listener(data.get("listener")),
         "" if data["alarms"] else _alarms(data["alarms"]),
         _federation(data["federation"]),
+        history_html(_device_order(data["devices"]), data.get("history"), fmt_time),
         "</main><footer>netsync.fleet report format %d \u00b7 times in UTC \u00b7 the same data is in the JSON file"
-        "</footer></body></html>" % data["format"],
+        "</footer><script>%s</script></body></html>" % (data["format"], FILTER_JS),
         "",
     ])

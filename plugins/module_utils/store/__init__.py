@@ -18,7 +18,9 @@ the role(s) it needs:
 - ``fed_topology``: ``FedTopologyStore`` (fed_topology.py): the master's copies of its children's topology,
   their pull state (``pulls``) and the merged host documents (built by ``federation_master``);
 - ``fed_alarms``: ``FedAlarmStore`` (fed_alarms.py): the master's copies of its children's alarms, their pull
-  state (``pulls``) and the metric source sets.
+  state (``pulls``) and the metric source sets;
+- ``snapshot_feed``: ``SnapshotFeed`` (snapshot_feed.py): read-only snapshot reads for search, change notices
+  and the report's history, and their cursors.
 
 The store imports no other part: it persists what it is given. Every method
 is a short transaction of its own; ``Store.transaction()`` makes calls on
@@ -46,12 +48,14 @@ from ansible_collections.netsync.fleet.plugins.module_utils.store.fed_topology i
 from ansible_collections.netsync.fleet.plugins.module_utils.store.jobs import JobStore
 from ansible_collections.netsync.fleet.plugins.module_utils.store.leases import LeaseStore
 from ansible_collections.netsync.fleet.plugins.module_utils.store.metrics import MetricStore
+from ansible_collections.netsync.fleet.plugins.module_utils.store.snapshot_feed import SnapshotFeed
 from ansible_collections.netsync.fleet.plugins.module_utils.store.topology import TopologyStore
 
 __all__ = ["Store", "StoreError", "open_store", "default_store_url", "STATUSES", "DEFAULT_SETTINGS",
            "IN_SYNC", "OUT_OF_SYNC", "SYNCHRONIZING", "SYNC_FAILED", "DeviceStore", "JobStore", "LeaseStore",
            "TopologyStore",
-           "AlarmStore", "MetricStore", "FedTopologyStore", "FedAlarmStore", "sqlite_path_missing", "redact_url"]
+           "AlarmStore", "MetricStore", "FedTopologyStore", "FedAlarmStore", "sqlite_path_missing", "redact_url",
+           "SnapshotFeed"]
 
 
 def default_store_url() -> str:
@@ -107,6 +111,7 @@ class Store:
         self.metrics = MetricStore(db)
         self.fed_topology = FedTopologyStore(db)
         self.fed_alarms = FedAlarmStore(db)
+        self.snapshot_feed = SnapshotFeed(db)
 
     def mask_key(self) -> bytes:
         """This store's random key for secret markers (``device/secrets.py``), made on first use."""

@@ -18,6 +18,8 @@ def run_report_task(params: dict[str, Any], check_mode: bool = False, diff: bool
     """``run_report`` for the action plugin and the module: failures as ``TaskFailed``."""
     if int(params.get("jobs") or 0) < 0:
         raise TaskFailed("jobs must be 0 or more")
+    if int(params.get("history") or 0) < 0:
+        raise TaskFailed("history must be 0 or more")
     mode = params.get("mode")
     if isinstance(mode, int) and not isinstance(mode, bool):  # YAML 0644 arrives as 420: the bits themselves
         params = dict(params, mode=oct(mode)[2:])
