@@ -217,3 +217,34 @@ def test_bare_export_and_a_folder_inside_another_repository(fleet: dict[str, Any
     assert subprocess.run(["git", "-C", str(outer), "rev-parse", "--verify", "-q", "HEAD"],
                           capture_output=True).returncode != 0  # the outer repository got nothing
     assert os.listdir(inner) and not (inner / "paris").exists()
+
+
+def test_a_failure_while_exporting_moves_nothing(fleet: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible_collections.netsync.fleet.plugins.module_utils.history import git_export
+    first = run_git_export(params(fleet, devices=["r2"]))
+    real = git_export.snapshot_text
+    calls = []
+
+    def failing(snap: dict[str, Any], key: Any) -> str:
+        calls.append(snap["version"])
+        if len(calls) == 3:
+            raise RuntimeError("store went away")
+        return real(snap, key)
+    monkeypatch.setattr(git_export, "snapshot_text", failing)
+    with pytest.raises(RuntimeError, match="store went away"):
+        run_git_export(params(fleet))
+    assert git(fleet["repo"], "rev-parse", "main").strip() == first["head"]  # two commits were streamed: dropped
+    monkeypatch.undo()
+    assert run_git_export(params(fleet))["commits"] == 4
+
+
+def test_odd_device_names_are_quoted_for_git(tmp_path: Path) -> None:
+    store = str(tmp_path / "fleet.db")
+    name = 'core "a" 1\\b'
+    with st.open_store(store) as s:
+        s.devices.upsert(name, "127.0.0.1", 830, "junos", {})
+        _snap(s, name, default_config("x", "21.4R1", ["admin"]), "admin", T0)
+    out = run_git_export({"store": store, "repo": str(tmp_path / "g"), "path_template": "{group}/{name}",
+                          "branch": "main", "authors": {}, "committer": "netsync <n@l>", "lock_timeout": 5.0})
+    assert out["exported"][0]["path"] == 'ungrouped/core "a" 1_b'
+    assert (tmp_path / "g" / "ungrouped" / 'core "a" 1_b').read_text().startswith("set version 21.4R1\n")
