@@ -248,3 +248,31 @@ def test_odd_device_names_are_quoted_for_git(tmp_path: Path) -> None:
                           "branch": "main", "authors": {}, "committer": "netsync <n@l>", "lock_timeout": 5.0})
     assert out["exported"][0]["path"] == 'ungrouped/core "a" 1_b'
     assert (tmp_path / "g" / "ungrouped" / 'core "a" 1_b').read_text().startswith("set version 21.4R1\n")
+
+
+def test_a_device_clock_going_back_keeps_its_versions_in_order(fleet: dict[str, Any]) -> None:
+    with st.open_store(fleet["store"]) as store:
+        store.devices.upsert("r9", "127.0.0.1", 830, "junos", {})
+        config = default_config("r9", "21.4R1", ["admin"])
+        _snap(store, "r9", config, "admin", T0 + 100)
+        apply_set_lines(config, ["set system host-name r9-after-clock-reset"])
+        _snap(store, "r9", config, "admin", T0 + 50)  # the device's clock was set back
+    run_git_export(params(fleet))
+    assert git(fleet["repo"], "log", "--reverse", "--format=%s", "--", "ungrouped/r9").splitlines() == [
+        "r9 v1 by admin", "r9 v2 by admin"]
+    assert "set system host-name r9-after-clock-reset\n" in (fleet["repo"] / "ungrouped/r9").read_text()
+
+
+def test_local_changes_in_the_export_repository_are_kept_and_reported(fleet: dict[str, Any]) -> None:
+    first = run_git_export(params(fleet))
+    edited = fleet["repo"] / "paris/r2"
+    edited.write_text("my own notes\n")
+    with st.open_store(fleet["store"]) as store:
+        r2 = default_config("r2", "21.4R1", ["admin"])
+        apply_set_lines(r2, ["set system host-name r2-new"])
+        _snap(store, "r2", r2, "bob", T0 + 5 * HOUR)
+    out = run_git_export(params(fleet))
+    assert out["commits"] == 1 and git(fleet["repo"], "log", "-1", "--format=%P").strip() == first["head"]
+    assert len(out["warnings"]) == 1 and "left as they were (local changes)" in out["warnings"][0]
+    assert edited.read_text() == "my own notes\n"
+    assert "set system host-name r2-new" in git(fleet["repo"], "show", "main:paris/r2")
