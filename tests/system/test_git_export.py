@@ -75,8 +75,9 @@ def build_store(path: str, clock: Clock) -> None:
 
 
 @pytest.fixture
-def fleet(tmp_path: Path) -> dict[str, Any]:
-    store = str(tmp_path / "fleet.db")
+def fleet(tmp_path: Path, store_url: str) -> dict[str, Any]:
+    """The store on SQLite, then on PostgreSQL (conftest's ``store_url``)."""
+    store = store_url
     clock = Clock()
     build_store(store, clock)
     return {"store": store, "repo": tmp_path / "configs", "clock": clock}
