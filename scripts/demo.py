@@ -122,6 +122,9 @@ def git_history(inventory: Path, devices: list[str]) -> None:
     print("%s$ git -C .demo/configs log -- %s%s" % (DIM, " ".join(paths), END), flush=True)
     subprocess.run(["git", "-C", str(repo), "--no-pager", "log", "--date=format:%Y-%m-%d %H:%M:%S",
                     "--format=%h  %ad  %<(6)%an %s", "--", *paths], check=True)
+    print("%s$ git -C .demo/configs log -1 --format=%%B -- %s   (the listener's damped job)%s"
+          % (DIM, paths[-1], END), flush=True)
+    subprocess.run(["git", "-C", str(repo), "--no-pager", "log", "-1", "--format=%B", "--", paths[-1]], check=True)
     print("%s$ git -C .demo/configs log -1 -p -- %s   (set lines a Junos engineer can paste)%s"
           % (DIM, paths[1], END), flush=True)
     subprocess.run(["git", "-C", str(repo), "--no-pager", "log", "-1", "-p", "--format=%an, %ad: %s",

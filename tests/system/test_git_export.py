@@ -75,8 +75,9 @@ def build_store(path: str, clock: Clock) -> None:
 
 
 @pytest.fixture
-def fleet(tmp_path: Path) -> dict[str, Any]:
-    store = str(tmp_path / "fleet.db")
+def fleet(tmp_path: Path, store_url: str) -> dict[str, Any]:
+    """The store on SQLite, then on PostgreSQL (conftest's ``store_url``)."""
+    store = store_url
     clock = Clock()
     build_store(store, clock)
     return {"store": store, "repo": tmp_path / "configs", "clock": clock}
@@ -217,3 +218,62 @@ def test_bare_export_and_a_folder_inside_another_repository(fleet: dict[str, Any
     assert subprocess.run(["git", "-C", str(outer), "rev-parse", "--verify", "-q", "HEAD"],
                           capture_output=True).returncode != 0  # the outer repository got nothing
     assert os.listdir(inner) and not (inner / "paris").exists()
+
+
+def test_a_failure_while_exporting_moves_nothing(fleet: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible_collections.netsync.fleet.plugins.module_utils.history import git_export
+    first = run_git_export(params(fleet, devices=["r2"]))
+    real = git_export.snapshot_text
+    calls = []
+
+    def failing(snap: dict[str, Any], key: Any) -> str:
+        calls.append(snap["version"])
+        if len(calls) == 3:
+            raise RuntimeError("store went away")
+        return real(snap, key)
+    monkeypatch.setattr(git_export, "snapshot_text", failing)
+    with pytest.raises(RuntimeError, match="store went away"):
+        run_git_export(params(fleet))
+    assert git(fleet["repo"], "rev-parse", "main").strip() == first["head"]  # two commits were streamed: dropped
+    monkeypatch.undo()
+    assert run_git_export(params(fleet))["commits"] == 4
+
+
+def test_odd_device_names_are_quoted_for_git(tmp_path: Path) -> None:
+    store = str(tmp_path / "fleet.db")
+    name = 'core "a" 1\\b'
+    with st.open_store(store) as s:
+        s.devices.upsert(name, "127.0.0.1", 830, "junos", {})
+        _snap(s, name, default_config("x", "21.4R1", ["admin"]), "admin", T0)
+    out = run_git_export({"store": store, "repo": str(tmp_path / "g"), "path_template": "{group}/{name}",
+                          "branch": "main", "authors": {}, "committer": "netsync <n@l>", "lock_timeout": 5.0})
+    assert out["exported"][0]["path"] == 'ungrouped/core "a" 1_b'
+    assert (tmp_path / "g" / "ungrouped" / 'core "a" 1_b').read_text().startswith("set version 21.4R1\n")
+
+
+def test_a_device_clock_going_back_keeps_its_versions_in_order(fleet: dict[str, Any]) -> None:
+    with st.open_store(fleet["store"]) as store:
+        store.devices.upsert("r9", "127.0.0.1", 830, "junos", {})
+        config = default_config("r9", "21.4R1", ["admin"])
+        _snap(store, "r9", config, "admin", T0 + 100)
+        apply_set_lines(config, ["set system host-name r9-after-clock-reset"])
+        _snap(store, "r9", config, "admin", T0 + 50)  # the device's clock was set back
+    run_git_export(params(fleet))
+    assert git(fleet["repo"], "log", "--reverse", "--format=%s", "--", "ungrouped/r9").splitlines() == [
+        "r9 v1 by admin", "r9 v2 by admin"]
+    assert "set system host-name r9-after-clock-reset\n" in (fleet["repo"] / "ungrouped/r9").read_text()
+
+
+def test_local_changes_in_the_export_repository_are_kept_and_reported(fleet: dict[str, Any]) -> None:
+    first = run_git_export(params(fleet))
+    edited = fleet["repo"] / "paris/r2"
+    edited.write_text("my own notes\n")
+    with st.open_store(fleet["store"]) as store:
+        r2 = default_config("r2", "21.4R1", ["admin"])
+        apply_set_lines(r2, ["set system host-name r2-new"])
+        _snap(store, "r2", r2, "bob", T0 + 5 * HOUR)
+    out = run_git_export(params(fleet))
+    assert out["commits"] == 1 and git(fleet["repo"], "log", "-1", "--format=%P").strip() == first["head"]
+    assert len(out["warnings"]) == 1 and "left as they were (local changes)" in out["warnings"][0]
+    assert edited.read_text() == "my own notes\n"
+    assert "set system host-name r2-new" in git(fleet["repo"], "show", "main:paris/r2")

@@ -180,36 +180,55 @@ def _data(text: str) -> bytes:
     return b"data %d\n%s\n" % (len(raw), raw)
 
 
+def _path(path: str) -> bytes:
+    """A path as fast-import reads it: C-style quoted (no control characters reach here)."""
+    return b'"%s"' % path.replace("\\", "\\\\").replace('"', '\\"').encode("utf-8")
+
+
+def _stream(commits: Iterable[Commit], branch: str, parent: Optional[str]) -> Iterator[bytes]:
+    for number, commit in enumerate(commits, start=1):
+        chunk = b"commit refs/heads/%s\nmark :%d\n" % (branch.encode(), number)
+        chunk += b"author %s %d +0000\n" % (commit.author.encode("utf-8"), commit.author_time)
+        chunk += b"committer %s %d +0000\n" % (commit.committer.encode("utf-8"), commit.committer_time)
+        chunk += _data(commit.message)
+        if number == 1 and parent is not None:
+            chunk += b"from %s\n" % parent.encode()
+        for path, content in commit.files.items():
+            if content is None:
+                chunk += b"D %s\n" % _path(path)
+            else:
+                chunk += b"M 100644 inline %s\n" % _path(path) + _data(content)
+        yield chunk + b"\n"
+
+
 def fast_import(repo: str, branch: str, parent: Optional[str], commits: Iterable[Commit]) -> list[str]:
-    """Append ``commits`` to ``branch`` (after ``parent``); returns their ids in order."""
+    """Append ``commits`` to ``branch`` (after ``parent``); returns their ids in order. When making a
+    commit fails (a store error), fast-import is stopped before ``done``: the branch does not move."""
     with tempfile.TemporaryDirectory(prefix="netsync-git-") as tmp:
         marks = os.path.join(tmp, "marks")
-        proc = subprocess.Popen(["git", "-C", repo, "fast-import", "--quiet", "--done",
-                                 "--export-marks=%s" % marks], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, env=_env())
-        assert proc.stdin is not None
-        count = 0
-        try:
-            for number, commit in enumerate(commits, start=1):
-                chunk = b"commit refs/heads/%s\nmark :%d\n" % (branch.encode(), number)
-                chunk += b"author %s %d +0000\n" % (commit.author.encode("utf-8"), commit.author_time)
-                chunk += b"committer %s %d +0000\n" % (commit.committer.encode("utf-8"), commit.committer_time)
-                chunk += _data(commit.message)
-                if number == 1 and parent is not None:
-                    chunk += b"from %s\n" % parent.encode()
-                for path, content in commit.files.items():
-                    if content is None:
-                        chunk += b"D %s\n" % path.encode("utf-8")
-                    else:
-                        chunk += b"M 100644 inline %s\n" % path.encode("utf-8") + _data(content)
-                proc.stdin.write(chunk + b"\n")
-                count = number
-            proc.stdin.write(b"done\n")
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        stderr = proc.stderr.read() if proc.stderr is not None else b""
-        if proc.wait() != 0:
+        with open(os.path.join(tmp, "stderr"), "w+b") as errors:  # a file: a full pipe never blocks git
+            proc = subprocess.Popen(["git", "-C", repo, "fast-import", "--quiet", "--done",
+                                     "--export-marks=%s" % marks], stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=errors, env=_env())
+            if proc.stdin is None:
+                raise GitError("git fast-import has no input pipe")
+            count = 0
+            try:
+                for chunk in _stream(commits, branch, parent):
+                    proc.stdin.write(chunk)
+                    count += 1
+                proc.stdin.write(b"done\n")
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            except BaseException:
+                proc.kill()
+                proc.wait()
+                raise
+            code = proc.wait()
+            errors.seek(0)
+            stderr = errors.read()[-4000:]
+        if code != 0:
             raise GitError("git fast-import failed: %s" % stderr.decode("utf-8", "replace").strip()[-2000:])
         ids: dict[int, str] = {}
         if count:
@@ -239,8 +258,8 @@ def push(repo: str, remote: str, branch: str) -> bool:
     """Push ``branch`` to ``remote`` (a URL or a configured remote) with the usual git credentials;
     True when the remote's branch moved."""
     ref = "refs/heads/%s" % branch
-    text = git(repo, "push", "--porcelain", remote, "%s:%s" % (ref, ref), timeout=300).stdout.decode("utf-8",
-                                                                                                   "replace")
+    proc = git(repo, "push", "--porcelain", remote, "%s:%s" % (ref, ref), timeout=300)
+    text = proc.stdout.decode("utf-8", "replace")
     for line in text.splitlines():
         if "\t%s:%s\t" % (ref, ref) in line:
             return line[:1] in (" ", "*", "+")

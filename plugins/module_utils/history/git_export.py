@@ -112,8 +112,10 @@ def message(snap: dict[str, Any], path: str, notifications: Optional[int]) -> st
     user = _one_line(snap.get("commit_user"), 100) or None
     when = snap.get("commit_time") if snap.get("commit_time") is not None else snap.get("taken_at")
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(when or 0)))
-    subject = "%s v%d: %s" % (name, version, comment) if comment else "%s v%d by %s" % (name, version,
-                                                                                         user or "unknown user")
+    if comment:
+        subject = "%s v%d: %s" % (name, version, comment)
+    else:
+        subject = "%s v%d by %s" % (name, version, user or "unknown user")
     body = ["Device %s, snapshot version %d, committed on the device by %s at %s%s."
             % (name, version, user or "an unknown user", stamp,
                "" if snap.get("commit_time") is not None else " (the device gave no commit time: snapshot time)")]
