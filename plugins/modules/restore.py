@@ -20,9 +20,13 @@ description:
     C(default-operation=replace) of the whole stored configuration, then C(commit) with C(<confirmed/>) and
     O(confirm_timeout) seconds when the device offers C(:confirmed-commit), confirmed the same way; a plain
     commit otherwise. A failure before the commit discards the candidate; the lock is always released."
-  - "Cisco IOS/IOS-XE, NX-OS, IOS-XR and Arista EOS (over C(network_cli)) are refused with
-    C(error=unsupported) before anything is sent: their replace mechanisms (C(configure replace),
-    C(commit replace)) are not driven by this module yet."
+  - "Arista EOS (over C(network_cli)): a configuration session, C(rollback clean-config), the stored lines
+    (an C(exit) wherever a block ends), C(commit) - the session replaces the running configuration atomically
+    and a rejected line aborts it, as C(arista.eos.eos_config) does for C(replace=config). EOS' C(commit timer)
+    is not used: there is no automatic rollback if the restore cuts the management path; O(confirm_timeout)
+    and O(comment) are not used."
+  - "Cisco IOS/IOS-XE, NX-OS and IOS-XR are refused with C(error=unsupported) before anything is sent: their
+    replace mechanisms (IOS-XE C(configure replace), IOS-XR C(commit replace)) are not driven yet."
   - After the commit the configuration is read again; it must be version O(version), else the task fails
     with C(error=not_verified) (the commit stays).
   - The store is not written. The next resync (with auto-resync, the commit notification triggers it) stores
@@ -90,7 +94,7 @@ version:
   returned: success
   type: int
 platform:
-  description: The device's platform (C(junos), C(netconf)).
+  description: The device's platform (C(junos), C(netconf), C(eos)).
   returned: success
   type: str
 mechanism:

@@ -73,6 +73,9 @@ class CliConfig:
 
     def __init__(self, text: str, block_users: bool = False) -> None:
         self.block_users = block_users
+        # EOS "rollback clean-config": a "no ..." statement with nothing to remove is kept as a
+        # statement (running-config shows "no switchport", "no aaa root"), as when it is loaded
+        self.keep_negations = False
         self.lines: list[Line] = []
         for raw in text.splitlines():
             if not raw.strip() or raw.strip() == "!":
@@ -83,7 +86,9 @@ class CliConfig:
                 self.lines.append(Line(raw.strip()))
 
     def copy(self) -> CliConfig:
-        return copy.deepcopy(self)
+        dup = copy.deepcopy(self)
+        dup.keep_negations = False
+        return dup
 
     def find(self, text: str) -> Line | None:
         for line in self.lines:
@@ -104,6 +109,9 @@ class CliConfig:
         if negate:
             before = len(self.lines)
             self.lines = [line for line in self.lines if not _matches(line.text, body)]
+            if len(self.lines) == before and self.keep_negations:
+                self.lines.append(Line(command))
+                return None, True
             return None, len(self.lines) != before
         if submode_of(command, self.block_users) is not None:
             if self.find(command) is None:
@@ -128,6 +136,9 @@ class CliConfig:
             kept = [c for c in block.children if not _matches(c, body)]
             changed = kept != block.children
             block.children = kept
+            if not changed and self.keep_negations:
+                block.children.append("no " + body)
+                return True
             return changed
         if body in block.children:
             return False

@@ -218,6 +218,7 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             return "\n".join("+  " + e for e in self.entered)
         if line == "rollback clean-config" and self.session is not None:
             self.candidate = CliConfig("", block_users=p.block_users)
+            self.candidate.keep_negations = True
             return ""
         if line == "show commit changes diff" and p.commit_needed:
             return "Building configuration...\n!! IOS XR Configuration %s\n%s\nend" % (

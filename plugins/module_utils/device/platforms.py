@@ -13,6 +13,7 @@ from typing import Any, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import CommitInfo, ConfigRead, DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import XMLError, local_name, parse_xml
 from ansible_collections.netsync.fleet.plugins.module_utils.device._restore import junos_restore, netconf_restore
+from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore import RESTORERS
 
 NC_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -61,12 +62,17 @@ class Platform:
     def load_and_commit(self, manager: Any, config_xml: str, action: str, comment: str) -> None:
         raise NotImplementedError
 
-    #: formats of stored versions this platform can put back (``restore``); none by default
-    restore_formats: tuple[str, ...] = ()
+    @property
+    def restore_formats(self) -> tuple[str, ...]:
+        """Formats of stored versions this platform can put back (``restore``): CLI ones from ``cli_restore``."""
+        return RESTORERS.get(self.name, ((), None))[0]  # type: ignore[return-value]
 
     def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
         """Replace the device's configuration with a stored one; returns the commit mechanism used."""
-        raise DeviceError("unsupported", "restore is not supported on platform %s" % self.name)
+        found = RESTORERS.get(self.name)
+        if found is None:
+            raise DeviceError("unsupported", "restore is not supported on platform %s" % self.name)
+        return found[1](manager, config)
 
 
 class JunosPlatform(Platform):
@@ -129,7 +135,7 @@ class JunosPlatform(Platform):
         return CommitInfo(seconds=seconds, user=_text(entry, "user"), client=_text(entry, "client"),
                           comment=_text(entry, "log", "comment"), sequence=_text(entry, "sequence-number"))
 
-    restore_formats = ("junos-xml",)
+    restore_formats = ("junos-xml",)  # type: ignore[assignment]
 
     def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
         """``load override`` + ``commit confirmed`` (minutes, rounded up), confirmed once the session works."""
@@ -181,7 +187,7 @@ class GenericPlatform(Platform):
             raise XMLError("the get-config reply has no <data> element")
         return ConfigRead(fmt="netconf-xml", config=etree.tostring(data, encoding="unicode"), root=data)
 
-    restore_formats = ("netconf-xml",)
+    restore_formats = ("netconf-xml",)  # type: ignore[assignment]
 
     def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
         """candidate + ``edit-config`` replace + confirmed commit where offered (the comment has no place)."""

@@ -1,0 +1,79 @@
+"""netsync.fleet.restore on the CLI platforms through real ansible-playbook over network_cli: Arista EOS
+(configuration session, rollback clean-config, commit) round trip on the EOS simulator; Cisco IOS refused
+before anything is sent."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from tests.sims.cli_fixtures import cli_sim  # noqa: F401
+from tests.sims.cli_sim import CliSim
+from tests.system.cli_helpers import cli_inventory, host_vars
+from tests.system.helpers import REPO, run_playbook
+
+pytestmark = pytest.mark.system
+
+RESTORE = REPO / "tests/system/playbooks/restore.yml"
+CHANGE = ["interface Ethernet1", "description oob-change", "exit", "snmp-server community s3cr3t-RW rw"]
+
+
+def _ok(run: Any) -> None:
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+
+def _shas(store: str) -> dict[int, str]:
+    with st.open_store(store) as s:
+        return {int(r["version"]): r["sha256"] for r in s.devices.list_snapshots("edge1")}
+
+
+def test_restore_round_trip_eos(tmp_path: Path, cli_sim: Callable[..., CliSim]) -> None:  # noqa: F811
+    sim = cli_sim(platform="eos", hostname="edge1")
+    inv = cli_inventory(tmp_path / "inv.yml", {"edge1": host_vars(sim)})
+    store = str(tmp_path / "fleet.db")
+    _ok(run_playbook(REPO / "playbooks/onboard.yml", inv, store))
+    original = sim.device.config.render()
+    sim.configure(CHANGE, user="ops")
+    _ok(run_playbook(REPO / "playbooks/resync.yml", inv, store))
+    assert sorted(_shas(store)) == [1, 2]
+
+    checked = run_playbook(RESTORE, inv, store, "-e", "restore_version=1", "--check", "--diff")
+    _ok(checked)
+    res = checked.results("Restore the version")["edge1"]
+    assert res["changed"] is True and "description oob-change" in res["diff"]["before"]
+    assert "oob-change" not in res["diff"]["after"] and "s3cr3t-RW" not in checked.stdout
+    assert sim.device.config.render() != original  # check mode sent nothing
+
+    run = run_playbook(RESTORE, inv, store, "-e", "restore_version=1")
+    _ok(run)
+    res = run.results("Restore the version")["edge1"]
+    assert (res["changed"], res["platform"], res["verified"]) == (True, "eos", True)
+    assert res["mechanism"] == "configure session + rollback clean-config + commit"
+    assert sim.device.config.render() == original
+    assert sim.device.sessions == {}
+    resynced = run.results("Store what the device now has")["edge1"]
+    assert (resynced["changed"], resynced["snapshot_version"]) == (True, 3)
+    shas = _shas(store)
+    assert shas[3] == shas[1] != shas[2]
+
+    again = run_playbook(RESTORE, inv, store, "-e", "restore_version=1")
+    _ok(again)
+    assert again.results("Restore the version")["edge1"]["changed"] is False
+
+
+def test_restore_refused_on_ios(tmp_path: Path, cli_sim: Callable[..., CliSim]) -> None:  # noqa: F811
+    sim = cli_sim(platform="ios", hostname="edge1")
+    inv = cli_inventory(tmp_path / "inv.yml", {"edge1": host_vars(sim)})
+    store = str(tmp_path / "fleet.db")
+    _ok(run_playbook(REPO / "playbooks/onboard.yml", inv, store))
+    sim.configure(CHANGE[:3], user="ops")
+    _ok(run_playbook(REPO / "playbooks/resync.yml", inv, store))
+    before = sim.device.config.render()
+    run = run_playbook(RESTORE, inv, store, "-e", "restore_version=1")
+    assert run.rc == 2
+    res = run.results("Restore the version")["edge1"]
+    assert res["error"] == "unsupported"
+    assert res["msg"].startswith("restore is not supported for edge1 (platform ios, stored format ios-cli)")
+    assert sim.device.config.render() == before
