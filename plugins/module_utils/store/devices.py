@@ -220,6 +220,17 @@ class DeviceStore:
         values, _ignored = settings_rules.effective(stored)  # a bad stored value: its default, not a crash
         return values
 
+    def settings_by_device(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """Effective settings of every device in one read: the global values (for devices
+        without overrides) and, per device with overrides, its own effective values."""
+        scopes: dict[str, dict[str, Any]] = {}
+        for row in self.db.query("SELECT scope, key, value FROM settings"):
+            scopes.setdefault(row["scope"], {})[row["key"]] = json.loads(row["value"])
+        stored = scopes.pop(GLOBAL, {})
+        global_values, _ignored = settings_rules.effective(stored)
+        return global_values, {device: settings_rules.effective({**stored, **own})[0]
+                               for device, own in scopes.items()}
+
     def device_overrides(self, device: str) -> dict[str, Any]:
         rows = self.db.query("SELECT key, value FROM settings WHERE scope = ?", (device,))
         return {r["key"]: json.loads(r["value"]) for r in rows}

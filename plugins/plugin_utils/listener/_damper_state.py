@@ -7,6 +7,7 @@ listener can persist the damper's state in the store and survive restarts.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -106,7 +107,7 @@ class Settings:
         return Settings.from_dict({**self.to_dict(), **overrides})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Settings:
@@ -118,6 +119,21 @@ class Settings:
         return cls(**dict(data))
 
 
+@functools.lru_cache(maxsize=256)
+def _settings_of(items: tuple[tuple[str, Any], ...]) -> Settings:
+    return Settings.from_dict(dict(items))
+
+
+def _settings_from(data: object) -> Settings:
+    """``Settings.from_dict``, shared between states with the same values (a fleet has few
+    distinct settings; a restart with 100,000 states builds each distinct one once)."""
+    items = tuple(sorted(_mapping(data, "settings").items()))
+    try:
+        return _settings_of(items)
+    except TypeError:  # an unhashable value: let from_dict say what is wrong with it
+        return Settings.from_dict(dict(items))
+
+
 @dataclass
 class Read:
     """What a job read: when (listener clock) and, if known, the commit it saw."""
@@ -126,6 +142,9 @@ class Read:
     read_at: float
     commit_time: float | None = None
     commit_seq: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Read:
@@ -146,6 +165,9 @@ class Backlog:
     last_at: float
     commit_time: float | None = None
     commit_seq: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Backlog:
@@ -179,6 +201,9 @@ class PendingJob:
     kind: str = SCHEDULED
     postponed: int = 0
 
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PendingJob:
         data = _mapping(data, "pending")
@@ -211,6 +236,11 @@ class RunningJob:
     manual: bool = False
     dispatch_id: str | None = None
     emitted: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(vars(self))
+        out["read"] = None if self.read is None else self.read.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunningJob:
@@ -249,7 +279,15 @@ class DeviceState:
     failures: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"v": STATE_VERSION, **asdict(self)}
+        # By hand, not dataclasses.asdict: asdict deep-copies every value and was half the
+        # listener's ingest time at fleet size (benchmarks/listener/bench_scale.py).
+        out: dict[str, Any] = {"v": STATE_VERSION, **vars(self)}
+        out["settings"] = self.settings.to_dict()
+        out["pending"] = None if self.pending is None else self.pending.to_dict()
+        out["running"] = None if self.running is None else self.running.to_dict()
+        out["backlog"] = {key: entry.to_dict() for key, entry in self.backlog.items()}
+        out["synced"] = None if self.synced is None else self.synced.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeviceState:
@@ -272,7 +310,7 @@ class DeviceState:
             raise ValueError("failures: must be >= 0")
         return cls(
             name=_str(data.get("name"), "name"),
-            settings=Settings.from_dict(data.get("settings", {})),
+            settings=_settings_from(data.get("settings", {})),
             status=status,
             pending=None if pending is None else PendingJob.from_dict(pending),
             running=None if running is None else RunningJob.from_dict(running),

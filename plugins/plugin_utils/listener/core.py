@@ -119,6 +119,8 @@ class Listener:
         self._unknown_alarmed: dict[str, float] = {}  # unknown source -> when its alarm was raised
         self._unknown_refresh_at: Optional[float] = None
         self.alarm_signals = SignalBuffer()  # alarms, written by flush
+        self._settings_values: Optional[tuple[dict[str, Any], dict[str, dict[str, Any]]]] = None
+        self._settings_made: dict[tuple[Any, ...], Settings] = {}
         if self.leading:
             self._load_states()
 
@@ -181,6 +183,8 @@ class Listener:
         by_hostname: dict[str, str] = {}
         status: dict[str, str] = {}
         platforms: dict[str, str] = {}
+        self._settings_values = self.store.devices.settings_by_device()
+        self._settings_made = {}
         for row in self.store.devices.all():
             name = row["name"]
             platforms[name] = str(row["platform"])
@@ -213,7 +217,19 @@ class Listener:
             self.counters["removed-devices"] += 1
 
     def _settings(self, name: str) -> Settings:
-        values = self.store.devices.get_settings(name)
+        """The device's damper settings, as of the last refresh (one read of every device's
+        settings per refresh, and one Settings object per distinct set of values)."""
+        if self._settings_values is None:
+            self._settings_values = self.store.devices.settings_by_device()
+        global_values, per_device = self._settings_values
+        values = per_device.get(name, global_values)
+        key = tuple(values.get(k) for k in _DAMPER_KEYS)
+        made = self._settings_made.get(key)
+        if made is None:
+            made = self._settings_made[key] = self._make_settings(values)
+        return made
+
+    def _make_settings(self, values: dict[str, Any]) -> Settings:
         overrides: dict[str, Any] = {k: values[k] for k in _DAMPER_KEYS if k in values}
         if self.job_timeout is not None:
             overrides["job_timeout"] = self.job_timeout

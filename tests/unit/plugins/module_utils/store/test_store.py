@@ -157,6 +157,11 @@ def test_settings_defaults_global_and_device_override(store_url: str) -> None:
                 s.devices.set_settings(bad)
         with pytest.raises(st.StoreError, match="not in the store"):
             s.devices.set_settings({"resync_delay": 1}, device="ghost")
+        s.devices.upsert("r2", "h", 830, "junos", {})
+        s.devices.set_settings({"resync_delay": 7}, device="r2")
+        global_values, per_device = s.devices.settings_by_device()  # one read, what get_settings gives
+        assert global_values == s.devices.get_settings() and set(per_device) == {"r2"}
+        assert per_device["r2"] == s.devices.get_settings("r2") and per_device["r2"]["resync_delay"] == 7.0
 
 
 def test_jobs_notifications_and_inbox(store_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -312,6 +313,13 @@ def test_json_round_trip_and_validation() -> None:
     d.notify(s, 8.0)
     data = json.loads(json.dumps(s.to_dict()))
     assert DeviceState.from_dict(data) == s
+    # to_dict is written by hand (speed): it must give exactly what dataclasses.asdict gives,
+    # with a pending job, a running job that read, a backlog and a synced read all present
+    assert s.pending is not None and s.running is not None and s.running.read is not None
+    assert s.backlog and s.synced is None
+    s.synced = s.running.read
+    assert s.to_dict() == {"v": 1, **dataclasses.asdict(s)}
+    assert s.to_dict()["running"]["read"] is not s.running.read.__dict__  # a copy, not the live object
     with pytest.raises(ValueError):
         DeviceState.from_dict({**data, "status": "Bogus"})
     with pytest.raises(ValueError):
