@@ -1,14 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: netsync.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private: the listener's view of jobs, read from the store's jobs table (a mixin of ``Listener``).
+"""Private: the listener's view of jobs, read from the store's jobs table (``JobFollower``).
 
 Feeds the damper the lifecycle of the jobs the listener dispatched, and of jobs others
-started (manual resyncs, R9); after a restart, finds the ids of dispatched jobs again.
+started (manual resyncs, R9); after a restart, finds the ids of dispatched jobs again. A
+helper object of ``Listener`` (``listener.follower``): it owns which jobs are followed, and
+works on the listener's damper states.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import damper
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.damper import Decision, DeviceState
@@ -17,42 +19,57 @@ from ansible_collections.netsync.fleet.plugins.module_utils.store import Store
 _JOB_LOOKBACK = 20  # jobs per device searched to recover a dispatched job after a restart
 
 
-class JobTracking:
-    """Job polling for ``Listener``; the attributes are the listener's."""
+class _Listener(Protocol):
+    """What the follower uses of its ``Listener``."""
 
     store: Store
     leading: bool
     states: dict[str, DeviceState]
     store_status: dict[str, str]
-    jobs: dict[str, str]
-    _since: Optional[float]
-    _ended: set[str]
     _dirty: set[str]
     _status_dirty: dict[str, str]
 
-    def _state(self, name: str, now: float) -> DeviceState:
-        raise NotImplementedError
+    def _state(self, name: str, now: float) -> DeviceState: ...
 
-    def _log(self, decisions: list[Decision]) -> None:
-        raise NotImplementedError
+    def _log(self, decisions: list[Decision]) -> None: ...
 
-    def flush(self) -> None:
-        raise NotImplementedError
+    def flush(self) -> None: ...
 
-    def poll_jobs(self, now: float) -> list[Decision]:
+
+class JobFollower:
+    """The jobs one listener follows: dispatched job id -> device, and the ones fed to their end."""
+
+    def __init__(self, listener: _Listener) -> None:
+        self.listener = listener
+        self.jobs: dict[str, str] = {}  # dispatched or followed job id -> device
+        self.ended: set[str] = set()  # job ids already fed to the damper to their end
+        self.since: Optional[float] = None  # manual jobs created before this are not ours to follow
+
+    def reset(self) -> None:
+        """Follow nothing (a new leader starts from the store, as after a restart)."""
+        self.jobs, self.ended, self.since = {}, set(), None
+
+    def forget_device(self, name: str) -> None:
+        """The device's jobs are not followed any more (later reports are ignored: R8)."""
+        for job_id in [j for j, d in self.jobs.items() if d == name]:
+            self.jobs.pop(job_id)
+            self.ended.add(job_id)
+
+    def poll(self, now: float) -> list[Decision]:
         """Feed the damper the lifecycle of jobs, read from the jobs table.
 
         Jobs it dispatched, and jobs others started (manual resyncs) since the
         listener's first poll.
         """
+        lis = self.listener
         out: list[Decision] = []
-        if not self.leading:  # the leader follows the jobs
+        if not lis.leading:  # the leader follows the jobs
             return out
         self._recover_jobs()
         self._manual_jobs(now)
         for job_id, name in list(self.jobs.items()):
-            state = self.states.get(name)
-            job = self.store.jobs.get(job_id)
+            state = lis.states.get(name)
+            job = lis.store.jobs.get(job_id)
             if state is None:
                 self.jobs.pop(job_id)
                 continue
@@ -65,15 +82,16 @@ class JobTracking:
             out += events
             if job["state"] in ("done", "failed") or state.running is None:
                 self.jobs.pop(job_id, None)
-                self._ended.add(job_id)
+                self.ended.add(job_id)
             if state.status != before and events:
-                self._status_dirty[name] = events[-1].reason
-            self._dirty.add(name)
-        self._log(out)
-        self.flush()
+                lis._status_dirty[name] = events[-1].reason
+            lis._dirty.add(name)
+        lis._log(out)
+        lis.flush()
         return out
 
-    def _job_events(self, state: DeviceState, job_id: str, job: dict[str, Any], now: float) -> list[Decision]:
+    @staticmethod
+    def _job_events(state: DeviceState, job_id: str, job: dict[str, Any], now: float) -> list[Decision]:
         started = min(float(job["started_at"]), now)
         run = state.running
         out: list[Decision] = []
@@ -93,21 +111,23 @@ class JobTracking:
 
     def _manual_jobs(self, now: float) -> None:
         """Follow jobs the listener did not dispatch (manual resyncs, R9), from its start on."""
-        if self._since is None:
-            self._since = now
-        for job in self.store.jobs.recent(limit=_JOB_LOOKBACK * 5):
-            if float(job["created_at"]) < self._since:
+        lis = self.listener
+        if self.since is None:
+            self.since = now
+        for job in lis.store.jobs.recent(limit=_JOB_LOOKBACK * 5):
+            if float(job["created_at"]) < self.since:
                 break  # newest first
             job_id = job["id"]
-            if job_id in self.jobs or job_id in self._ended or job["device"] not in self.store_status:
+            if job_id in self.jobs or job_id in self.ended or job["device"] not in lis.store_status:
                 continue
-            self._state(job["device"], now)
+            lis._state(job["device"], now)
             self.jobs[job_id] = job["device"]
 
     def _recover_jobs(self) -> None:
         """After a restart: find the job ids of dispatched jobs in the jobs table."""
+        lis = self.listener
         known = set(self.jobs)
-        for name, state in self.states.items():
+        for name, state in lis.states.items():
             run = state.running
             if run is None:
                 continue
@@ -120,7 +140,7 @@ class JobTracking:
                 continue
             if name in self.jobs.values() or run.dispatched_at is None:
                 continue
-            for job in self.store.jobs.recent(name, _JOB_LOOKBACK):
+            for job in lis.store.jobs.recent(name, _JOB_LOOKBACK):
                 if job["origin"] == "auto" and float(job["created_at"]) >= run.dispatched_at - 1.0:
                     self.jobs[job["id"]] = name
                     break

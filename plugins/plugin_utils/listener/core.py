@@ -56,7 +56,7 @@ from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener import damper
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._forward import Forwarder
-from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._jobs import JobTracking
+from ansible_collections.netsync.fleet.plugins.plugin_utils.listener._jobs import JobFollower
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.lease import LeaderLease, LeaseLost
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.checks import ConsistencySchedule
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import (
@@ -82,7 +82,7 @@ UNKNOWN_ALARM_SOURCES = 20  # distinct unknown sources with an alarm each (per h
 UNKNOWN_REFRESH_EVERY = 10.0  # seconds: a message from an unknown source re-reads the devices at most this often
 
 
-class Listener(JobTracking):
+class Listener:
     """Maps notifications to devices, runs the damper, persists, emits resync events."""
 
     def __init__(self, store: Store, job_timeout: Optional[float] = None,
@@ -108,11 +108,9 @@ class Listener(JobTracking):
         self.by_hostname: dict[str, str] = {}
         self.store_status: dict[str, str] = {}
         self.platforms: dict[str, str] = {}
-        self.jobs: dict[str, str] = {}  # dispatched job id -> device
+        self.follower = JobFollower(self)  # the jobs it follows (dispatched, manual)
         self.sends_completed: set[str] = set()
         self._indexed_at: Optional[float] = None
-        self._since: Optional[float] = None  # manual jobs created before this are not ours to follow
-        self._ended: set[str] = set()  # job ids already fed to the damper to their end
         self._dirty: set[str] = set()
         self._status_dirty: dict[str, str] = {}
         self._records: list[dict[str, Any]] = []
@@ -151,7 +149,8 @@ class Listener(JobTracking):
     def _become_leader(self) -> None:
         """Take over as a restarted leader would: the persisted damper states, jobs found again."""
         self.flush()  # what this standby forwarded goes first (the inbox is read as the leader next)
-        self.states, self.jobs, self._ended, self._since = {}, {}, set(), None
+        self.states = {}
+        self.follower.reset()
         self._dirty, self._status_dirty, self._forget = set(), {}, set()
         self._load_states()
         self._indexed_at = None  # settings applied to the loaded states at the next refresh
@@ -165,7 +164,8 @@ class Listener(JobTracking):
                                rec["at"], rec["count"])
         self._records = [r for r in self._records if not r["accepted"]]
         self._repeats = {}
-        self.states, self.jobs, self._ended = {}, {}, set()
+        self.states = {}
+        self.follower.reset()
         self._dirty, self._status_dirty, self._forget = set(), {}, set()
         self.leading = False
         self.counters["lease:lost"] += 1
@@ -212,9 +212,7 @@ class Listener(JobTracking):
             self.states.pop(name, None)
             self._dirty.discard(name)
             self._status_dirty.pop(name, None)
-            for job_id in [j for j, d in self.jobs.items() if d == name]:
-                self.jobs.pop(job_id)
-                self._ended.add(job_id)
+            self.follower.forget_device(name)
             self._forget.add(name)
             self.counters["removed-devices"] += 1
 
@@ -457,6 +455,15 @@ class Listener(JobTracking):
             self.flush()
 
     # -- scheduling ------------------------------------------------------------------------
+    def poll_jobs(self, now: float) -> list[Decision]:
+        """Feed the damper the lifecycle of the jobs it follows (``_jobs.py``); flushes."""
+        return self.follower.poll(now)
+
+    @property
+    def jobs(self) -> dict[str, str]:
+        """Job id -> device of the jobs it follows."""
+        return self.follower.jobs
+
     def tick(self, now: float) -> list[dict[str, Any]]:
         """Timeouts, postponements and due jobs; one resync event for all devices due now.
 
@@ -480,15 +487,13 @@ class Listener(JobTracking):
             if decision.action in (damper.TIMEOUT, damper.FAIL):
                 self._status_dirty[decision.device] = decision.reason
             if decision.action in (damper.TIMEOUT, damper.REDISPATCH):  # later reports are ignored (R8)
-                for job_id in [j for j, d in self.jobs.items() if d == decision.device]:
-                    self.jobs.pop(job_id)
-                    self._ended.add(job_id)
+                self.follower.forget_device(decision.device)
             if decision.action == damper.DISPATCH:
                 job_id = "auto-%s" % uuid.uuid4().hex[:16]
                 run = self.states[decision.device].running
                 if run is not None:
                     run.dispatch_id = job_id
-                self.jobs[job_id] = decision.device
+                self.follower.jobs[job_id] = decision.device
         self._drop_unknown_dispatches()
         self.flush()  # the dispatches are persisted before their event goes out
         return self._outbox() + self._check_events(now)
@@ -517,7 +522,7 @@ class Listener(JobTracking):
             run = state.running
             if run is not None and run.started_at is None and run.dispatch_id and not run.emitted:
                 job_ids[name] = run.dispatch_id
-                self.jobs.setdefault(run.dispatch_id, name)
+                self.follower.jobs.setdefault(run.dispatch_id, name)
         if not job_ids:
             return []
         devices = sorted(job_ids)

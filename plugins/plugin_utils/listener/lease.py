@@ -55,10 +55,6 @@ class LeaderLease:
         """Renewed less than a third of the lease time ago (no need to renew yet)."""
         return self._held_at is not None and self.monotonic() - self._held_at < self.ttl / 3.0
 
-    def valid(self) -> bool:
-        """Still ours by our own clock (renewed less than the lease time ago)."""
-        return self._held_at is not None and self.monotonic() - self._held_at < self.ttl
-
     def release(self) -> None:
         """Give it up (a clean stop): the other listener takes over at its next pass."""
         if self._held_at is not None:

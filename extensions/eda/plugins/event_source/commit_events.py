@@ -107,7 +107,7 @@ options:
       - Seconds of the leader lease. Several listeners may share one store (an HA pair of EDA
         activations); only the one holding the lease dispatches jobs, the others forward what they
         receive to it through the store. When the leader dies, another takes over within this time
-        (plus O(tick)). See "Two listeners on one store" in docs/auto-resync.md.
+        (plus O(tick)). At least 3 times O(tick). See "Two listeners on one store" in docs/auto-resync.md.
     type: float
     default: 15
   flush_delay:
@@ -289,6 +289,10 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     unknown = [k for k in unknown if not k.startswith("_")]
     if unknown:
         raise ValueError(f"Unknown argument(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+    tick, lease = _seconds(args.get("tick"), "tick", 1.0), _seconds(args.get("leader_lease"), "leader_lease", 15.0)
+    if lease < 3 * tick:
+        raise ValueError(f"leader_lease must be at least 3 times tick (it is renewed every pass), got "
+                         f"{args.get('leader_lease')!r} with tick {args.get('tick', 1.0)!r}.")
     store = args.get("store") or None  # empty: $NETSYNC_STORE or the default path
     if store is not None and (not isinstance(store, str) or not store):
         raise ValueError(f"store must be a store URL or SQLite path, got {store!r}.")

@@ -46,3 +46,12 @@ def test_schema_beside_the_source_matches_the_documentation() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate({"syslog_udp": "0.0.0.0:514", "tick": 0.5, "netconf_notifications": False}, schema)
+
+
+def test_the_leader_lease_outlasts_three_passes() -> None:
+    assert commit_events.parse_args({})["leader_lease"] == 15.0
+    assert commit_events.parse_args({"tick": 0.2, "leader_lease": 3})["leader_lease"] == 3.0
+    with pytest.raises(ValueError, match=r"leader_lease must be at least 3 times tick .* got 2 with tick 1"):
+        commit_events.parse_args({"tick": 1, "leader_lease": 2})
+    with pytest.raises(ValueError, match="leader_lease must be a positive number of seconds"):
+        commit_events.parse_args({"leader_lease": -1})
