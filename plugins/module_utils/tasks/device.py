@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.common import settings as settings_rules
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import (
+    internal_error_message, internal_traceback, is_internal_error,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import target_from_params
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import (
@@ -45,7 +48,9 @@ def open_task_store(params: dict[str, Any], create: bool = False, check_mode: bo
         return st.open_store(url, create=create and not check_mode)
     except st.StoreError as exc:
         raise TaskFailed("store: %s" % exc) from None
-    except Exception as exc:  # sqlite3/psycopg errors on open
+    except Exception as exc:  # sqlite3/psycopg errors on open (a bug in our code goes up as itself)
+        if is_internal_error(exc):
+            raise
         raise TaskFailed("store: cannot open %s: %s" % (st.redact_url(url), exc)) from exc
 
 
@@ -275,6 +280,9 @@ def module_main(spec: dict[str, Any], task_fn: Callable[..., dict[str, Any]], **
 
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **checks)
     try:
-        module.exit_json(**task_fn(module.params, module.check_mode, module._diff))
+        result = task_fn(module.params, module.check_mode, module._diff)
     except TaskFailed as exc:
         module.fail_json(msg=exc.msg, **exc.result)
+    except Exception as exc:  # a bug (or a store/library error): internal, with the traceback
+        module.fail_json(msg=internal_error_message(exc), error="internal", exception=internal_traceback(exc))
+    module.exit_json(**result)

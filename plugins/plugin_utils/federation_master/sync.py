@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 import aiohttp
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import is_internal_error
 from ansible_collections.netsync.fleet.plugins.module_utils.store import FedTopologyStore
 
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
@@ -246,6 +247,8 @@ async def _pull_all(copies: FedTopologyStore, config: FederationConfig, clock: C
             except ChildError as exc:
                 p.report.error, p.report.kind = str(exc), exc.kind
             except Exception as exc:  # noqa: BLE001 - one child must not stop the others
+                if is_internal_error(exc):  # a bug in our code is not the child's fault: it goes up
+                    raise
                 p.report.error, p.report.kind = "%s: %s" % (type(exc).__name__, exc), "internal"
         await asyncio.gather(*(one(p) for p in pullers))
     return {p.name: p.report for p in pullers}
