@@ -155,7 +155,7 @@ class _Puller:
             raise ChildError("malformed", "/topology/types: %s" % exc) from exc
         await self._db(set_type_copies, self.copies, self.name, parsed)
         epoch = str(types.get("epoch", ""))
-        known, _, known_scope = (str(state["epoch"] or "") if state else "").partition("#")
+        known, _sep, known_scope = (str(state["epoch"] or "") if state else "").partition("#")
         try:
             if known and known != epoch:  # the child's history restarted: diff by version
                 raise ChildError("expired", "new epoch")
