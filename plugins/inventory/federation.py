@@ -64,6 +64,9 @@ options:
       - The topology in scope, as a list of queries; an object is in scope when one query matches.
         A query has C(types) (object types, empty = all) and C(where) (property name to a glob
         that must match). Default everything.
+      - Changing the queries re-pulls each child once on the next cycle (objects that came into
+        scope are fetched, those that left it are dropped from the master's copy); later cycles are
+        incremental again.
     type: list
     elements: dict
     default: []

@@ -12,12 +12,14 @@ task are filled from the host's inventory variables (see ``args.HOSTVARS``).
 from __future__ import annotations
 
 import os
-import traceback
 from typing import Any, Callable, Optional
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import (
+    internal_error_message, internal_traceback,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import HOSTVARS
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
 from ansible_collections.netsync.fleet.plugins.plugin_utils.network_cli import (
@@ -106,9 +108,9 @@ class NetsyncAction(ActionBase):
             else:
                 result.update(failed=True, msg=exc.msg)
             return result
-        except Exception as exc:  # unexpected: fail with the traceback, never a credential
-            result.update(failed=True, msg="%s: %s" % (type(exc).__name__, exc),
-                          exception=traceback.format_exc())
+        except Exception as exc:  # a bug (or a store/library error): internal, with the traceback
+            result.update(failed=True, error="internal", msg=internal_error_message(exc),
+                          exception=internal_traceback(exc))
             return result
         result.update(out)
         return result

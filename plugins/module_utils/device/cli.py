@@ -21,6 +21,7 @@ import re
 import time
 from typing import Any, Optional, Pattern
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import is_internal_error
 from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms import Platform
 from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import CLI_SECRETS, mask_cli_line
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceSession, Target
@@ -174,6 +175,8 @@ class CliSession(DeviceSession):
         except DeviceError:
             raise
         except Exception as exc:
+            if is_internal_error(exc):  # a bug in our code: an internal error, never a device fault
+                raise
             raise classify_cli(exc, self.target) from exc
 
     def configure(self, lines: list[str]) -> Any:

@@ -24,6 +24,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.types import 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms import (
     GenericPlatform, JunosPlatform, Platform,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import is_internal_error
 from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import XMLError
 
 PLATFORMS = ("auto", "junos", "netconf")
@@ -128,6 +129,8 @@ class DeviceSession:
             raise
         except Exception as exc:
             self.broken = True
+            if is_internal_error(exc):  # a bug in our code: an internal error, never a device fault
+                raise
             raise classify(exc, self.target) from exc
 
     def facts(self) -> dict[str, Any]:
@@ -202,6 +205,8 @@ def open_session(target: Target) -> DeviceSession:
                 session.close()
         except Exception:
             pass
+        if is_internal_error(exc):
+            raise
         raise classify(exc, target, opening=True) from exc
     caps = list(manager.server_capabilities)
     name = target.platform

@@ -21,7 +21,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.session impor
 from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import local_name, parse_xml
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
-    Opener, TaskFailed, open_task_store, stored_device, task_target,
+    PENDING_NOTE, Opener, TaskFailed, device_or_pending, open_task_store, task_target,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.auto_resync_cli import cli_device_step
 from ansible_collections.netsync.fleet.plugins.module_utils.device.cli import CLI_PLATFORMS
@@ -129,8 +129,8 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
     """Enable (state=enabled), disable (disabled) or remove (absent) auto-resync for one device."""
     state = params["state"]
     want = state == "enabled"
-    with open_task_store(params) as store:
-        name, row = stored_device(store, params)
+    with open_task_store(params, check_mode=check_mode, pending_ok=True) as store:
+        name, row, pending = device_or_pending(store, params, check_mode, opener)
         platform = params.get("platform") or "auto"
         if platform == "auto":
             platform = row["platform"]
@@ -153,6 +153,8 @@ def run_auto_resync(params: dict[str, Any], check_mode: bool, diff: bool,
             "device_changed": committed,
             "listener": {"host": params.get("listener_host"), "port": int(params.get("listener_port") or 5514)},
         }
+        if pending:
+            result["pending_import"], result["msg"] = True, PENDING_NOTE % name
         if diff and result["changed"]:
             result["diff"] = {"before": "".join(line + "\n" for line in before) + _flag_line(flag_before),
                               "after": "".join(line + "\n" for line in after) + _flag_line(flag),

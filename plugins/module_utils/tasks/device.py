@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.common import settings as settings_rules
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import (
+    internal_error_message, internal_traceback, is_internal_error,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import target_from_params
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import (
@@ -30,19 +33,24 @@ class TaskFailed(Exception):
 Opener = Callable[[Target], DeviceSession]
 
 
-def open_task_store(params: dict[str, Any], create: bool = False, check_mode: bool = False) -> st.Store:
+def open_task_store(params: dict[str, Any], create: bool = False, check_mode: bool = False,
+                    pending_ok: bool = False) -> st.Store:
     """The store of a task's ``store`` parameter; TaskFailed when it cannot be opened.
 
     Only importing a device and settings may create one (``create``); in check mode they use an
-    empty store in memory when the file does not exist yet, so nothing is written."""
+    empty store in memory when the file does not exist yet, so nothing is written. ``pending_ok``
+    (auto_resync, resync): in check mode the same, because the import earlier in this check-mode
+    run (onboarding) wrote nothing; see :func:`device_or_pending`."""
     url = params.get("store") or st.default_store_url()
     try:
-        if check_mode and create and st.sqlite_path_missing(url):
+        if check_mode and (create or pending_ok) and st.sqlite_path_missing(url):
             return st.open_store(":memory:")
         return st.open_store(url, create=create and not check_mode)
     except st.StoreError as exc:
         raise TaskFailed("store: %s" % exc) from None
-    except Exception as exc:  # sqlite3/psycopg errors on open
+    except Exception as exc:  # sqlite3/psycopg errors on open (a bug in our code goes up as itself)
+        if is_internal_error(exc):
+            raise
         raise TaskFailed("store: cannot open %s: %s" % (st.redact_url(url), exc)) from exc
 
 
@@ -54,6 +62,31 @@ def stored_device(store: st.Store, params: dict[str, Any]) -> tuple[str, dict[st
         raise TaskFailed("device %r is not in the store %s: import it with netsync.fleet.device first"
                          % (name, store.url))
     return name, row
+
+
+def device_or_pending(store: st.Store, params: dict[str, Any], check_mode: bool,
+                      opener: Opener) -> tuple[str, dict[str, Any], bool]:
+    """:func:`stored_device`, except in check mode: a device not in the store yet (its import
+    earlier in this check-mode run wrote nothing) gives a provisional row from the device itself
+    (platform from its hello) and ``pending`` True, so the task can say what it would do."""
+    name = str(params.get("name") or params.get("host") or "")
+    if not check_mode or store.devices.get(name) is not None:
+        found, row = stored_device(store, params)
+        return found, row, False
+    target = task_target(params)
+    try:
+        with opener(target) as session:
+            platform = session.platform_name
+    except DeviceError as exc:
+        raise TaskFailed(str(exc), error=exc.kind) from exc
+    row = {"name": name, "host": target.host, "port": target.port, "platform": platform,
+           "managed_status": st.OUT_OF_SYNC, "connection_state": None, "status_reason": None, "facts": {},
+           "last_synced": None}
+    return name, row, True
+
+
+PENDING_NOTE = "check mode: device %s is not in the store yet (nothing was imported in check mode); this is what " \
+               "the task would do after the import"
 
 
 def task_target(params: dict[str, Any]) -> Target:
@@ -250,6 +283,9 @@ def module_main(spec: dict[str, Any], task_fn: Callable[..., dict[str, Any]], **
 
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **checks)
     try:
-        module.exit_json(**task_fn(module.params, module.check_mode, module._diff))
+        result = task_fn(module.params, module.check_mode, module._diff)
     except TaskFailed as exc:
         module.fail_json(msg=exc.msg, **exc.result)
+    except Exception as exc:  # a bug (or a store/library error): internal, with the traceback
+        module.fail_json(msg=internal_error_message(exc), error="internal", exception=internal_traceback(exc))
+    module.exit_json(**result)

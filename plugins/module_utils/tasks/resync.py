@@ -36,7 +36,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets impor
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
-    Opener, TaskFailed, open_task_store, stored_device, task_target,
+    PENDING_NOTE, Opener, TaskFailed, device_or_pending, open_task_store, task_target,
 )
 
 CLAIM_POLL = 0.5
@@ -101,8 +101,8 @@ def _abandon(store: st.Store, name: str, job_id: str, before: str, why: str) -> 
 def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                opener: Opener = open_session) -> dict[str, Any]:
     """Read the committed configuration and store a new snapshot if it differs."""
-    with open_task_store(params) as store:
-        name, row = stored_device(store, params)
+    with open_task_store(params, check_mode=check_mode, pending_ok=True) as store:
+        name, row, pending = device_or_pending(store, params, check_mode, opener)
         target = task_target(params)
         if target.platform == "auto":
             target.platform = row["platform"]
@@ -112,7 +112,10 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                     "managed_status": row["managed_status"], "snapshot_version": int(consistent["version"]),
                     "job_id": None, "commit_time": consistent["commit_time"], "commit_user": consistent["commit_user"]}
         if check_mode:
-            return _read_and_compare(store, name, row, target, opener, diff)
+            result = _read_and_compare(store, name, row, target, opener, diff)
+            if pending:
+                result["pending_import"], result["msg"] = True, PENDING_NOTE % name
+            return result
         job_id: str = params.get("job_id") or "manual-%s" % uuid.uuid4().hex[:12]
         holder = _claim(store, name, job_id, target.timeout)
         if holder is not None:

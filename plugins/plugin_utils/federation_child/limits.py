@@ -115,7 +115,8 @@ class ConnectionGuard:
 
     def __call__(self) -> asyncio.BaseProtocol:
         """The protocol factory given to ``loop.create_server``."""
-        assert self._server is not None, "ConnectionGuard.bind() was not called"
+        if self._server is None:
+            raise RuntimeError("ConnectionGuard.bind() was not called")
         if self.open_count() >= self.max_connections:
             idle = next((h for h in self._live if h not in self._closing and not self._busy.get(h)), None)
             if idle is None:

@@ -115,7 +115,8 @@ async def serve(cfg: ServerConfig, host: str, port: int, ssl_ctx: Optional[ssl.S
     runner = web.AppRunner(app, **handler_options)
     await runner.setup()
     guard = app[GUARD_KEY]
-    assert runner.server is not None
+    if runner.server is None:  # pragma: no cover - setup() made it
+        raise RuntimeError("the aiohttp runner has no server after setup()")
     loop = asyncio.get_running_loop()
     guard.bind(runner.server, loop=loop, **handler_options)
     loop.set_exception_handler(AcceptErrorFilter(guard.stats))

@@ -25,6 +25,7 @@ from typing import Any, Callable, Optional
 
 import aiohttp
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import is_internal_error
 from ansible_collections.netsync.fleet.plugins.module_utils.store import FedAlarmStore
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import SEVERITIES, severity_rank
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import clock_suspect
@@ -140,6 +141,8 @@ async def _pull(copies: FedAlarmStore, cfg: FederationConfig, specs: Sequence[Ch
             except ChildError as exc:
                 rep.error = str(exc)
             except Exception as exc:  # noqa: BLE001 - one child must not stop the others
+                if is_internal_error(exc):  # a bug in our code is not the child's fault: it goes up
+                    raise
                 rep.error = "%s: %s" % (type(exc).__name__, exc)
             rep.requests = client.traffic.requests
         await asyncio.gather(*(one(s, r) for s, r in zip(specs, reports, strict=True)))

@@ -66,6 +66,14 @@ class FederationConfig:
     def in_scope(self, obj: TopologyObject) -> bool:
         return not self.queries or any(q.matches(obj) for q in self.queries)
 
+    def scope_key(self) -> str:
+        """A short stable digest of ``topology_queries`` (what is in scope): when it differs from
+        the one a child's copy was pulled with, the cycle re-pulls that child (``sync.py``)."""
+        if not self.queries:
+            return "all"
+        text = json.dumps(sorted([list(q.types), [list(w) for w in q.where]] for q in self.queries))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
     def server_types(self) -> list[str]:
         """Types to ask children for, when every query names its types; else all."""
         if not self.queries or any(not q.types for q in self.queries):

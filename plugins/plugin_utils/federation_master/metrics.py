@@ -24,6 +24,7 @@ from typing import Any, Callable, Optional
 
 import aiohttp
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import is_internal_error
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.metrics import check_name, merge_columns
 from ansible_collections.netsync.fleet.plugins.module_utils.store import FedAlarmStore
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import clock_suspect
@@ -101,6 +102,8 @@ async def _run(specs: Sequence[ChildSpec], timeout: float, work: Callable[[Child
             except ChildError as exc:
                 return exc
             except Exception as exc:  # noqa: BLE001 - one child must not stop the others
+                if is_internal_error(exc):  # a bug in our code is not the child's fault: it goes up
+                    raise
                 return ChildError("internal", "%s: %s" % (type(exc).__name__, exc))
         return list(await asyncio.gather(*(one(s) for s in specs)))
 

@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 import aiohttp
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import is_internal_error
 from ansible_collections.netsync.fleet.plugins.module_utils.store import FedTopologyStore
 
 from ansible_collections.netsync.fleet.plugins.module_utils.topology import (
@@ -50,7 +51,7 @@ PATCH_MAX_KEYS = 8  # changed objects of one device up to which the cycle patche
 class ChildReport:
     name: str
     ok: bool = False
-    mode: str = ""  # "changes" or "full"
+    mode: str = ""  # "changes", "full" or "rescope" (topology_queries changed)
     error: str = ""
     kind: str = ""
     fetched: int = 0
@@ -116,6 +117,12 @@ class _Puller:
         self.copies, self.config, self.client, self.lock, self.clock = copies, config, client, lock, clock
         self.name = client.spec.name
         self.report = ChildReport(self.name, traffic=client.traffic)
+        self.scope = config.scope_key()
+        self._kept: set[str] = set()  # keys upserted in this pull (rescope: the rest leaves the copy)
+
+    def _stamp(self, epoch: str) -> str:
+        """The epoch as saved: the child's epoch and the scope it was pulled with (``epoch#scope``)."""
+        return "%s#%s" % (epoch, self.scope)
 
     async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         async with self.lock:
@@ -125,6 +132,7 @@ class _Puller:
         keep = [o for o in objects if self.config.in_scope(o)]
         drop = deleted + [o.key for o in objects if not self.config.in_scope(o)]
         self.report.fetched += len(keep)
+        self._kept.update(o.key for o in keep)
         self.report.deleted += len(deleted)
         self.client.traffic.objects += len(objects)
         self.client.traffic.deleted += len(deleted)
@@ -147,18 +155,22 @@ class _Puller:
             raise ChildError("malformed", "/topology/types: %s" % exc) from exc
         await self._db(set_type_copies, self.copies, self.name, parsed)
         epoch = str(types.get("epoch", ""))
-        known = str(state["epoch"]) if state else ""
+        known, _sep, known_scope = (str(state["epoch"] or "") if state else "").partition("#")
         try:
             if known and known != epoch:  # the child's history restarted: diff by version
                 raise ChildError("expired", "new epoch")
-            await self._changes(epoch, int(state["cursor"]) if state and known else 0)
+            if known and known_scope != self.scope:  # topology_queries changed since the last pull
+                await self._rescope(epoch, str(state["epoch"]) if state else "")
+            else:
+                await self._changes(epoch, int(state["cursor"]) if state and known else 0)
         except ChildError as exc:
             if exc.kind != "expired":
                 raise
             await self._full()
 
-    async def _changes(self, epoch: str, cursor: int) -> None:
-        """Follow the cursor, page by page (everything when the cursor is 0)."""
+    async def _changes(self, epoch: str, cursor: int, stamp: Optional[str] = None) -> None:
+        """Follow the cursor, page by page (everything when the cursor is 0); each page's cursor is
+        saved with ``stamp`` (default: this epoch and scope)."""
         self.report.mode = "changes"
         params: dict[str, Any] = {"since": cursor, "limit": self.config.page_size, "epoch": epoch}
         if self.config.server_types():
@@ -173,7 +185,7 @@ class _Puller:
             new_cursor = page.get("cursor")
             if not isinstance(new_cursor, int) or isinstance(new_cursor, bool):
                 raise ChildError("malformed", "/topology/changes: no cursor")
-            await self._db(self.copies.pulls.save, self.name, epoch=epoch, cursor=new_cursor)
+            await self._db(self.copies.pulls.save, self.name, epoch=stamp or self._stamp(epoch), cursor=new_cursor)
             if not page.get("more"):
                 return
             params["since"] = new_cursor
@@ -204,7 +216,20 @@ class _Puller:
             doc = await self.client.call("POST", "/topology/objects",
                                          body={"keys": list(plan.fetch[i:i + self.config.page_size])})
             await self._apply(_objects(doc, "/topology/objects"), [])
-        await self._db(self.copies.pulls.save, self.name, epoch=epoch, cursor=cursor)
+        await self._db(self.copies.pulls.save, self.name, epoch=self._stamp(epoch), cursor=cursor)
+
+    async def _rescope(self, epoch: str, old_stamp: str) -> None:
+        """``topology_queries`` changed: pull everything now in scope (changes since 0; objects that
+        came into scope are fetched although they did not change), then drop from the copy what is
+        no longer in scope. Until the pull ends, the old stamp stays: a failed pull is retried."""
+        before = set(await self._db(self.copies.index, self.name))
+        self._kept = set()
+        await self._changes(epoch, 0, stamp=old_stamp)
+        self.report.mode = "rescope"
+        gone = sorted(before - self._kept)
+        if gone:
+            await self._apply([], gone)
+        await self._db(self.copies.pulls.save, self.name, epoch=self._stamp(epoch))
 
 
 async def _pull_all(copies: FedTopologyStore, config: FederationConfig, clock: Callable[[], float]
@@ -222,6 +247,8 @@ async def _pull_all(copies: FedTopologyStore, config: FederationConfig, clock: C
             except ChildError as exc:
                 p.report.error, p.report.kind = str(exc), exc.kind
             except Exception as exc:  # noqa: BLE001 - one child must not stop the others
+                if is_internal_error(exc):  # a bug in our code is not the child's fault: it goes up
+                    raise
                 p.report.error, p.report.kind = "%s: %s" % (type(exc).__name__, exc), "internal"
         await asyncio.gather(*(one(p) for p in pullers))
     return {p.name: p.report for p in pullers}

@@ -199,6 +199,33 @@ def test_topology_queries_limit_the_scope(fed: dict[str, Any]) -> None:
         parse_queries([{"type": "Device"}])
 
 
+def test_changing_topology_queries_repulls_what_came_into_scope_and_drops_what_left(fed: dict[str, Any]) -> None:
+    copies = fed["master"].fed_topology
+    fed["config"].queries = parse_queries([{"types": ["Device"]}, {"types": "Interface", "where": {"name": "eth0"}}])
+    run_cycle(copies, fed["config"])
+    assert sorted(hosts(fed["master"])["sw1"]["vars"]["netsync_interfaces"]) == ["eth0"]
+    assert sorted(copies.index("a")) == sorted(["Device:sw%d" % i for i in range(3)] +
+                                               ["Interface:sw%d:eth0" % i for i in range(3)])
+
+    fed["config"].queries = []  # everything: nothing changed on the children since the last cycle
+    rep = run_cycle(copies, fed["config"])
+    assert all(r.ok for r in rep.children.values()), rep.warnings
+    assert rep.children["a"].mode == "rescope" and rep.children["a"].fetched == 15
+    h = hosts(fed["master"])
+    assert sorted(h["sw1"]["vars"]["netsync_interfaces"]) == ["eth0", "eth1"]
+    assert h["sw1"]["vars"]["netsync_interfaces"]["eth1"]["addresses"][0].startswith("10.")
+    assert len(copies.index("a")) == 15 and len(copies.index("b")) == 10
+
+    fed["config"].queries = parse_queries([{"types": ["Device"]}])  # narrower: what left the scope goes
+    rep = run_cycle(copies, fed["config"])
+    assert rep.children["a"].mode == "rescope" and rep.children["a"].deleted == 12
+    assert sorted(copies.index("a")) == ["Device:sw0", "Device:sw1", "Device:sw2"]
+    assert hosts(fed["master"])["sw1"]["vars"].get("netsync_interfaces", {}) == {}
+
+    rep = run_cycle(copies, fed["config"])  # same scope again: incremental, nothing moves
+    assert rep.children["a"].mode == "changes" and rep.children["a"].fetched == 0
+
+
 def test_child_removed_from_config_is_forgotten(fed: dict[str, Any]) -> None:
     run_cycle(fed["master"].fed_topology, fed["config"])
     fed["config"].children = fed["config"].children[:1]
