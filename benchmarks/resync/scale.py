@@ -9,7 +9,9 @@ devices and runs, in rotating order, three arms, each timed wall to wall as a pr
 - ``floor``: ``benchmarks/resync/floor.py``, a thread pool of ``--forks`` bare ncclient sessions
   (open, ``get-configuration`` committed, close) over the same devices;
 - ``batch``: ``ansible-playbook playbooks/resync.yml --forks N`` (the resync batch, the default);
-- ``per_host``: the same with ``NETSYNC_RESYNC_BATCH=0`` (each worker resyncs its host).
+- ``per_host``: the same with ``NETSYNC_RESYNC_BATCH=0`` (each worker resyncs its host);
+- ``noop``: a playbook with one ``debug`` task over the same hosts and forks: what ansible-core's
+  per-host machinery alone costs (no correctness check: it does no device work).
 
 Correctness first: the floor must read every device and see the new commit exactly on the
 committed ones; both playbook arms must pass ``checks.check_ours`` (every host's result in the
@@ -52,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--forks", type=int, default=20)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--changed", type=int, default=4, help="devices committed out of band per repetition")
-    p.add_argument("--arms", default="floor,batch,per_host")
+    p.add_argument("--arms", default="floor,batch,per_host,noop")
     p.add_argument("--out", type=Path, default=None)
     return p.parse_args(argv)
 
@@ -127,6 +129,16 @@ def run_ours(fleet: Fleet, store: str, forks: int, batch: bool, changed: list[st
     return wall, check
 
 
+def run_noop(fleet: Fleet, store: str, forks: int) -> tuple[float, dict[str, Any]]:
+    book = fleet.workdir / "noop.yml"
+    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug:\n"
+                    "        msg: noop\n")
+    start = time.perf_counter()
+    run = run_playbook(book, fleet.inventory, store, "--forks", str(forks), timeout=1800)
+    wall = time.perf_counter() - start
+    return wall, {"ok": run.rc == 0 and len(run.stats) == len(fleet.names), "problems": []}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     arms = [a for a in args.arms.split(",") if a]
@@ -153,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
             order = arms[rep % len(arms):] + arms[:rep % len(arms)]
             check: dict[str, Any] = {"rep": rep, "order": order, "changed": changed}
             for arm in order:
-                if arm == "floor":
+                if arm == "noop":
+                    wall, check[arm] = run_noop(fleet, store, args.forks)
+                elif arm == "floor":
                     wall, check[arm] = run_floor(fleet, args.forks, changed, marker)
                 else:
                     # each playbook arm sees the commit as new only once: commit again between arms
@@ -162,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                 res["loads"].append(os.getloadavg()[0])
                 print("  rep %d %-8s %7.2f s  ok=%s  load %.1f" % (rep, arm, wall, check[arm]["ok"],
                                                                    os.getloadavg()[0]), flush=True)
-                if arm != "floor" and arm != order[-1]:
+                if arm in ("batch", "per_host") and arm != order[-1]:
                     marker = "bench-%d-%s" % (rep, uuid.uuid4().hex[:8])
                     for name in changed:
                         fleet.commit(name, marker)
@@ -176,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     if "floor" in res["median_s"]:
         res["ratio_to_floor"] = {a: round(m / res["median_s"]["floor"], 3) for a, m in res["median_s"].items()}
         res["target_met"] = res["checks_ok"] and res["ratio_to_floor"].get("batch", 99) <= TARGET
-    out = args.out or REPO / "benchmarks/resync/results/scale-%d.json" % args.devices
+    out = args.out or REPO / ("benchmarks/resync/results/scale-%d.json" % args.devices)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps({k: res.get(k) for k in ("median_s", "ratio_to_floor", "checks_ok", "target_met",

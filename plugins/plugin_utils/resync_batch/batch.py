@@ -16,7 +16,6 @@ import collections
 import threading
 import time
 import traceback
-import uuid
 from typing import Any, Callable, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
@@ -44,9 +43,10 @@ class Entry:
 class Batch:
     """Thread-safe queue and pool; ``stop()`` lets running resyncs end and starts no more."""
 
-    def __init__(self, size: int, runner: Runner) -> None:
+    def __init__(self, size: int, runner: Runner, job_ids: Callable[[str, int], str]) -> None:
         self.size = max(1, int(size))
         self.runner = runner
+        self.job_ids = job_ids  # (host, n-th run) -> job id, for tasks that set none
         self.cond = threading.Condition()
         self.queue: collections.deque[Entry] = collections.deque()
         self.entries: dict[str, list[Entry]] = {}
@@ -159,7 +159,7 @@ class Batch:
                     return
                 entry = self.queue.popleft()
                 if not entry.params.get("job_id"):
-                    entry.params["job_id"] = "manual-%s" % uuid.uuid4().hex[:12]
+                    entry.params["job_id"] = self.job_ids(entry.host, self.entries[entry.host].index(entry))
                 entry.job_id = entry.params["job_id"]
                 entry.state = RUNNING
                 self.cond.notify_all()

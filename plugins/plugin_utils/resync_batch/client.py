@@ -9,9 +9,9 @@ that returns this host's result from the batch. The first worker of the task to 
 directory forks the batch (a double fork into its own session: no credential on a command line
 or in a file; it inherits the worker's loaded play and variables and computes every host's
 parameters itself). A worker whose batch cannot be reached, or died before answering, resyncs
-its host itself with the job id the batch used, so a claim the dead batch left is taken over
-at once (``store.devices.claim`` accepts its own job id) and the device never stays
-``Synchronizing``.
+its host itself with the job id the batch used (announced, or ``protocol.batch_job_id``), so a
+claim the dead batch left is taken over at once (``store.devices.claim`` accepts its own job
+id) and the device never stays ``Synchronizing``.
 """
 from __future__ import annotations
 
@@ -112,8 +112,8 @@ def ask(path: str, host: str, params: dict[str, Any], check_mode: bool, diff: bo
     if pid and proto.process_alive(pid):
         raise TaskFailed("resync of %s: the batch process %d stopped answering and did not end" % (host, pid),
                          error="batch")
-    if job_id and not params.get("job_id"):
-        params = dict(params, job_id=job_id)  # take over the dead batch's claim at once
+    if not params.get("job_id"):  # take over the dead batch's claim at once
+        params = dict(params, job_id=job_id or proto.batch_job_id(path, host, 0))
     return run_resync(params, check_mode=check_mode, diff=diff)
 
 

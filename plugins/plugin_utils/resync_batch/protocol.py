@@ -44,6 +44,13 @@ def run_dir(playbook_pid: int, task_uuid: str, hosts: list[str]) -> str:
     return os.path.join(base_dir(), "%d-%s-%s" % (playbook_pid, task_uuid, digest))
 
 
+def batch_job_id(path: str, host: str, run: int) -> str:
+    """The job id the batch gives ``host``'s ``run``-th resync when the task sets none: a worker whose
+    batch died computes it to take over the dead batch's claim at once."""
+    digest = hashlib.sha256(("%s\0%s\0%d" % (path, host, run)).encode("utf-8")).hexdigest()
+    return "manual-%s" % digest[:12]
+
+
 def request_key(params: dict[str, Any], check_mode: bool, diff: bool) -> str:
     """Identity of a request: a result is only ever returned for exactly these parameters."""
     blob = json.dumps([params, bool(check_mode), bool(diff)], sort_keys=True, default=str)
@@ -77,6 +84,23 @@ class LineReader:
         if not isinstance(obj, dict):
             raise ProtocolError("not a JSON object")
         return obj
+
+
+def sweep(base: str) -> None:
+    """Remove run directories of ansible-playbook runs that ended (a killed batch leaves its own)."""
+    for name in os.listdir(base):
+        pid = name.split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            path = os.path.join(base, name)
+            for leaf in (SOCKET, PIDFILE):
+                try:
+                    os.unlink(os.path.join(path, leaf))
+                except OSError:
+                    pass
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
 
 
 def process_alive(pid: int) -> bool:

@@ -68,7 +68,8 @@ def _batch_main(action: Any, task_vars: dict[str, Any], path: str, hosts: list[s
         os.replace(pidfile + ".new", pidfile)
         sock_path = os.path.join(path, proto.SOCKET)
         sock = listen(sock_path)
-        batch = Batch(size, run_resync)
+        proto.sweep(os.path.dirname(path))
+        batch = Batch(size, run_resync, lambda host, n: proto.batch_job_id(path, host, n))
         try:
             run_until_done(batch, sock, sock_path, playbook_pid, idle, host_requests(action, task_vars, hosts))
         finally:
