@@ -31,6 +31,16 @@ description:
     C(ignore_unreachable), retries and AWX treat them as such; the others fail the task.
   - An invalid connection option taken from a host variable names that variable
     (for example C(netsync_timeout)).
+  - "With two hosts or more in the play, the first host's worker starts one batch process that
+    resyncs the play's hosts (C(ansible_play_batch), so C(--limit) and C(serial) apply) in a pool of
+    C(--forks) threads while ansible-core still forks its per-host workers; each host's worker
+    waits for its own device's result and returns it, so the recap, per-host failures, check and
+    diff mode, C(register) and callbacks (AWX job events) are the usual ones. A worker only ever
+    returns a result computed with its own options; when the batch cannot be reached or dies, the
+    worker resyncs its host itself (a batch that stops answering but does not end fails the host with
+    RV(error=batch)). Set the variable C(netsync_resync_batch=false) (or the
+    environment variable C(NETSYNC_RESYNC_BATCH=0)) to resync each host in its own worker. CLI
+    platforms, loops, C(delegate_to) and C(run_once) always use the per-host path."
 author: Netsync Fleet Team (@netsync-fleet)
 options:
   job_id:
@@ -128,6 +138,10 @@ commit_user:
   description: User of that commit (Junos).
   returned: success
   type: str
+batch:
+  description: True when the play's batch process resynced this host (see the description).
+  returned: when the batch resynced the host
+  type: bool
 error:
   description: The failure's kind when the read failed.
   returned: failure

@@ -62,7 +62,7 @@ def batch_runner(action: Any, task_vars: dict[str, Any]) -> Optional[Callable[..
         if leader:
             from ansible_collections.netsync.fleet.plugins.plugin_utils.resync_batch.spawn import spawn_batch
 
-            spawn_batch(action, task_vars, path, hosts, _forks(), IDLE_EXIT)
+            spawn_batch(action, task_vars, path, hosts, _pool_size(action), IDLE_EXIT)
     except OSError:
         return None
     host = str(task_vars["inventory_hostname"])
@@ -74,10 +74,16 @@ def batch_runner(action: Any, task_vars: dict[str, Any]) -> Optional[Callable[..
     return run
 
 
-def _forks() -> int:
+def _pool_size(action: Any) -> int:
+    """As many devices at once as ansible-core would run workers: ``--forks``, or the task's ``throttle``."""
     from ansible import context
 
-    return int(context.CLIARGS.get("forks") or 5)
+    size = int(context.CLIARGS.get("forks") or 5)
+    try:
+        throttle = int(action._templar.template(action._task.throttle) or 0)
+    except (TypeError, ValueError):
+        throttle = 0
+    return min(size, throttle) if throttle > 0 else size
 
 
 def ask(path: str, host: str, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
