@@ -8,7 +8,8 @@ devices and runs, in rotating order, three arms, each timed wall to wall as a pr
 
 - ``floor``: ``benchmarks/resync/floor.py``, a thread pool of ``--forks`` bare ncclient sessions
   (open, ``get-configuration`` committed, close) over the same devices;
-- ``batch``: ``ansible-playbook playbooks/resync.yml --forks N`` (the resync batch, the default);
+- ``batch``: ``ansible-playbook playbooks/resync.yml --forks N`` with ``NETSYNC_RESYNC_BATCH=1``
+  (the resync batch, whatever the number of hosts);
 - ``per_host``: the same with ``NETSYNC_RESYNC_BATCH=0`` (each worker resyncs its host);
 - ``noop``: a playbook with one ``debug`` task over the same hosts and forks: what ansible-core's
   per-host machinery alone costs (no correctness check: it does no device work).
@@ -118,7 +119,7 @@ def run_floor(fleet: Fleet, forks: int, changed: list[str], marker: str) -> tupl
 
 def run_ours(fleet: Fleet, store: str, forks: int, batch: bool, changed: list[str],
              marker: str) -> tuple[float, dict[str, Any]]:
-    extra = {} if batch else {"NETSYNC_RESYNC_BATCH": "0"}
+    extra = {"NETSYNC_RESYNC_BATCH": "1" if batch else "0"}
     start = time.perf_counter()
     run = run_playbook(OURS, fleet.inventory, store, "--forks", str(forks), timeout=1800, env_extra=extra)
     wall = time.perf_counter() - start

@@ -31,15 +31,17 @@ description:
     C(ignore_unreachable), retries and AWX treat them as such; the others fail the task.
   - An invalid connection option taken from a host variable names that variable
     (for example C(netsync_timeout)).
-  - "With two hosts or more in the play, the first host's worker starts one batch process that
+  - "With 2 to 100 hosts in the play, the first host's worker starts one batch process that
     resyncs the play's hosts (C(ansible_play_batch), so C(--limit) and C(serial) apply) in a pool of
     C(--forks) threads while ansible-core still forks its per-host workers; each host's worker
     waits for its own device's result and returns it, so the recap, per-host failures, check and
     diff mode, C(register) and callbacks (AWX job events) are the usual ones. A worker only ever
     returns a result computed with its own options; when the batch cannot be reached or dies, the
     worker resyncs its host itself (a batch that stops answering but does not end fails the host with
-    RV(error=batch)). Set the variable C(netsync_resync_batch=false) (or the
-    environment variable C(NETSYNC_RESYNC_BATCH=0)) to resync each host in its own worker. CLI
+    RV(error=batch)). The variable C(netsync_resync_batch) (or the environment variable
+    C(NETSYNC_RESYNC_BATCH)) is C(auto) by default (the batch for plays of 2 to 100 hosts: above
+    that one batch process was measured slower than the per-host workers), C(true) for the batch
+    whatever the play's size, C(false) to resync each host in its own worker. CLI
     platforms, loops, C(delegate_to) and C(run_once) always use the per-host path."
 author: Netsync Fleet Team (@netsync-fleet)
 options:

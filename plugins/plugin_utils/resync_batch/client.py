@@ -28,6 +28,9 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.resync_batch import 
 
 ENV, VAR = "NETSYNC_RESYNC_BATCH", "netsync_resync_batch"
 MIN_HOSTS = 2
+# "auto" (the default) uses the batch up to this many play hosts: measured faster than the per-host
+# path at 100 hosts, slower at 1,000 (one process, one core; docs/benchmarks.md)
+AUTO_MAX_HOSTS = 100
 CONNECT_WAIT = 10.0
 IDLE_EXIT = 120.0
 
@@ -35,13 +38,17 @@ IDLE_EXIT = 120.0
 def enabled(action: Any, task_vars: dict[str, Any]) -> bool:
     """The batch is for plain per-host resync tasks over two hosts or more."""
     task = action._task
-    setting = task_vars.get(VAR, os.environ.get(ENV, "true"))
-    try:
-        if not parse_flag(action._templar.template(setting)):
-            return False
-    except (TypeError, ValueError):
-        return False
+    setting = action._templar.template(task_vars.get(VAR, os.environ.get(ENV, "auto")))
     hosts = task_vars.get("ansible_play_batch") or []
+    if str(setting).lower() == "auto":
+        if len(hosts) > AUTO_MAX_HOSTS:
+            return False
+    else:
+        try:
+            if not parse_flag(setting):
+                return False
+        except (TypeError, ValueError):
+            return False
     return (len(hosts) >= MIN_HOSTS and task_vars.get("inventory_hostname") in hosts
             and not task.loop and not getattr(task, "loop_with", None) and not task.delegate_to
             and not task.run_once and task.get_ds() is not None
