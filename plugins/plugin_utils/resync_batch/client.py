@@ -69,7 +69,11 @@ def batch_runner(action: Any, task_vars: dict[str, Any]) -> Optional[Callable[..
         if leader:
             from ansible_collections.netsync.fleet.plugins.plugin_utils.resync_batch.spawn import spawn_batch
 
-            spawn_batch(action, task_vars, path, hosts, _pool_size(action), IDLE_EXIT)
+            try:
+                spawn_batch(action, task_vars, path, hosts, _pool_size(action), IDLE_EXIT)
+            except OSError:  # no fork: the next worker leads (or resyncs its host itself)
+                os.rmdir(path)
+                raise
     except OSError:
         return None
     host = str(task_vars["inventory_hostname"])
