@@ -68,7 +68,7 @@ def serve_one(batch: Batch, conn: socket.socket) -> None:
 def accept_loop(batch: Batch, sock: socket.socket, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
-            conn, _ = sock.accept()
+            conn = sock.accept()[0]
         except socket.timeout:
             continue
         except OSError:
