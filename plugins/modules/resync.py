@@ -32,6 +32,20 @@ description:
     C(ignore_unreachable), retries and AWX treat them as such; the others fail the task.
   - An invalid connection option taken from a host variable names that variable
     (for example C(netsync_timeout)).
+  - "Opt-in (C(netsync_resync_batch: auto) or C(true)), experimental: with 2 to 100 hosts in the play, the first host's worker starts one batch process that
+    resyncs the play's hosts (C(ansible_play_batch), so C(--limit) and C(serial) apply) in a pool of
+    C(--forks) threads while ansible-core still forks its per-host workers; each host's worker
+    waits for its own device's result and returns it, so the recap, per-host failures, check and
+    diff mode, C(register) and callbacks (AWX job events) are the usual ones. A worker only ever
+    returns a result computed with its own options; when the batch cannot be reached or dies, the
+    worker resyncs its host itself (a batch that stops answering but does not end fails the host with
+    RV(error=batch)). The variable C(netsync_resync_batch) (or the environment variable
+    C(NETSYNC_RESYNC_BATCH)) is C(false) by default (each host resynced in its own worker, as
+    before), C(auto) for the batch with plays of 2 to 100 hosts (above that one batch process was
+    measured slower than the per-host workers), C(true) for the batch whatever the play's size. It
+    is off by default while its gain is small (at 100 devices 3.15x the bare ncclient floor against
+    3.72x for the per-host path; docs/benchmarks.md). CLI
+    platforms, loops, C(delegate_to) and C(run_once) always use the per-host path."
 author: Netsync Fleet Team (@netsync-fleet)
 options:
   job_id:
@@ -144,6 +158,10 @@ commit_seq:
   returned: success
   type: str
   sample: "0"
+batch:
+  description: True when the play's batch process resynced this host (see the description).
+  returned: when the batch resynced the host
+  type: bool
 error:
   description: The failure's kind when the read failed.
   returned: failure

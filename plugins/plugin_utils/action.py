@@ -69,9 +69,15 @@ class NetsyncAction(ActionBase):
         env = NET_ENV.get(option)
         return os.environ.get(env) or None if env else None
 
-    def run(self, tmp: Any = None, task_vars: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-        result: dict[str, Any] = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
+    def task_runner(self, task_vars: dict[str, Any]) -> Callable[..., dict[str, Any]]:
+        """The function that runs the task (the resync action runs it through its batch)."""
+        if self.task_fn is None:
+            raise NotImplementedError("%s sets no task_fn" % type(self).__name__)
+        return type(self).task_fn  # type: ignore[return-value]
+
+    def task_params(self, task_vars: dict[str, Any]) -> tuple[Optional[dict[str, Any]], Optional[str], dict[str, Any]]:
+        """The task's validated parameters (options filled from host variables), or an error message;
+        and the extra arguments of the task function."""
         args = dict(self._task.args)
         sources: dict[str, str] = {}
         for option in self.fill_from_hostvars:
@@ -94,13 +100,19 @@ class NetsyncAction(ActionBase):
             extra["opener"] = cli_task_opener(self, task_vars)
         validated = ArgumentSpecValidator(self.spec, **self.checks).validate(args)
         if validated.error_messages:
-            result.update(failed=True, msg="; ".join(_name_hostvars(m, sources) for m in validated.error_messages))
+            return None, "; ".join(_name_hostvars(m, sources) for m in validated.error_messages), extra
+        return validated.validated_parameters, None, extra
+
+    def run(self, tmp: Any = None, task_vars: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+        result: dict[str, Any] = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        runner = self.task_runner(task_vars)
+        params, error, extra = self.task_params(task_vars)
+        if params is None:
+            result.update(failed=True, msg=error)
             return result
-        if self.task_fn is None:
-            raise NotImplementedError("%s sets no task_fn" % type(self).__name__)
         try:
-            out = type(self).task_fn(validated.validated_parameters,  # type: ignore[misc]
-                                     check_mode=bool(self._task.check_mode), diff=bool(self._task.diff), **extra)
+            out = runner(params, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff), **extra)
         except TaskFailed as exc:
             result.update(exc.result)
             if exc.result.get("error") in UNREACHABLE_KINDS:

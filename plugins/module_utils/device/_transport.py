@@ -26,11 +26,13 @@ grow a worker to gigabytes before the timeout).
 from __future__ import annotations
 
 import functools
+import os
 import re
 import threading
 import types
 from typing import Any, Optional
 
+from ansible_collections.netsync.fleet.plugins.module_utils.device._known_hosts import load_for
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import DeviceError
 
 DEFAULT_TICK = 0.002
@@ -84,6 +86,27 @@ def session_class(tick: float, first_reply_wait: float, max_reply: int = DEFAULT
             self._timer: Optional[threading.Timer] = None
             self._pending = 0
             self.resent = 0
+            self._where: Optional[tuple[str, int]] = None
+            self._known_hosts: list[str] = []
+
+        def load_known_hosts(self, filename: Optional[str] = None) -> None:
+            """Only the lines of the host we connect to, each file parsed once (``_known_hosts``)."""
+            if filename is None:  # ncclient's defaults: the first of these that can be read
+                for default in ("~/.ssh/known_hosts", "~/ssh/known_hosts"):
+                    if os.path.isfile(os.path.expanduser(default)):
+                        self.load_known_hosts(os.path.expanduser(default))
+                        return
+                return
+            if self._where is None:
+                self._known_hosts.append(filename)  # loaded in connect(), once the host is known
+            else:
+                load_for(self._host_keys, filename, *self._where)
+
+        def connect(self, host: str, port: int = 830, *args: Any, **kwargs: Any) -> None:
+            self._where = (host, int(port))
+            for path in self._known_hosts:
+                load_for(self._host_keys, path, host, int(port))
+            super().connect(host, port, *args, **kwargs)
 
         def send(self, message: str) -> None:
             super().send(message)
