@@ -12,7 +12,8 @@ description:
   - Returns the devices in the store with their managed status, auto-resync flag, last sync time
     and snapshot history. Does not contact any device.
   - With O(version), also the configuration text of that snapshot; with O(diff_from) and/or
-    O(diff_to), a unified diff between two snapshots.
+    O(diff_to), what changed between two snapshots in the platform's own text (Junos C(delete)/C(set)
+    lines that can be pasted into a Junos configuration session; other platforms a unified diff).
 author: Netsync Fleet Team (@netsync-fleet)
 options:
   name:
@@ -138,7 +139,10 @@ config_xml:
   returned: when version is given, for NETCONF devices
   type: str
 diff:
-  description: Unified diff between the two versions, secrets masked unless O(show_secrets).
+  description:
+    - What changed between the two versions, secrets masked unless O(show_secrets). Junos devices
+      give C(delete) then C(set) lines (C(display set) form, pasteable); other platforms a unified diff
+      of their readable text (CLI platforms their own lines, generic NETCONF devices indented text).
   returned: when diff_from or diff_to is given
   type: str
 """

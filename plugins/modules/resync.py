@@ -32,8 +32,9 @@ description:
     C(ignore_unreachable), retries and AWX treat them as such; the others fail the task.
   - An invalid connection option taken from a host variable names that variable
     (for example C(netsync_timeout)).
-  - "Opt-in (C(netsync_resync_batch: auto) or C(true)), experimental: with 2 to 100 hosts in the play, the first host's worker starts one batch process that
-    resyncs the play's hosts (C(ansible_play_batch), so C(--limit) and C(serial) apply) in a pool of
+  - "Opt-in and experimental (C(netsync_resync_batch: auto) or C(true)): with 2 to 100 hosts in
+    the play, the first host's worker starts one batch process that resyncs the play's hosts
+    (C(ansible_play_batch), so C(--limit) and C(serial) apply) in a pool of
     C(--forks) threads while ansible-core still forks its per-host workers; each host's worker
     waits for its own device's result and returns it, so the recap, per-host failures, check and
     diff mode, C(register) and callbacks (AWX job events) are the usual ones. A worker only ever

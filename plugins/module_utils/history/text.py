@@ -24,7 +24,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import lo
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import (
     children, list_key, quote, unified_diff,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_line, mask_tree
+from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_line, mask_text, mask_tree
 
 JUNOS = "junos-xml"
 _MARKER = re.compile(r"^<secret:[0-9a-f]{12}>$")
@@ -204,8 +204,9 @@ def snapshot_text(snapshot: dict[str, Any], key: Optional[bytes]) -> str:
     fmt = str(snapshot.get("format") or "")
     if fmt == JUNOS:
         return junos_set(str(snapshot["config"]), key)
-    if fmt.endswith("-cli"):
-        return str(snapshot.get("rendered") or "")  # the platform filtered and masked it already
+    if fmt.endswith("-cli"):  # the platform's own lines, volatile ones dropped; the secrets kept: mask them
+        rendered = str(snapshot.get("rendered") or "")
+        return rendered if key is None else mask_text(rendered, key, fmt)
     return indented(str(snapshot["config"]), key)
 
 

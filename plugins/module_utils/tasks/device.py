@@ -19,7 +19,8 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.args import ta
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import (
     DeviceError, DeviceSession, Target, open_session,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text, unified_diff
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text
+from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_diff
 from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_text, mask_xml
 
 
@@ -220,17 +221,18 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
             latest = store.devices.latest_snapshot(name or "")
             to_v = params.get("diff_to") or (int(latest["version"]) if latest else 0)
             from_v = params.get("diff_from") if params.get("diff_from") is not None else max(to_v - 1, 0)
-            texts, formats = [], []
+            snaps = []
             for v in (from_v, to_v):
                 snap = store.devices.get_snapshot(name or "", v) if v else None
                 if v and snap is None:
                     raise TaskFailed("%s has no snapshot version %s" % (name, v))
-                texts.append(snap["rendered"] if snap else "")
-                formats.append(str(snap["format"]) if snap else None)
-            if not params.get("show_secrets"):
-                key = store.mask_key()
-                texts = [mask_text(t, key, f) for t, f in zip(texts, formats, strict=True)]
-            result["diff"] = unified_diff(texts[0], texts[1], "%s v%s" % (name, from_v), "%s v%s" % (name, to_v))
+                snaps.append(snap)
+            if snaps[1] is None:
+                raise TaskFailed("%s has no snapshot to compare" % name)
+            mask = None if params.get("show_secrets") else store.mask_key()
+            # each platform's own text: Junos `delete`/`set` lines, others a unified diff
+            result["diff"] = snapshot_diff(snaps[0], snaps[1], mask, "%s v%s" % (name, from_v),
+                                           "%s v%s" % (name, to_v))
         return result
 
 

@@ -32,7 +32,7 @@ from typing import Any, Iterator, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text
-from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_text
+from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_text
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
@@ -221,12 +221,12 @@ def _result(store: st.Store, name: str, previous: Optional[dict[str, Any]], read
                               "commit_time": read.commit_time, "commit_user": read.commit_user,
                               "commit_seq": read.commit_seq, "commit_comment": read.commit_comment}
     if diff and created:
-        before = ""
-        if previous is not None:
-            snap = store.devices.get_snapshot(name, int(previous["version"]))
-            before = snap["rendered"] if snap else ""
+        snap = store.devices.get_snapshot(name, int(previous["version"])) if previous is not None else None
         key = store.mask_key()  # secrets are shown as stable markers, never in clear
-        result["diff"] = {"before": mask_text(before, key, read.fmt), "after": mask_text(text, key, read.fmt),
+        # each platform's own text (Junos: display set), as history.text gives it for every output
+        before = snapshot_text(snap, key) if snap is not None else ""
+        after = snapshot_text({"format": read.fmt, "config": read.config, "rendered": text}, key)
+        result["diff"] = {"before": before, "after": after,
                           "before_header": "%s v%s" % (name, previous["version"] if previous else 0),
                           "after_header": "%s v%s" % (name, version)}
     return result

@@ -28,9 +28,9 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.resync_batch import 
 
 ENV, VAR = "NETSYNC_RESYNC_BATCH", "netsync_resync_batch"
 MIN_HOSTS = 2
-# Off by default (opt-in while it is measured: 3.15x the bare floor against 3.72x for the per-host
-# path at 100 hosts, slower at 1,000). "auto" uses the batch up to this many play hosts: measured faster than the per-host
-# path at 100 hosts, slower at 1,000 (one process, one core; docs/benchmarks.md)
+# Off by default: opt-in while its gain is small (3.15x the bare floor against 3.72x for the
+# per-host path at 100 hosts). "auto" uses the batch up to this many play hosts: measured faster
+# than the per-host path at 100 hosts, slower at 1,000 (one process, one core; docs/benchmarks.md)
 AUTO_MAX_HOSTS = 100
 CONNECT_WAIT = 10.0
 IDLE_EXIT = 120.0

@@ -95,7 +95,7 @@ def test_device_info_versions_and_diff(tmp_path: Path) -> None:
     assert info["devices"][0]["status_history"][-1]["status"] == "In Sync"
     diff = run_device_info({"store": str(tmp_path / "s.db"), "name": "r1", "version": None, "diff_from": 1,
                             "diff_to": 2, "history": 0})["diff"]
-    assert "-system host-name r1\n" in diff and "+system host-name r2\n" in diff
+    assert diff == "set system host-name r2\n"  # Junos: the `set` line that takes r1 to r2, pasteable
     with pytest.raises(TaskFailed, match="no snapshot version 9"):
         run_device_info({"store": str(tmp_path / "s.db"), "name": "r1", "version": 9, "diff_from": None,
                          "diff_to": None, "history": 0})
