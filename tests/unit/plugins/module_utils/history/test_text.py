@@ -122,13 +122,17 @@ def test_srx_policies_and_snmp_communities() -> None:
         "n0tpublic", KEY) in masked
 
 
-def test_cli_platforms_keep_their_own_lines() -> None:
+def test_cli_platforms_keep_their_own_lines_with_secrets_masked() -> None:
+    # the stored CLI rendering keeps the secret (a changed secret is a new version); the text masks it
     snap = {"format": "ios-cli", "config": "raw with enable secret 5 $1$abc\n",
-            "rendered": "hostname sw1\nenable secret 5 <secret sha256:0123456789ab>\n"}
-    assert text.snapshot_text(snap, KEY) == snap["rendered"]
-    after = dict(snap, rendered="hostname sw2\nenable secret 5 <secret sha256:0123456789ab>\n")
+            "rendered": "hostname sw1\nenable secret 5 $1$abc\n"}
+    shown = text.snapshot_text(snap, KEY)
+    assert shown.startswith("hostname sw1\nenable secret 5 <secret:") and "$1$abc" not in shown
+    assert text.snapshot_text(snap, None) == snap["rendered"]  # no key: as stored (show_secrets)
+    after = dict(snap, rendered="hostname sw2\nenable secret 5 $1$abd\n")
     diff = text.snapshot_diff(snap, after, KEY, "sw1 v1", "sw1 v2")
-    assert "-hostname sw1\n+hostname sw2\n" in diff and diff.startswith("--- sw1 v1\n+++ sw1 v2\n")
+    assert "-hostname sw1\n" in diff and "+hostname sw2\n" in diff and diff.startswith("--- sw1 v1\n+++ sw1 v2\n")
+    assert "$1$ab" not in diff and diff.count("enable secret 5 <secret:") == 2  # the changed secret shows
 
 
 def test_generic_netconf_is_indented_and_masked() -> None:
