@@ -25,7 +25,7 @@ options:
     type: int
     required: true
   old_version:
-    description: The version to compare with; default the one before O(new_version).
+    description: The version to compare with; unset or 0, the one before O(new_version).
     type: int
   max_diff_lines:
     description: At most this many diff lines.
@@ -98,7 +98,7 @@ class LookupModule(LookupBase):
         try:
             with open_store(self.get_option("store") or default_store_url(), create=False) as store:
                 notice = notice_for(store.snapshot_feed, store.mask_key(), str(self.get_option("device")),
-                                    int(self.get_option("new_version")), self.get_option("old_version"),
+                                    int(self.get_option("new_version")), self.get_option("old_version") or None,
                                     int(self.get_option("max_diff_lines")), int(self.get_option("max_diff_bytes")))
         except (NoticeError, StoreError, ValueError) as exc:
             raise AnsibleLookupError("netsync.fleet.change_notice: %s" % exc) from exc
