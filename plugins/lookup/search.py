@@ -114,8 +114,8 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         if not terms:
             raise AnsibleLookupError("netsync.fleet.search needs a pattern as its term")
-        options = {name: self.get_option(name) for name in ("regex", "ignore_case", "all_versions", "since",
-                                                              "until", "devices", "max_results")}
+        names = ("regex", "ignore_case", "all_versions", "since", "until", "devices", "max_results")
+        options = {name: self.get_option(name) for name in names}
         out: list[Any] = []
         try:
             queries = [(str(term), query_from_options(str(term), options)) for term in terms]
