@@ -61,19 +61,19 @@ _raw:
   type: list
   elements: dict
   contains:
-    device: {description: Device name., type: str}
-    old_version: {description: Version compared with., type: int}
-    new_version: {description: The new version., type: int}
-    user: {description: Who committed on the device (when the device says)., type: str}
-    comment: {description: The device's commit comment (when the store records it)., type: str}
-    commit_time: {description: The device's commit time (epoch seconds, when the device says)., type: float}
-    taken_at: {description: When the store took the snapshot (epoch seconds)., type: float}
-    job_id: {description: The resync job that stored it., type: str}
-    diff: {description: Unified diff, secrets masked, bounded., type: str}
-    diff_truncated: {description: The diff was cut., type: bool}
-    diff_lines: {description: Lines of the whole diff., type: int}
-    lines_added: {description: Lines added., type: int}
-    lines_removed: {description: Lines removed., type: int}
+    device: {description: "Device name.", type: str}
+    old_version: {description: "Version compared with.", type: int}
+    new_version: {description: "The new version.", type: int}
+    user: {description: "Who committed on the device (when the device says).", type: str}
+    comment: {description: "The device's commit comment (when the store records it).", type: str}
+    commit_time: {description: "The device's commit time (epoch seconds, when the device says).", type: float}
+    taken_at: {description: "When the store took the snapshot (epoch seconds).", type: float}
+    job_id: {description: "The resync job that stored it.", type: str}
+    diff: {description: "Unified diff, secrets masked, bounded.", type: str}
+    diff_truncated: {description: "The diff was cut.", type: bool}
+    diff_lines: {description: "Lines of the whole diff.", type: int}
+    lines_added: {description: "Lines added.", type: int}
+    lines_removed: {description: "Lines removed.", type: int}
     summary: {description: "One line, for example C(r1 v4 -> v5 by ops: 2 lines added, 1 removed).", type: str}
 """
 

@@ -17,7 +17,7 @@ description:
   - "Lines are searched and returned with device secrets masked (C(<secret:XXXXXXXXXXXX>)): a secret in
     clear never matches and is never returned. A pattern that mentions C(secret) or C(<) searches fully masked
     texts (markers can be searched for; slower)."
-  - Every value returned is unsafe (never templated): configuration lines are remote data.
+  - Every value returned is unsafe (never templated), since configuration lines are remote data.
   - A bad regular expression is an error naming it.
 options:
   _terms:
@@ -84,12 +84,12 @@ _list:
   type: list
   elements: dict
   contains:
-    pattern: {description: The term that matched., type: str}
-    device: {description: Device name., type: str}
-    version: {description: Snapshot version., type: int}
-    taken_at: {description: When the store took that snapshot (epoch seconds)., type: float}
-    line_number: {description: Line number in the rendering (from 1)., type: int}
-    line: {description: The line, secrets masked., type: str}
+    pattern: {description: "The term that matched.", type: str}
+    device: {description: "Device name.", type: str}
+    version: {description: "Snapshot version.", type: int}
+    taken_at: {description: "When the store took that snapshot (epoch seconds).", type: float}
+    line_number: {description: "Line number in the rendering (from 1).", type: int}
+    line: {description: "The line, secrets masked.", type: str}
 """
 
 from typing import Any, Optional
