@@ -25,7 +25,7 @@ options:
     type: int
     required: true
   old_version:
-    description: The version to compare with; default the one before O(new_version).
+    description: The version to compare with; unset or 0, the one before O(new_version).
     type: int
   max_diff_lines:
     description: At most this many diff lines.
@@ -61,19 +61,19 @@ _raw:
   type: list
   elements: dict
   contains:
-    device: {description: Device name., type: str}
-    old_version: {description: Version compared with., type: int}
-    new_version: {description: The new version., type: int}
-    user: {description: Who committed on the device (when the device says)., type: str}
-    comment: {description: The device's commit comment (when the store records it)., type: str}
-    commit_time: {description: The device's commit time (epoch seconds, when the device says)., type: float}
-    taken_at: {description: When the store took the snapshot (epoch seconds)., type: float}
-    job_id: {description: The resync job that stored it., type: str}
-    diff: {description: Unified diff, secrets masked, bounded., type: str}
-    diff_truncated: {description: The diff was cut., type: bool}
-    diff_lines: {description: Lines of the whole diff., type: int}
-    lines_added: {description: Lines added., type: int}
-    lines_removed: {description: Lines removed., type: int}
+    device: {description: "Device name.", type: str}
+    old_version: {description: "Version compared with.", type: int}
+    new_version: {description: "The new version.", type: int}
+    user: {description: "Who committed on the device (when the device says).", type: str}
+    comment: {description: "The device's commit comment (when the store records it).", type: str}
+    commit_time: {description: "The device's commit time (epoch seconds, when the device says).", type: float}
+    taken_at: {description: "When the store took the snapshot (epoch seconds).", type: float}
+    job_id: {description: "The resync job that stored it.", type: str}
+    diff: {description: "Unified diff, secrets masked, bounded.", type: str}
+    diff_truncated: {description: "The diff was cut.", type: bool}
+    diff_lines: {description: "Lines of the whole diff.", type: int}
+    lines_added: {description: "Lines added.", type: int}
+    lines_removed: {description: "Lines removed.", type: int}
     summary: {description: "One line, for example C(r1 v4 -> v5 by ops: 2 lines added, 1 removed).", type: str}
 """
 
@@ -98,7 +98,7 @@ class LookupModule(LookupBase):
         try:
             with open_store(self.get_option("store") or default_store_url(), create=False) as store:
                 notice = notice_for(store.snapshot_feed, store.mask_key(), str(self.get_option("device")),
-                                    int(self.get_option("new_version")), self.get_option("old_version"),
+                                    int(self.get_option("new_version")), self.get_option("old_version") or None,
                                     int(self.get_option("max_diff_lines")), int(self.get_option("max_diff_bytes")))
         except (NoticeError, StoreError, ValueError) as exc:
             raise AnsibleLookupError("netsync.fleet.change_notice: %s" % exc) from exc

@@ -17,7 +17,7 @@ description:
   - "Lines are searched and returned with device secrets masked (C(<secret:XXXXXXXXXXXX>)): a secret in
     clear never matches and is never returned. A pattern that mentions C(secret) or C(<) searches fully masked
     texts (markers can be searched for; slower)."
-  - Every value returned is unsafe (never templated): configuration lines are remote data.
+  - Every value returned is unsafe (never templated), since configuration lines are remote data.
   - A bad regular expression is an error naming it.
 options:
   _terms:
@@ -84,12 +84,12 @@ _list:
   type: list
   elements: dict
   contains:
-    pattern: {description: The term that matched., type: str}
-    device: {description: Device name., type: str}
-    version: {description: Snapshot version., type: int}
-    taken_at: {description: When the store took that snapshot (epoch seconds)., type: float}
-    line_number: {description: Line number in the rendering (from 1)., type: int}
-    line: {description: The line, secrets masked., type: str}
+    pattern: {description: "The term that matched.", type: str}
+    device: {description: "Device name.", type: str}
+    version: {description: "Snapshot version.", type: int}
+    taken_at: {description: "When the store took that snapshot (epoch seconds).", type: float}
+    line_number: {description: "Line number in the rendering (from 1).", type: int}
+    line: {description: "The line, secrets masked.", type: str}
 """
 
 from typing import Any, Optional
@@ -114,8 +114,8 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         if not terms:
             raise AnsibleLookupError("netsync.fleet.search needs a pattern as its term")
-        options = {name: self.get_option(name) for name in ("regex", "ignore_case", "all_versions", "since",
-                                                              "until", "devices", "max_results")}
+        names = ("regex", "ignore_case", "all_versions", "since", "until", "devices", "max_results")
+        options = {name: self.get_option(name) for name in names}
         out: list[Any] = []
         try:
             queries = [(str(term), query_from_options(str(term), options)) for term in terms]

@@ -69,6 +69,7 @@ attributes:
     description: Reads only; check mode runs the same search.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
   idempotent:
     support: full
     description: Never changes anything.
@@ -114,11 +115,11 @@ matches:
   type: list
   elements: dict
   contains:
-    device: {description: Device name., type: str}
-    version: {description: Snapshot version., type: int}
-    taken_at: {description: When the store took that snapshot (epoch seconds)., type: float}
-    line_number: {description: Line number in the rendering (from 1)., type: int}
-    line: {description: The line, secrets masked., type: str}
+    device: {description: "Device name.", type: str}
+    version: {description: "Snapshot version.", type: int}
+    taken_at: {description: "When the store took that snapshot (epoch seconds).", type: float}
+    line_number: {description: "Line number in the rendering (from 1).", type: int}
+    line: {description: "The line, secrets masked.", type: str}
 truncated:
   description: More lines matched than O(max_results).
   returned: always

@@ -185,7 +185,8 @@ async def inspect_page(port: int, url: str, screenshot: Path) -> tuple[dict[str,
             await page.call("Emulation.setDeviceMetricsOverride", width=1280, height=facts["height"],
                             deviceScaleFactor=1, mobile=False)
             shot = await page.call("Page.captureScreenshot", format="png")
-            facts["filtered"] = {q: json.loads(await page.evaluate(FILTER % json.dumps(q))) for q in ("r2", "FAILED", "")}
+            facts["filtered"] = {q: json.loads(await page.evaluate(FILTER % json.dumps(q)))
+                                 for q in ("r2", "FAILED", "")}
             await page.evaluate("1")  # a last round trip: late console events are collected too
             screenshot.write_bytes(base64.b64decode(shot["data"]))
             requested = [e["params"]["request"]["url"] for e in page.events
@@ -292,7 +293,7 @@ def test_report_in_headless_chromium(filled_store: dict[str, Any], chromium: int
     assert facts["scripts"] == 1 and facts["xss_text"] is True  # the filter is the one script; the XSS is text
     assert facts["links"] == [["r3", True], ["r1", True], ["r2", True]]  # each device links to its history
     r1_history = facts["history"]["r1"]
-    assert [(v, who) for v, who, _diff in r1_history] == [("2", "ops"), ("1", "")]  # newest first; onboarding: no user
+    assert [(v, who) for v, who, _diff in r1_history] == [("2", "ops"), ("1", "root")]  # newest first; sim: root
     assert "+interfaces interface ge-0/0/2 description oob-change" in r1_history[0][2].splitlines()
     assert r1_history[1][2] == ""  # the first version has no diff
     assert [v for v, _w, _d in facts["history"]["r3"]] == ["1"]  # the failed resync stored nothing

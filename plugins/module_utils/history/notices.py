@@ -105,8 +105,8 @@ def notice_for(feed: SnapshotFeed, key: bytes, device: str, new_version: int, ol
     return build_notice(feed, key, rows[0], old, max_lines, max_bytes)
 
 
-def poll(feed: SnapshotFeed, key: bytes, cursor: Mapping[str, int], limit: int = 100,
-         max_lines: int = MAX_DIFF_LINES, max_bytes: int = MAX_DIFF_BYTES) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def poll(feed: SnapshotFeed, key: bytes, cursor: Mapping[str, int], limit: int = 100, max_lines: int = MAX_DIFF_LINES,
+         max_bytes: int = MAX_DIFF_BYTES) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Notices of the versions after ``cursor`` (at most ``limit``), and the cursor after them."""
     heads = feed.heads()
     after = {d: v for d, v in cursor.items() if d in heads}  # removed devices leave the cursor

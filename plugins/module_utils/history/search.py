@@ -79,7 +79,12 @@ def compile_query(query: SearchQuery) -> Matcher:
         line = re.compile(source, flags)
         # The scan may find more than the line test accepts (never less): a leading ``^`` is dropped,
         # since Python's re cannot use a pattern's literal start after a line anchor (10x slower).
-        scan = re.compile(source[1:] if source.startswith("^") and len(source) > 1 else source, flags | re.MULTILINE)
+        scan = re.compile(source, flags | re.MULTILINE)
+        if source.startswith("^") and len(source) > 1:
+            try:
+                scan = re.compile(source[1:], flags | re.MULTILINE)
+            except re.error:  # "^" was needed for the pattern to compile: keep it
+                pass
     except re.error as exc:
         raise SearchError("pattern %r is not a valid regular expression: %s" % (query.pattern, exc)) from None
     except (OverflowError, RecursionError, ValueError) as exc:

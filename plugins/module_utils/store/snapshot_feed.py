@@ -105,14 +105,11 @@ class SnapshotFeed:
         return {str(r["device"]): int(r["v"])
                 for r in self.db.query("SELECT device, MAX(version) AS v FROM snapshots GROUP BY device")}
 
-    def versions(self, device: str, after: int = 0, limit: int = 100, newest: bool = False
-                 ) -> list[dict[str, Any]]:
+    def versions(self, device: str, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         """Snapshot metadata (with ``commit_comment``, None when the store has no such column) of the
-        versions of ``device`` above ``after``: the oldest ``limit`` of them, or with ``newest`` the newest."""
-        order = "DESC" if newest else "ASC"
-        rows = self.db.query("SELECT %s FROM snapshots WHERE device = ? AND version > ? ORDER BY version %s LIMIT ?"
-                             % (self._meta_columns(), order), (device, int(after), int(limit)))
-        return sorted(rows, key=lambda r: int(r["version"]))
+        oldest ``limit`` versions of ``device`` above ``after``, oldest first."""
+        return self.db.query("SELECT %s FROM snapshots WHERE device = ? AND version > ? ORDER BY version LIMIT ?"
+                             % self._meta_columns(), (device, int(after), int(limit)))
 
     def renderings(self, device: str, versions: list[int]) -> dict[int, str]:
         """The stored renderings of some versions of one device."""

@@ -30,11 +30,12 @@ SEARCH_SPEC: dict[str, Any] = {
 def query_from_options(pattern: str, options: dict[str, Any]) -> SearchQuery:
     """A ``SearchQuery`` from module or lookup options; ``SearchError`` naming a bad option."""
     devices = options.get("devices")
+    limit = options.get("max_results")
     return SearchQuery(pattern=pattern, regex=bool(options.get("regex")), ignore_case=bool(options.get("ignore_case")),
                        since=parse_time(options.get("since"), "since"), until=parse_time(options.get("until"), "until"),
                        all_versions=bool(options.get("all_versions")),
                        devices=None if devices is None else [str(d) for d in devices],
-                       max_results=int(options.get("max_results") or DEFAULT_MAX_RESULTS))
+                       max_results=DEFAULT_MAX_RESULTS if limit is None else int(limit))
 
 
 def run_search_task(params: dict[str, Any], check_mode: bool = False, diff: bool = False) -> dict[str, Any]:

@@ -165,3 +165,9 @@ def test_parse_time() -> None:
     assert parse_time(12, "since") == 12.0 and parse_time("12.5", "until") == 12.5 and parse_time(None, "x") is None
     with pytest.raises(SearchError, match="until must be epoch seconds or an ISO 8601 time"):
         parse_time("yesterday", "until")
+
+
+def test_leading_anchor_only_narrows_the_line_test() -> None:
+    anchored = compile_query(SearchQuery(pattern="^ab", regex=True))
+    assert anchored.scan.pattern == "ab"  # the scan drops the anchor, the line test keeps it
+    assert list(scan_text("xab\nab\n", anchored, b"k")) == [(2, "ab")]
