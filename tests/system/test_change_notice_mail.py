@@ -75,12 +75,13 @@ def webhook() -> Iterator[Receiver]:
 
 def test_change_notice_playbook_mails_and_posts(tmp_path: Path, smtp: Any, webhook: Receiver) -> None:
     url = str(tmp_path / "fleet.db")
-    texts = ['system host-name r1\nsnmp community "s3cret-one"\n',
-             'system host-name r1\nsnmp community "s3cret-two"\ninterfaces interface ge-0/0/1 description x\n']
+    # an IOS device (its readable text is its stored lines; Junos notices: test_change_notices.py)
+    texts = ["hostname r1\nsnmp-server community s3cret-one ro\n",
+             "hostname r1\nsnmp-server community s3cret-two ro\ninterface Gi0/1\n description x\n"]
     with st.open_store(url) as s:
-        s.devices.upsert("r1", "127.0.0.1", 830, "junos", {})
+        s.devices.upsert("r1", "127.0.0.1", 22, "ios", {})
         for i, text in enumerate(texts):
-            s.devices.add_snapshot("r1", "junos-xml", "<c/>", text, sha256_text(text), commit_user="u%d" % i)
+            s.devices.add_snapshot("r1", "ios-cli", text, text, sha256_text(text), commit_user="u%d" % i)
         key = s.mask_key()
     inventory = tmp_path / "hosts.ini"
     inventory.write_text("r1 ansible_connection=local\n")
@@ -91,13 +92,14 @@ def test_change_notice_playbook_mails_and_posts(tmp_path: Path, smtp: Any, webho
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert len(smtp.messages) == 1 and len(webhook.posts) == 1
     mail = message_from_bytes(smtp.messages[0], policy=email_policy)
-    assert mail["Subject"] == "[netsync] r1 v1 -> v2 by u1: 2 lines added, 1 removed"
+    assert mail["Subject"] == "[netsync] r1 v1 -> v2 by u1: 3 lines added, 1 removed"
     assert mail["To"] == "noc@example.com"
     body = mail.get_body(preferencelist=("plain",)).get_content()  # community.general.mail: multipart/mixed
-    diff = ("--- r1 v1\n+++ r1 v2\n@@ -1,2 +1,3 @@\n system host-name r1\n-snmp community %s\n+snmp community %s\n"
-            "+interfaces interface ge-0/0/1 description x\n" % (marker("s3cret-one", key), marker("s3cret-two", key)))
-    assert body.replace("\r\n", "\n").strip() == ("r1 v1 -> v2 by u1: 2 lines added, 1 removed\n\n" + diff).strip()
-    assert webhook.posts[0]["json"]["text"] == "r1 v1 -> v2 by u1: 2 lines added, 1 removed\n```\n%s```" % diff
+    diff = ("--- r1 v1\n+++ r1 v2\n@@ -1,2 +1,4 @@\n hostname r1\n-snmp-server community %s ro\n"
+            "+snmp-server community %s ro\n+interface Gi0/1\n+ description x\n"
+            % (marker("s3cret-one", key), marker("s3cret-two", key)))
+    assert body.replace("\r\n", "\n").strip() == ("r1 v1 -> v2 by u1: 3 lines added, 1 removed\n\n" + diff).strip()
+    assert webhook.posts[0]["json"]["text"] == "r1 v1 -> v2 by u1: 3 lines added, 1 removed\n```\n%s```" % diff
     assert b"s3cret" not in smtp.messages[0] and "s3cret" not in run.stdout
 
     bad = run_playbook(REPO / "playbooks/change_notice.yml", inventory, url, "-e", "netsync_change_device=r1",

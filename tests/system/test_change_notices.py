@@ -89,16 +89,13 @@ def test_change_notice_reaches_the_webhook(tmp_path: Path, junos_sim: Callable[.
     assert post["path"] == "/hooks/netsync" and post["type"] == "application/json"
     notice = post["json"]["netsync_change"]
     assert (notice["device"], notice["old_version"], notice["new_version"], notice["user"]) == ("r1", 1, 2, "alice")
-    diff = notice["diff"].splitlines()
-    assert diff[:2] == ["--- r1 v1", "+++ r1 v2"]
-    changed = sorted(line for line in diff[2:] if line[:1] in "+-" and not line.startswith("@@"))
-    assert changed == sorted([
-        "-snmp community %s authorization read-only" % marker("oldcommunity", key),
-        "+snmp community %s authorization read-only" % marker("newcommunity", key),
-        '-interfaces interface ge-0/0/1 description "to access"',  # the simulator's default description
-        '+interfaces interface ge-0/0/1 description "{{ 6 * 7 }}"'])
+    diff = notice["diff"].splitlines()  # Junos: delete lines, then set lines, a Junos engineer can paste
+    assert diff[0] == "delete snmp community %s" % marker("oldcommunity", key)
+    assert sorted(diff[1:]) == sorted([
+        "set snmp community %s authorization read-only" % marker("newcommunity", key),
+        'set interfaces ge-0/0/1 description "{{ 6 * 7 }}"'])
     text = post["json"]["text"]
-    assert text.startswith("r1 v1 -> v2 by alice: 2 lines added, 2 removed\n```\n--- r1 v1\n")
+    assert text.startswith("r1 v1 -> v2 by alice: 2 lines added, 1 removed\n```\ndelete snmp community <secret:")
     assert '"{{ 6 * 7 }}"' in text and "42" not in text  # configuration text is never templated
     assert "oldcommunity" not in json.dumps(post) and "newcommunity" not in json.dumps(post)
 
@@ -113,6 +110,4 @@ def test_change_notice_reaches_the_webhook(tmp_path: Path, junos_sim: Callable[.
     assert [(p["json"]["netsync_change"]["new_version"], p["json"]["netsync_change"]["user"])
             for p in receiver.posts] == [(2, "alice"), (3, "bob")]
     second = receiver.posts[1]["json"]["netsync_change"]["diff"].splitlines()
-    assert [line for line in second if line[:1] in "+-"] == [
-        "--- r1 v2", "+++ r1 v3", "-interfaces interface ge-0/0/2 description spare",
-        "+interfaces interface ge-0/0/2 description while-stopped"]
+    assert second == ["set interfaces ge-0/0/2 description while-stopped"]  # overwrites "spare": no delete

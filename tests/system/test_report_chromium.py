@@ -294,7 +294,7 @@ def test_report_in_headless_chromium(filled_store: dict[str, Any], chromium: int
     assert facts["links"] == [["r3", True], ["r1", True], ["r2", True]]  # each device links to its history
     r1_history = facts["history"]["r1"]
     assert [(v, who) for v, who, _diff in r1_history] == [("2", "ops"), ("1", "root")]  # newest first; sim: root
-    assert "+interfaces interface ge-0/0/2 description oob-change" in r1_history[0][2].splitlines()
+    assert "set interfaces ge-0/0/2 description oob-change" in r1_history[0][2].splitlines()  # Junos: set lines
     assert r1_history[1][2] == ""  # the first version has no diff
     assert [v for v, _w, _d in facts["history"]["r3"]] == ["1"]  # the failed resync stored nothing
     assert facts["filtered"]["r2"] == {"rows": ["r2"], "history": ["r2"], "count": "1 shown"}

@@ -12,17 +12,17 @@ gives no notice. A device whose newest version is below the cursor was removed a
 its cursor starts over. The event source ``netsync.fleet.changes`` saves the cursor in the store
 after the events were queued (at least once: a crash in between repeats them, never loses them).
 
-The diff is a unified diff of the two stable renderings with every secret masked
-(``device/secrets.py``), bounded to ``max_lines`` lines and ``max_bytes`` bytes; a longer diff is
-cut and says how many lines were left out (``diff_truncated``, ``diff_lines``).
+The diff is in the platform's own text with every secret masked (``history/text.py``: Junos
+``delete``/``set`` lines a Junos engineer can paste, other platforms a unified diff), bounded to
+``max_lines`` lines and ``max_bytes`` bytes; a longer diff is cut and says how many lines were left
+out (``diff_truncated``, ``diff_lines``).
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Mapping, Optional
 
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import unified_diff
-from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_text
+from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_diff
 from ansible_collections.netsync.fleet.plugins.module_utils.store.snapshot_feed import SnapshotFeed
 
 __all__ = ["MAX_DIFF_LINES", "MAX_DIFF_BYTES", "NoticeError", "bound_diff", "build_notice", "notice_for", "poll",
@@ -53,7 +53,16 @@ def bound_diff(diff: str, max_lines: int = MAX_DIFF_LINES, max_bytes: int = MAX_
 
 
 def _counts(diff: str) -> tuple[int, int]:
+    """Lines added and removed: ``+``/``-`` of a unified diff; Junos ``delete`` lines remove, its other
+    statements (``set``, ``activate``, ``deactivate``) add."""
     added = removed = 0
+    if diff and not diff.startswith("--- "):
+        for line in diff.splitlines():
+            if line.startswith("delete "):
+                removed += 1
+            elif line.strip():
+                added += 1
+        return added, removed
     for line in diff.splitlines():
         if line.startswith("+") and not line.startswith("+++"):
             added += 1
@@ -76,10 +85,12 @@ def build_notice(feed: SnapshotFeed, key: bytes, meta: Mapping[str, Any], old_ve
                  max_lines: int = MAX_DIFF_LINES, max_bytes: int = MAX_DIFF_BYTES) -> dict[str, Any]:
     """The notice of the snapshot ``meta`` (a ``feed.versions`` row) against ``old_version`` of its device."""
     device, new_version = str(meta["device"]), int(meta["version"])
-    texts = feed.renderings(device, [old_version, new_version])
-    before = mask_text(texts.get(old_version, ""), key)
-    after = mask_text(texts.get(new_version, ""), key)
-    full = unified_diff(before, after, "%s v%d" % (device, old_version), "%s v%d" % (device, new_version))
+    snaps = feed.snapshots(device, [old_version, new_version])
+    if new_version not in snaps:
+        raise NoticeError("%s has no snapshot version %d" % (device, new_version))
+    # each platform's own text, secrets masked (history.text): Junos delete/set lines, else a unified diff
+    full = snapshot_diff(snaps.get(old_version), snaps[new_version], key, "%s v%d" % (device, old_version),
+                         "%s v%d" % (device, new_version))
     added, removed = _counts(full)
     diff, truncated, total = bound_diff(full, max_lines, max_bytes)
     notice = {

@@ -5,9 +5,9 @@
 device filter's script.
 
 ``collect_history`` reads the newest ``versions`` snapshots of each device and the diff of each against
-the one before it. The diff is taken of the stored renderings and then masked line by line: masking is
-per line and gives equal markers for equal values, so this is the diff of the masked texts without
-masking whole configurations. Each diff is cut after ``max_lines`` lines (``bound_diff``).
+the one before it, in the platform's own text with secrets masked (``history/text.py``: Junos
+``delete``/``set`` lines, other platforms a unified diff). Each diff is cut after ``max_lines`` lines
+(``bound_diff``).
 
 The filter is the page's only script: a fixed text whose sha256 is the one script the page's Content
 Security Policy allows, so no other script (one that escaped escaping) could run.
@@ -20,9 +20,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Optional
 
-from ansible_collections.netsync.fleet.plugins.module_utils.device.render import unified_diff
-from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_line
 from ansible_collections.netsync.fleet.plugins.module_utils.history.notices import bound_diff
+from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_diff
 from ansible_collections.netsync.fleet.plugins.module_utils.store import SnapshotFeed
 
 DIFF_LINES = 60
@@ -56,16 +55,15 @@ def collect_history(feed: SnapshotFeed, key: bytes, devices: Sequence[str], vers
             continue
         rows = feed.versions(name, max(0, total - versions), limit=versions)
         wanted = [int(r["version"]) for r in rows]
-        texts = feed.renderings(name, sorted(set(wanted + [v - 1 for v in wanted if v > 1])))
+        snaps = feed.snapshots(name, sorted(set(wanted + [v - 1 for v in wanted if v > 1])))
         items = []
         for row in reversed(rows):
             version = int(row["version"])
             diff, cut = "", False
-            if version > 1 and version - 1 in texts:
-                raw = unified_diff(texts[version - 1], texts[version], "%s v%d" % (name, version - 1),
-                                   "%s v%d" % (name, version))
-                masked = "".join(_mask_diff_line(line, key) for line in raw.splitlines(True))
-                diff, cut, _total = bound_diff(masked, DIFF_LINES, DIFF_BYTES)
+            if version > 1 and version - 1 in snaps and version in snaps:
+                full = snapshot_diff(snaps[version - 1], snaps[version], key, "%s v%d" % (name, version - 1),
+                                     "%s v%d" % (name, version))
+                diff, cut, _total = bound_diff(full, DIFF_LINES, DIFF_BYTES)
             items.append({"version": version, "taken_at": row.get("taken_at"), "commit_time": row.get("commit_time"),
                           "user": row.get("commit_user"), "comment": row.get("commit_comment"),
                           "job_id": row.get("job_id"), "diff": diff, "diff_truncated": cut})
@@ -73,10 +71,6 @@ def collect_history(feed: SnapshotFeed, key: bytes, devices: Sequence[str], vers
     return out
 
 
-def _mask_diff_line(line: str, key: bytes) -> str:
-    if line[:1] in ("+", "-", " ") and not line.startswith(("+++ ", "--- ")):
-        return line[0] + mask_line(line[1:].rstrip("\n"), key) + "\n"
-    return line
 
 
 def _e(value: Any) -> str:

@@ -111,6 +111,15 @@ class SnapshotFeed:
         return self.db.query("SELECT %s FROM snapshots WHERE device = ? AND version > ? ORDER BY version LIMIT ?"
                              % self._meta_columns(), (device, int(after), int(limit)))
 
+    def snapshots(self, device: str, versions: list[int]) -> dict[int, dict[str, Any]]:
+        """Format, configuration as read and stored rendering of some versions of one device (what
+        ``history.text`` makes each platform's readable text and diff from)."""
+        if not versions:
+            return {}
+        rows = self.db.query("SELECT version, format, config, rendered FROM snapshots WHERE device = ? AND "
+                             "version IN (%s)" % ", ".join("?" * len(versions)), [device] + [int(v) for v in versions])
+        return {int(r["version"]): dict(r) for r in rows}
+
     def renderings(self, device: str, versions: list[int]) -> dict[int, str]:
         """The stored renderings of some versions of one device."""
         if not versions:

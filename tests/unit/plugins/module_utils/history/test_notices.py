@@ -11,7 +11,8 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.render import
 from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import marker
 from ansible_collections.netsync.fleet.plugins.module_utils.history import notices
 
-BASE = "system host-name r1\nsystem login user ops authentication encrypted-password \"$6$old$pw\"\n"
+# CLI snapshots (EOS): their readable text is the stored rendering, so a test states it directly
+BASE = "hostname r1\nusername ops secret 5 $6$old$pw\n"
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def store_url(tmp_path: Any) -> str:
 
 
 def _snap(s: st.Store, name: str, text: str, user: str = "ops") -> int:
-    version, created = s.devices.add_snapshot(name, "junos-xml", "<c/>", text, sha256_text(text), commit_time=5.0,
+    version, created = s.devices.add_snapshot(name, "eos-cli", text, text, sha256_text(text), commit_time=5.0,
                                               commit_user=user, job_id="job-%s" % name)
     assert created
     return version
@@ -33,7 +34,7 @@ def test_poll_gives_one_notice_per_new_version_with_masked_diff(store_url: str) 
         cursor = s.snapshot_feed.heads()
         assert cursor == {"r1": 1}
         assert notices.poll(s.snapshot_feed, s.mask_key(), cursor) == ([], {"r1": 1})
-        _snap(s, "r1", BASE.replace("$old$", "$new$") + "interfaces interface ge-0/0/1 description \"{{ 6 * 7 }}\"\n",
+        _snap(s, "r1", BASE.replace("$old$", "$new$") + "interface Ethernet1\n   description {{ 6 * 7 }}\n",
               user="alice")
         found, after = notices.poll(s.snapshot_feed, s.mask_key(), cursor)
         key = s.mask_key()
@@ -41,16 +42,16 @@ def test_poll_gives_one_notice_per_new_version_with_masked_diff(store_url: str) 
     notice = found[0]
     old, new = marker("$6$old$pw", key), marker("$6$new$pw", key)
     assert notice["diff"] == (
-        "--- r1 v1\n+++ r1 v2\n@@ -1,2 +1,3 @@\n system host-name r1\n"
-        "-system login user ops authentication encrypted-password %s\n"
-        "+system login user ops authentication encrypted-password %s\n"
-        "+interfaces interface ge-0/0/1 description \"{{ 6 * 7 }}\"\n" % (old, new))
+        "--- r1 v1\n+++ r1 v2\n@@ -1,2 +1,4 @@\n hostname r1\n"
+        "-username ops secret 5 %s\n"
+        "+username ops secret 5 %s\n"
+        "+interface Ethernet1\n+   description {{ 6 * 7 }}\n" % (old, new))
     assert "$6$" not in repr(notice)  # a changed secret shows as a changed marker, never in clear
     assert {k: notice[k] for k in ("device", "old_version", "new_version", "user", "comment", "job_id",
                                    "diff_truncated", "diff_lines", "lines_added", "lines_removed")} == {
         "device": "r1", "old_version": 1, "new_version": 2, "user": "alice", "comment": None, "job_id": "job-r1",
-        "diff_truncated": False, "diff_lines": 7, "lines_added": 2, "lines_removed": 1}
-    assert notice["summary"] == "r1 v1 -> v2 by alice: 2 lines added, 1 removed"
+        "diff_truncated": False, "diff_lines": 8, "lines_added": 3, "lines_removed": 1}
+    assert notice["summary"] == "r1 v1 -> v2 by alice: 3 lines added, 1 removed"
 
 
 def test_poll_across_devices_first_versions_limits_and_reimport(store_url: str) -> None:
@@ -101,7 +102,7 @@ def test_commit_comment_is_read_when_the_store_has_the_column(store_url: str) ->
     with st.open_store(store_url) as s:
         s.devices.upsert("r1", "127.0.0.1", 830, "junos", {})
         _snap(s, "r1", BASE)
-        _snap(s, "r1", BASE + "z\n")
+        _snap(s, "r1", BASE + "ip routing\n")
         assert notices.notice_for(s.snapshot_feed, s.mask_key(), "r1", 2)["comment"] is None
         if not s.snapshot_feed.has_commit_comment():  # schema 7 adds it; before, a store without it still works
             s.db.execute("ALTER TABLE snapshots ADD COLUMN commit_comment TEXT")
@@ -114,3 +115,23 @@ def test_commit_comment_is_read_when_the_store_has_the_column(store_url: str) ->
             notices.notice_for(s.snapshot_feed, s.mask_key(), "r1", 3)
         with pytest.raises(notices.NoticeError, match="old_version must be between 1 and 1"):
             notices.notice_for(s.snapshot_feed, s.mask_key(), "r1", 2, old_version=2)
+
+
+JUNOS = ("<configuration><system><host-name>r1</host-name><login><user><name>ops</name><authentication>"
+         "<encrypted-password>{pw}</encrypted-password></authentication></user></login></system>{extra}"
+         "</configuration>")
+
+
+def test_a_junos_notice_is_delete_and_set_lines_with_masked_secrets(store_url: str) -> None:
+    """A Junos device's notice carries what a Junos engineer pastes: delete then set lines."""
+    ge1 = "<interfaces><interface><name>ge-0/0/1</name><description>uplink</description></interface></interfaces>"
+    with st.open_store(store_url) as s:
+        s.devices.upsert("r1", "127.0.0.1", 830, "junos", {})
+        for pw, extra in (("$6$old$pw", ge1), ("$6$new$pw", "")):
+            xml = JUNOS.format(pw=pw, extra=extra)
+            s.devices.add_snapshot("r1", "junos-xml", xml, "rendered", sha256_text(xml), commit_user="ops")
+        notice = notices.notice_for(s.snapshot_feed, s.mask_key(), "r1", 2)
+        new = marker("$6$new$pw", s.mask_key())
+    assert notice["diff"] == ("delete interfaces\n"  # the whole stanza went: deleted at its top
+                              "set system login user ops authentication encrypted-password %s\n" % new)
+    assert "$6$" not in repr(notice) and (notice["lines_added"], notice["lines_removed"]) == (1, 1)

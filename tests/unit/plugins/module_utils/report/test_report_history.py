@@ -19,12 +19,13 @@ def _store(path: Path) -> str:
     with st.open_store(url) as s:
         for name in ("r1", XSS):
             s.devices.upsert(name, "127.0.0.1", 830, "junos", {})
-        texts = ["system host-name r1\nsnmp community public\n",
-                 "system host-name r1\nsnmp community private\n",
-                 "system host-name r1\nsnmp community private\ninterfaces interface ge-0/0/1 description %s\n" % XSS,
-                 "system host-name r1b\nsnmp community private\n"]
+        # an IOS device: its readable text is the stored rendering (Junos text is tested in history/test_text.py)
+        texts = ["hostname r1\nsnmp-server community public ro\n",
+                 "hostname r1\nsnmp-server community private ro\n",
+                 "hostname r1\nsnmp-server community private ro\ninterface Gi0/1\n description %s\n" % XSS,
+                 "hostname r1b\nsnmp-server community private ro\n"]
         for i, text in enumerate(texts):
-            s.devices.add_snapshot("r1", "junos-xml", "<c/>", text, sha256_text(text), commit_user="u%d" % i,
+            s.devices.add_snapshot("r1", "ios-cli", text, text, sha256_text(text), commit_user="u%d" % i,
                                    commit_time=100.0 + i, job_id="j%d" % i)
     return url
 
@@ -39,8 +40,8 @@ def test_history_of_the_newest_versions_with_masked_diffs(tmp_path: Path) -> Non
     assert [(v["user"], v["commit_time"], v["job_id"], v["comment"]) for v in r1["versions"]] == [
         ("u3", 103.0, "j3", None), ("u2", 102.0, "j2", None)]
     assert r1["versions"][0]["diff"] == (
-        "--- r1 v3\n+++ r1 v4\n@@ -1,3 +1,2 @@\n-system host-name r1\n+system host-name r1b\n"
-        " snmp community %s\n-interfaces interface ge-0/0/1 description %s\n" % (marker("private", key), XSS))
+        "--- r1 v3\n+++ r1 v4\n@@ -1,4 +1,2 @@\n-hostname r1\n+hostname r1b\n"
+        " snmp-server community %s ro\n-interface Gi0/1\n- description %s\n" % (marker("private", key), XSS))
     assert data["history"][XSS] == {"total": 0, "versions": []}
     page = rp.render_html(data)
     assert '<a href="#%s">r1</a>' % anchor("r1") in page and 'id="%s"' % anchor("r1") in page

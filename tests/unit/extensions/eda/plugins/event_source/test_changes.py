@@ -45,11 +45,11 @@ def test_new_snapshots_become_events_and_the_cursor_survives_a_restart(tmp_path:
     url = str(tmp_path / "fleet.db")
     with st.open_store(url) as s:
         s.devices.upsert("r1", "127.0.0.1", 830, "junos", {})
-        s.devices.add_snapshot("r1", "junos-xml", "<c/>", "a\n", sha256_text("a\n"))
+        s.devices.add_snapshot("r1", "eos-cli", "a\n", "a\n", sha256_text("a\n"))  # CLI: text as stored
 
     def add(text: str) -> None:
         with st.open_store(url) as s:
-            s.devices.add_snapshot("r1", "junos-xml", "<c/>", text, sha256_text(text), commit_user="ops")
+            s.devices.add_snapshot("r1", "eos-cli", text, text, sha256_text(text), commit_user="ops")
 
     async def run(steps: list[str], want: int) -> list[dict[str, Any]]:
         queue: asyncio.Queue[Any] = asyncio.Queue()
