@@ -34,7 +34,8 @@ def task_vars(hosts: int, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("hosts, setting, expected", [
-    (2, None, True), (AUTO_MAX_HOSTS, None, True), (AUTO_MAX_HOSTS + 1, None, False), (1, None, False),
+    (2, None, False), (AUTO_MAX_HOSTS, None, False),  # off by default: the batch is opt-in
+    (2, "auto", True), (AUTO_MAX_HOSTS, "auto", True), (AUTO_MAX_HOSTS + 1, "auto", False), (1, "auto", False),
     (AUTO_MAX_HOSTS + 1, True, True), (AUTO_MAX_HOSTS + 1, "yes", True), (5, False, False), (5, "no", False),
     (5, "auto", True), (5, "maybe", False),
 ])
@@ -45,6 +46,8 @@ def test_setting_and_play_size(hosts: int, setting: Any, expected: bool, monkeyp
 
 
 def test_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETSYNC_RESYNC_BATCH", "auto")
+    assert enabled(Action(), task_vars(5)) is True  # the environment turns it on
     monkeypatch.setenv("NETSYNC_RESYNC_BATCH", "0")
     assert enabled(Action(), task_vars(5)) is False
     assert enabled(Action(), task_vars(5, netsync_resync_batch=True)) is True  # the variable wins
@@ -55,5 +58,6 @@ def test_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_per_host_path_for(attr: str, value: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NETSYNC_RESYNC_BATCH", raising=False)
     action = Action()
+    assert enabled(action, task_vars(5, netsync_resync_batch="auto")) is True
     setattr(action._task, attr, value)
-    assert enabled(action, task_vars(5)) is False
+    assert enabled(action, task_vars(5, netsync_resync_batch="auto")) is False
