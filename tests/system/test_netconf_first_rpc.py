@@ -67,3 +67,21 @@ def test_a_write_first_is_not_resent(tmp_path: Path, junos_sim: Callable[..., An
         with pytest.raises(TimeoutExpiredError):
             session.manager.dispatch(load)
         assert session.manager._session.resent == 0
+
+
+def test_a_slow_first_reply_answered_twice_is_taken_once(tmp_path: Path, junos_sim: Callable[..., Any],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A device that is only slow answers the original and the resent RPC: the second reply (same
+    message-id) is dropped, and the session's next RPCs work (ncclient >= 0.7 fails every waiting
+    RPC on a reply with an unknown message-id)."""
+    sim = junos_sim(hostname="r1")
+    known = sim.write_known_hosts(tmp_path / "known_hosts")
+    monkeypatch.setenv("NETSYNC_FIRST_REPLY_WAIT", "0.2")
+    sim.faults.delay = 0.5  # each reply comes 0.5 s late: the first RPC is resent before its reply
+    with netconf.open_session(_target(sim, known)) as session:
+        read = session.read_config()
+        assert session.manager._session.resent >= 1
+        facts = session.facts()  # the duplicate reply arrives meanwhile: it must not fail these
+        again = session.read_config()
+    assert read.fmt == "junos-xml" and read.config == again.config
+    assert facts["hostname"] == "r1"

@@ -15,8 +15,8 @@ waits for a reply that never comes (measured: 6 of 400 sessions under load). The
 itself stays usable, so ours sends the first RPC again, unchanged, when no byte at all has
 come back ``first_reply_wait`` seconds after it was written (doubling each time, until a
 byte arrives or the session closes). Only operations that are safe to repeat are resent;
-a reply that comes twice is answered once (ncclient drops the second as an unknown
-message-id).
+a device that was only slow answers both: the second reply to that message-id is dropped here
+(ncclient >= 0.7 fails every waiting RPC on a reply whose message-id it does not know).
 
 Replies are bounded while they arrive: when more than ``max_reply`` bytes have come since the
 last complete message, the session fails every waiting RPC with a ``malformed_reply``
@@ -62,6 +62,16 @@ def _loop_with_tick(tick: float) -> Any:
     return types.FunctionType(base.__code__, scope, base.__name__, base.__defaults__, base.__closure__)
 
 
+_MESSAGE_ID = re.compile(r'message-id="([^"]+)"')
+_REPLY_ID = re.compile(r'<(?:[A-Za-z_][\w.-]*:)?rpc-reply\b[^>]*?\bmessage-id="([^"]+)"')
+
+
+def _reply_id(raw: str) -> Optional[str]:
+    """The message-id of an ``<rpc-reply>`` (looked for in its first 4 KiB), else None."""
+    found = _REPLY_ID.search(raw, 0, 4096)
+    return found.group(1) if found else None
+
+
 class ReplyTooLarge(DeviceError):
     """More than ``max_reply`` bytes arrived without completing a message."""
 
@@ -86,6 +96,8 @@ def session_class(tick: float, first_reply_wait: float, max_reply: int = DEFAULT
             self._timer: Optional[threading.Timer] = None
             self._pending = 0
             self.resent = 0
+            self._first_id: Optional[str] = None  # message-id of a first RPC that may be answered twice
+            self._first_replies = 0
             self._where: Optional[tuple[str, int]] = None
             self._known_hosts: list[str] = []
 
@@ -113,6 +125,8 @@ def session_class(tick: float, first_reply_wait: float, max_reply: int = DEFAULT
             self._sent += 1
             # message 1 is our hello; message 2 is the first RPC
             if self._sent == 2 and first_reply_wait > 0 and operation(message) in REPEATABLE:
+                found = _MESSAGE_ID.search(message)
+                self._first_id = found.group(1) if found else None
                 self._arm(message, first_reply_wait)
 
         def _arm(self, message: str, wait: float) -> None:
@@ -131,6 +145,11 @@ def session_class(tick: float, first_reply_wait: float, max_reply: int = DEFAULT
 
         def _dispatch_message(self, raw: str) -> None:
             self._pending = 0
+            if self.resent and self._first_id is not None and _reply_id(raw) == self._first_id:
+                self._first_replies += 1
+                if self._first_replies > 1:  # the resent first RPC answered too: taken once
+                    self.logger.debug("dropping a second reply to the resent first RPC")
+                    return
             super()._dispatch_message(raw)
 
         def _transport_read(self) -> bytes:
