@@ -79,7 +79,8 @@ def requests(fed: dict[str, Any], name: str) -> dict[str, int]:
                                  headers={"Authorization": "Bearer " + fed["tokens"][name]})
     with urllib.request.urlopen(req, timeout=30, context=ssl.create_default_context(cafile=fed["cert"])) as resp:
         counters: dict[str, Any] = json.loads(resp.read())["counters"]
-    return {k: int(v["requests"]) for k, v in counters.items() if k != "/stats"}
+    # endpoints are the keys that are paths (the child also counts its connections under "connections")
+    return {k: int(v["requests"]) for k, v in counters.items() if k.startswith("/") and k != "/stats"}
 
 
 def lookups(fed: dict[str, Any], **env: str) -> dict[str, Any]:

@@ -229,6 +229,20 @@ class Listener:
             made = self._settings_made[key] = self._make_settings(values)
         return made
 
+    def _current_settings(self, name: str) -> Settings:
+        """A new state's settings, read from the store now (a device's first notification follows the
+        settings module at once); the last refresh's when the store cannot be read."""
+        try:
+            values = self.store.devices.get_settings(name)
+        except Exception:  # the store is down: the message is still mapped and damped
+            self.counters["settings-read-errors"] += 1
+            return self._settings(name)
+        key = tuple(values.get(k) for k in _DAMPER_KEYS)
+        made = self._settings_made.get(key)
+        if made is None:
+            made = self._settings_made[key] = self._make_settings(values)
+        return made
+
     def _make_settings(self, values: dict[str, Any]) -> Settings:
         overrides: dict[str, Any] = {k: values[k] for k in _DAMPER_KEYS if k in values}
         if self.job_timeout is not None:
@@ -256,7 +270,8 @@ class Listener:
     def _state(self, name: str, now: float) -> DeviceState:
         state = self.states.get(name)
         if state is None:
-            state = DeviceState(name, self._settings(name), status=self.store_status.get(name, damper.IN_SYNC))
+            state = DeviceState(name, self._current_settings(name),
+                                status=self.store_status.get(name, damper.IN_SYNC))
             self.states[name] = state
         return state
 

@@ -335,15 +335,18 @@ def test_settings_from_store_per_device(store: st.Store, clock: Clock) -> None:
     assert emit(lis, T0 + 100)[0]["netsync"]["devices"] == ["r2"]
 
 
-def test_settings_changed_in_the_store_apply_at_the_next_refresh(store: st.Store, clock: Clock) -> None:
+def test_settings_a_new_state_reads_now_and_a_followed_device_at_the_next_refresh(store: st.Store,
+                                                                                   clock: Clock) -> None:
     lis = Listener(store, reindex_every=30.0)
     lis.refresh(T0)
-    store.devices.set_settings({"resync_delay": 3}, device="r2")
-    # read once per refresh (not per message): the change applies from the next refresh on
     assert lis.ingest_syslog(completed("r1"), "10.0.0.1", T0 + 1).due == T0 + 21  # type: ignore[union-attr]
-    lis.refresh(T0 + 2)
+    store.devices.set_settings({"resync_delay": 3}, device="r2")
+    store.devices.set_settings({"resync_delay": 7}, device="r1")
+    # r2's first notification: its settings are read from the store now
     assert lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 2).due == T0 + 5  # type: ignore[union-attr]
-    assert lis.states["r2"].settings.resync_delay == 3.0 and lis.states["r1"].settings.resync_delay == 20.0
+    assert lis.states["r1"].settings.resync_delay == 20.0  # r1 is followed: its settings wait for the refresh
+    lis.refresh(T0 + 3)  # one read of every device's settings
+    assert lis.states["r1"].settings.resync_delay == 7.0 and lis.states["r2"].settings.resync_delay == 3.0
 
 
 def test_manual_resync_takes_over_the_pending_job(store: st.Store, clock: Clock) -> None:
