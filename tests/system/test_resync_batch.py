@@ -113,7 +113,7 @@ def test_killed_batch_hosts_resynced_by_their_workers(fleet: dict[str, Any]) -> 
         sim.cli_commit(user="ops", set_commands=["set interfaces ge-0/0/3 description before-kill"])
         sim.faults.delay = 1.0  # each reply: the batch is surely mid-run when killed
     since = time.time()
-    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC), "--forks", "2"]
+    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC), "--forks", "2", *BATCH]
     proc = subprocess.Popen(cmd, cwd=str(REPO), env=ansible_env(fleet["store"]), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
