@@ -71,8 +71,6 @@ def collect_history(feed: SnapshotFeed, key: bytes, devices: Sequence[str], vers
     return out
 
 
-
-
 def _e(value: Any) -> str:
     return escape(str(value), quote=True)
 
