@@ -16,10 +16,14 @@ empty ``get-config``) runs every ``keepalive`` seconds when the device supports
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from typing import Any, Callable, Optional
 
+from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import (
+    internal_error_message, internal_traceback, is_internal_error,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import (
     DeviceError, DeviceSession, Target, classify, open_session,
 )
@@ -35,6 +39,7 @@ INTERLEAVE_CAP = "urn:ietf:params:netconf:capability:interleave:1.0"
 # A config-change notification is a few KiB (parse_notification refuses more than 1 MiB): a
 # subscription's session stops reading an endless one at 2 MiB instead of buffering it.
 MAX_MESSAGE = 2 * 1024 * 1024
+_LOG = logging.getLogger(__name__)
 
 
 class NcclientSubscription:
@@ -69,6 +74,11 @@ class NcclientSubscription:
         self.error, self.message = kind, message
         self.state = "down"
 
+    def _internal(self, exc: BaseException) -> None:
+        """A bug of ours, not a device fault: logged with its traceback; the listener goes on."""
+        self._down("internal", internal_error_message(exc))
+        _LOG.error("subscription to %s: %s\n%s", self.name, self.message, internal_traceback(exc))
+
     def _run(self) -> None:
         try:
             session = self._opener(self.target)
@@ -76,7 +86,10 @@ class NcclientSubscription:
             self._down(exc.kind, str(exc))
             return
         except Exception as exc:  # open_session classifies; anything else is still a failure
-            self._down("unreachable", "%s: %s" % (type(exc).__name__, str(exc)[:300]))
+            if is_internal_error(exc):
+                self._internal(exc)
+            else:
+                self._down("unreachable", "%s: %s" % (type(exc).__name__, str(exc)[:300]))
             return
         self._session = session
         try:
@@ -84,8 +97,11 @@ class NcclientSubscription:
         except DeviceError as exc:
             self._down(exc.kind, str(exc))
         except Exception as exc:
-            err = classify(exc, self.target)
-            self._down(err.kind, str(err))
+            if is_internal_error(exc):
+                self._internal(exc)
+            else:
+                err = classify(exc, self.target)
+                self._down(err.kind, str(err))
         finally:
             session.close()
             if self.state != "down":

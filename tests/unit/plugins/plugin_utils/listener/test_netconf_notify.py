@@ -492,3 +492,21 @@ def test_event_source_netconf_arguments(tmp_path: Path) -> None:
 def test_event_source_rejects_bad_netconf_arguments(args: dict[str, Any], words: str) -> None:
     with pytest.raises(ValueError, match=words):
         _parse(args)
+
+
+def test_a_bug_of_ours_in_the_subscription_is_an_internal_error_not_a_device_fault(
+        caplog: pytest.LogCaptureFixture) -> None:
+    def buggy_open(target: Target) -> Any:
+        return {}["missing"]  # a KeyError raised in our code, not by the device or a transport library
+    sub = NcclientSubscription("nc01", Target("nc01", "127.0.0.1"), lambda *a: None, opener=buggy_open)
+    assert sub.join(5) and (sub.state, sub.error) == ("down", "internal")
+    assert sub.message.startswith("internal error in netsync.fleet") and "KeyError" in sub.message
+    assert "Traceback" in caplog.text and "buggy_open" in caplog.text  # logged with its traceback
+
+    class Broken(FakeNcManager):
+        def take_notification(self, *args: Any, **kwargs: Any) -> Any:
+            raise AttributeError("'NoneType' object has no attribute 'tag'")
+    session = FakeSession(Broken(CAPS))
+    sub = NcclientSubscription("nc02", Target("nc02", "127.0.0.1"), lambda *a: None,
+                               opener=lambda target: session)  # type: ignore[arg-type,return-value]
+    assert sub.join(5) and (sub.state, sub.error) == ("down", "internal") and session.closed.is_set()
