@@ -55,7 +55,7 @@ def test_vendor_network_os_over_netconf_is_generic(tmp_path: Path, system_fleet:
     res = run.results(RESYNC)
     assert res[changed.name]["changed"] is True and res[changed.name]["snapshot_version"] == 2
     assert marker in res[changed.name]["diff"]["after"] and marker not in res[changed.name]["diff"]["before"]
-    assert "system hostname %s-host" % changed.name in res[changed.name]["diff"]["after"]
+    assert "\nsystem\n  hostname %s-host\n" % changed.name in res[changed.name]["diff"]["after"]  # indented text
     others = [nc.name for nc in system_fleet if nc is not changed]
     assert [res[n]["changed"] for n in others] == [False, False]
     with st.open_store(store_url) as s:
