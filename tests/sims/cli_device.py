@@ -8,6 +8,7 @@ running configuration and to the extra destinations the test gave.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -46,6 +47,12 @@ class CliDevice:
         self.syslog_sent: list[str] = []
         self.sessions: dict[str, CliConfig] = {}  # EOS pending configuration sessions
         self.logins = 0  # shell sessions opened (a persistent connection opens one)
+        # restore (tests.sims.cli_restore_shell): IOS flash files by path, lines the device now refuses,
+        # the pending rollback timer of a confirmed replace, and a factor tests use to shorten that timer
+        self.files: dict[str, str] = {}
+        self.rejects: set[str] = set()
+        self.trial: asyncio.TimerHandle | None = None
+        self.trial_scale = 1.0
         self._seq = 100
 
     @property

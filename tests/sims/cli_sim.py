@@ -18,7 +18,8 @@ import asyncio
 import asyncssh
 
 from tests.sims.cli_device import Change, CliDevice
-from tests.sims.cli_shell import CliServer, Faults
+from tests.sims.cli_restore_shell import RestoreServer
+from tests.sims.cli_shell import Faults
 from tests.sims.junos_sim import LoopThread
 
 
@@ -54,7 +55,7 @@ class CliSim:
     # -- lifecycle ------------------------------------------------------------------------------
     async def _start(self) -> int:
         self._server = await asyncssh.create_server(
-            lambda: CliServer(self.device, self.users, self.enable_password, self.faults, self._connections),
+            lambda: RestoreServer(self.device, self.users, self.enable_password, self.faults, self._connections),
             "127.0.0.1", self.port, server_host_keys=[self._key], encoding=None, line_editor=False,
             agent_forwarding=False, x11_forwarding=False, allow_scp=False, keepalive_interval=0)
         self.port = self._server.sockets[0].getsockname()[1]

@@ -1,6 +1,6 @@
 """netsync.fleet.restore on the CLI platforms through real ansible-playbook over network_cli: Arista EOS
-(configuration session, rollback clean-config, commit) round trip on the EOS simulator; Cisco IOS refused
-before anything is sent."""
+(configuration session, rollback clean-config, commit) round trip on the EOS simulator; Cisco NX-OS refused
+before anything is sent (IOS-XE and IOS-XR: test_restore_cisco.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,17 +63,17 @@ def test_restore_round_trip_eos(tmp_path: Path, cli_sim: Callable[..., CliSim]) 
     assert again.results("Restore the version")["edge1"]["changed"] is False
 
 
-def test_restore_refused_on_ios(tmp_path: Path, cli_sim: Callable[..., CliSim]) -> None:  # noqa: F811
-    sim = cli_sim(platform="ios", hostname="edge1")
+def test_restore_refused_on_nxos(tmp_path: Path, cli_sim: Callable[..., CliSim]) -> None:  # noqa: F811
+    sim = cli_sim(platform="nxos", hostname="edge1")
     inv = cli_inventory(tmp_path / "inv.yml", {"edge1": host_vars(sim)})
     store = str(tmp_path / "fleet.db")
     _ok(run_playbook(REPO / "playbooks/onboard.yml", inv, store))
-    sim.configure(CHANGE[:3], user="ops")
+    sim.configure(["interface Ethernet1/1", "description oob-change"], user="ops")
     _ok(run_playbook(REPO / "playbooks/resync.yml", inv, store))
     before = sim.device.config.render()
     run = run_playbook(RESTORE, inv, store, "-e", "restore_version=1")
     assert run.rc == 2
     res = run.results("Restore the version")["edge1"]
     assert res["error"] == "unsupported"
-    assert res["msg"].startswith("restore is not supported for edge1 (platform ios, stored format ios-cli)")
+    assert res["msg"].startswith("restore is not supported for edge1 (platform nxos, stored format nxos-cli)")
     assert sim.device.config.render() == before

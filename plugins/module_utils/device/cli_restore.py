@@ -10,39 +10,32 @@ the session without touching the running configuration. This is what ``arista.eo
 does for ``replace: config``, through the same cliconf ``edit_config``. EOS' ``commit timer``
 (its commit confirmed) is not used yet.
 
-Cisco IOS/IOS-XE (``configure replace``), IOS-XR (``commit replace``) and NX-OS are not here:
-``restore`` refuses them.
+Cisco IOS-XR: ``commit replace confirmed`` of the stored lines entered in a configuration
+session (``cli_restore_iosxr.py``). Cisco IOS/IOS-XE: the stored text written to the device's
+flash through ``tclsh``, then ``configure replace … force revert trigger error timer`` and
+``configure confirm`` (``cli_restore_ios.py``).
+
+NX-OS is not here: ``restore`` refuses it (its ``rollback running-config file`` needs a
+checkpoint-format file; see docs/history.md).
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-Restorer = Callable[[Any, str], str]
+from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_ios import ios_restore
+from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_iosxr import iosxr_restore
+from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_lines import block_lines
+
+#: (cliconf connection, stored raw text, commit comment, confirm timeout in seconds) -> how it committed
+Restorer = Callable[[Any, str, str, int], str]
 
 
 def eos_lines(raw: str) -> list[str]:
-    """The lines to enter for a stored ``show running-config``: comments, blanks and ``end`` left out,
-    and an ``exit`` wherever the indentation closes a block, so no line lands in the wrong mode."""
-    kept = []
-    for line in raw.splitlines():
-        text = line.rstrip()
-        if text.strip() and not text.lstrip().startswith("!") and text.strip() != "end":
-            kept.append(text)
-    out: list[str] = []
-    open_blocks: list[int] = []  # indentation of the blocks entered
-    for i, text in enumerate(kept):
-        indent = len(text) - len(text.lstrip())
-        while open_blocks and indent <= open_blocks[-1]:
-            open_blocks.pop()
-            out.append("exit")
-        out.append(text)
-        following = kept[i + 1] if i + 1 < len(kept) else ""
-        if following and len(following) - len(following.lstrip()) > indent:
-            open_blocks.append(indent)
-    return out
+    """The lines to enter for a stored EOS ``show running-config`` (``block_lines``)."""
+    return block_lines(raw)
 
 
-def eos_restore(connection: Any, raw: str) -> str:
+def eos_restore(connection: Any, raw: str, comment: str, confirm_timeout: int) -> str:
     connection.edit_config(candidate=eos_lines(raw), commit=True, replace="config")
     return "configure session + rollback clean-config + commit"
 
@@ -50,4 +43,6 @@ def eos_restore(connection: Any, raw: str) -> str:
 #: platform name -> (stored formats it restores, how)
 RESTORERS: dict[str, tuple[tuple[str, ...], Restorer]] = {
     "eos": (("eos-cli",), eos_restore),
+    "iosxr": (("iosxr-cli",), iosxr_restore),
+    "ios": (("ios-cli",), ios_restore),
 }

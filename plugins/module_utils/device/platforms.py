@@ -72,7 +72,7 @@ class Platform:
         found = RESTORERS.get(self.name)
         if found is None:
             raise DeviceError("unsupported", "restore is not supported on platform %s" % self.name)
-        return found[1](manager, config)
+        return found[1](manager, config, comment, confirm_timeout)
 
 
 class JunosPlatform(Platform):
