@@ -53,6 +53,7 @@ class CliDevice:
         self.rejects: set[str] = set()
         self.trial: asyncio.TimerHandle | None = None
         self.trial_scale = 1.0
+        self.cut_in_trial = False  # fault: the next command while a confirmed replace waits ends the session
         self._seq = 100
 
     @property

@@ -78,6 +78,9 @@ class RestoreShell(CliShell):
         return super().prompt()
 
     def answer(self, line: str) -> str | None:
+        if self.dev.cut_in_trial and self.dev.trial is not None:  # the replace cut the management path
+            self.dev.cut_in_trial = False
+            return None
         if self.pending is not None and self.pending.startswith("xr-replace"):
             seconds, self.pending = self.pending.split(":")[1], None
             if line.lower() in ("yes", "y"):

@@ -5,6 +5,7 @@ session and commits replace confirmed + commit. A replace the device refuses lea
 task fails with the device's words."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -137,3 +138,33 @@ def test_ios_without_archive_is_refused_by_the_device(tmp_path: Path,
                           "the configuration archive (configure 'archive' with 'path <file system>:<name>'); "
                           "the device said: %Please turn config archive on")
     assert _config(sim) == before and sim.device.files == {}
+
+
+# (platform, what the task says after the cut: the proof that the session works got no answer)
+CUTS = [("ios", "replaced with configure replace ... timer 1 but not confirmed (unreachable: 'show privilege' "
+                "got no answer): the device rolls back to its previous configuration within 1 minute(s)"),
+        ("iosxr", "committed with commit replace confirmed 60 but not confirmed (unreachable: 'show running-config "
+                  "hostname' got no answer): the device rolls back to its previous configuration within 60 s")]
+
+
+@pytest.mark.parametrize("platform,words", CUTS)
+def test_unconfirmed_replace_rolls_back(platform: str, words: str, tmp_path: Path,
+                                        cli_sim: Callable[..., CliSim]) -> None:  # noqa: F811
+    """The replace cuts the session before the confirmation: the task says so and the device rolls back."""
+    sim, inv, store = _device(cli_sim, tmp_path, platform)
+    sim.configure(CHANGES[platform], user="ops")
+    _ok(run_playbook(REPO / "playbooks/resync.yml", inv, store))
+    before = _config(sim)
+    sim.device.cut_in_trial = True
+    sim.device.trial_scale = 0.05  # the device's 60 s timer runs in 3 s
+    run = run_playbook(RESTORE, inv, store, "-e", "restore_version=1")
+    assert run.rc == 4, run.stdout[-3000:]  # the session is lost: UNREACHABLE in the recap
+    res = run.results("Restore the version")["edge1"]
+    assert (res["error"], res["unreachable"]) == ("unreachable", True)
+    assert res["msg"] == "restore of edge1 version 1 failed: unreachable: " + words
+    assert _config(sim) != before  # replaced, waiting for the confirmation
+    deadline = time.monotonic() + 30
+    while sim.device.trial is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sim.device.trial is None and _config(sim) == before
+    assert sim.device.changes[-1].user == "system"

@@ -145,7 +145,9 @@ def ios_restore(connection: Any, raw: str, comment: str, confirm_timeout: int) -
         if failed is not None:
             raise DeviceError(*failed)
         try:
-            send(connection, "show privilege")
+            proof = send(connection, "show privilege")
+            if "privilege level" not in proof.lower():
+                raise DeviceError("unreachable", "'show privilege' got no answer")
             send(connection, "configure confirm")
         except Exception as exc:
             if is_internal_error(exc):

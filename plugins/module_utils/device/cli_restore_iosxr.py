@@ -83,7 +83,9 @@ def iosxr_restore(connection: Any, raw: str, comment: str, confirm_timeout: int)
         send(connection, "commit replace confirmed %d" % seconds, prompt=REPLACE_QUESTION, answer="yes")
         committed = True
         try:
-            send(connection, "show running-config hostname")
+            proof = send(connection, "show running-config hostname")
+            if "hostname" not in proof:
+                raise DeviceError("unreachable", "'show running-config hostname' got no answer")
             send(connection, "commit")
         except Exception as exc:
             if is_internal_error(exc):
