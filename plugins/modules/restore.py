@@ -25,8 +25,26 @@ description:
     and a rejected line aborts it, as C(arista.eos.eos_config) does for C(replace=config). EOS' C(commit timer)
     is not used: there is no automatic rollback if the restore cuts the management path; O(confirm_timeout)
     and O(comment) are not used."
-  - "Cisco IOS/IOS-XE, NX-OS and IOS-XR are refused with C(error=unsupported) before anything is sent: their
-    replace mechanisms (IOS-XE C(configure replace), IOS-XR C(commit replace)) are not driven yet."
+  - "Cisco IOS-XR (over C(network_cli), through C(cisco.iosxr)'s cliconf): C(configure exclusive), the stored
+    lines, C(commit replace confirmed) O(confirm_timeout) (clamped to IOS-XR's 30..65535 seconds), answering its
+    question with C(yes): the lines replace the whole running configuration atomically, on trial. Then
+    C(show running-config hostname) proves the session still works and C(commit) confirms; if that fails,
+    IOS-XR rolls back by itself when the trial ends, and the task fails saying so. A line the device rejects
+    stops the restore before the commit (C(abort)): nothing changes, and the task fails with the device's
+    message. O(comment) is not used."
+  - "Cisco IOS/IOS-XE (over C(network_cli), through C(cisco.ios)' cliconf): the stored text is written to the
+    default file system (from C(dir)) as C(netsync-restore.cfg) through C(tclsh), in hexadecimal chunks
+    (C(puts -nonewline $f [binary format H* ...])), then C(configure replace <file> force revert trigger error
+    timer <minutes>) with O(confirm_timeout) rounded up to whole minutes (1..120), C(show privilege) to prove
+    the session works, and C(configure confirm). On an error IOS goes back to the original configuration
+    itself and the task fails with the device's message; if the confirmation does not come, IOS rolls back
+    when the timer ends. The file is deleted (C(delete /force)) in every case. The device needs the
+    configuration archive (C(archive) with a C(path)): without it IOS answers C(%Please turn config archive
+    on), nothing changes and the task fails with C(error=unsupported). O(comment) is not used."
+  - "Cisco NX-OS is refused with C(error=unsupported) before anything is sent: it is not driven yet. NX-OS
+    9.3(1) and later have C(configure replace <file>) with a C(commit-timeout) (a file on bootflash, as on
+    IOS-XE); earlier releases only roll back to checkpoint files, whose format is not the C(show running-config)
+    text the store keeps."
   - After the commit the configuration is read again; it must be version O(version), else the task fails
     with C(error=not_verified) (the commit stays).
   - The store is not written. The next resync (with auto-resync, the commit notification triggers it) stores
@@ -34,7 +52,9 @@ description:
   - "Secrets: the store keeps the raw configuration, so the version goes back with the secrets it had
     (a password changed since then is changed back). Outputs, the diff included, show secrets masked. A
     stored version that holds masked markers (C(<secret:...>)) is refused with C(error=masked_secrets):
-    its real values are unknown."
+    its real values are unknown. On IOS-XE the version's text, secrets as stored (usually hashes), sits in the
+    temporary file on the device's flash until the task deletes it; on IOS-XR and EOS the lines go through the
+    SSH session only."
 author: Netsync Fleet Team (@netsync-fleet)
 options:
   version:
@@ -43,13 +63,14 @@ options:
     required: true
   confirm_timeout:
     description:
-      - Seconds the device waits for the confirmation before it rolls back by itself. Junos counts whole
-        minutes, so it gets this rounded up (at least 1 minute).
+      - Seconds the device waits for the confirmation before it rolls back by itself. Junos and IOS-XE count
+        whole minutes, so they get this rounded up (at least 1 minute; IOS-XE at most 120). IOS-XR takes 30 to
+        65535 seconds (clamped). EOS does not use it.
     type: int
     default: 300
   comment:
     description:
-      - The commit comment (Junos C(<log>)). Generic RFC 6241 devices have no commit comment.
+      - The commit comment (Junos C(<log>)). Generic RFC 6241 devices and the CLI platforms get none.
       - Default C(netsync.fleet.restore of <device> version <N>).
     type: str
 extends_documentation_fragment:
@@ -94,14 +115,14 @@ version:
   returned: success
   type: int
 platform:
-  description: The device's platform (C(junos), C(netconf), C(eos)).
+  description: The device's platform (C(junos), C(netconf), C(eos), C(iosxr), C(ios)).
   returned: success
   type: str
 mechanism:
   description: How the configuration was committed; null when nothing was sent.
   returned: success
   type: str
-  sample: commit confirmed 5
+  sample: commit replace confirmed 300 + commit
 verified:
   description: True when the configuration read after the commit is the version's; null when nothing was sent.
   returned: success

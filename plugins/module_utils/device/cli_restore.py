@@ -15,8 +15,9 @@ session (``cli_restore_iosxr.py``). Cisco IOS/IOS-XE: the stored text written to
 flash through ``tclsh``, then ``configure replace … force revert trigger error timer`` and
 ``configure confirm`` (``cli_restore_ios.py``).
 
-NX-OS is not here: ``restore`` refuses it (its ``rollback running-config file`` needs a
-checkpoint-format file; see docs/history.md).
+NX-OS is not here: ``restore`` refuses it. NX-OS 9.3(1)+ ``configure replace <file>`` with a
+``commit-timeout`` would be its mechanism (a file on bootflash, as on IOS-XE); earlier releases only
+roll back to checkpoint files. See docs/history.md.
 """
 from __future__ import annotations
 
