@@ -98,7 +98,7 @@ def test_restore_round_trip(platform: str, tmp_path: Path, cli_sim: Callable[...
 # (platform, line the device now refuses, start of the device's words in the task's message)
 REFUSALS = [
     ("ios", "ntp server 192.0.2.123",
-     "configure replace failed, the device kept its configuration: Failed to apply command ntp server 192.0.2.123"
+     "configure replace failed: Failed to apply command ntp server 192.0.2.123"
      "\nThe original configuration has been successfully restored."),
     ("iosxr", "ipv4 address 10.0.0.3 255.255.255.255",
      "'ipv4 address 10.0.0.3 255.255.255.255': % Invalid input detected at '^' marker."),

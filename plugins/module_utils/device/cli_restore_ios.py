@@ -100,7 +100,7 @@ def replace_failure(output: str) -> tuple[str, str] | None:
         return ("unsupported", "configure replace with revert needs the configuration archive "
                 "(configure 'archive' with 'path <file system>:<name>'); the device said: %s" % message)
     if "rollback done" not in low or any(s in low for s in _FAILED):
-        return ("rpc_error", "configure replace failed, the device kept its configuration: %s" % message)
+        return ("rpc_error", "configure replace failed: %s" % message)
     return None
 
 

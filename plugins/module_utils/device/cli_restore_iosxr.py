@@ -93,7 +93,10 @@ def iosxr_restore(connection: Any, raw: str, comment: str, confirm_timeout: int)
             raise ConfirmFailed(
                 failure_kind(exc), "committed with commit replace confirmed %d but not confirmed (%s): the device "
                 "rolls back to its previous configuration within %d s" % (seconds, exc, seconds)) from exc
-        send(connection, "end")
+        try:  # confirmed: leaving configuration mode is tidiness (the next task's cliconf does it too)
+            connection.get(command="end")
+        except Exception:
+            pass
         return "commit replace confirmed %d + commit" % seconds
     except ConfirmFailed:
         raise

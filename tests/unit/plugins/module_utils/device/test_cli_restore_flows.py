@@ -116,7 +116,7 @@ def test_ios_failed_replace_is_the_device_words_and_the_file_is_deleted() -> Non
     conn = FakeCliconf(_ios(RefusedError(repr(echo + b"\r\n%Error opening bootflash:x (I/O error)\r\nr1#"))))
     with pytest.raises(DeviceError) as err:
         ios_restore(conn, IOS, "c", 60)
-    assert str(err.value) == ("rpc_error: configure replace failed, the device kept its configuration: "
+    assert str(err.value) == ("rpc_error: configure replace failed: "
                               "%Error opening bootflash:x (I/O error)")
     assert conn.commands[-1] == "delete /force bootflash:netsync-restore.cfg"
     assert "configure confirm" not in conn.commands

@@ -79,8 +79,8 @@ def test_replace_reverted_is_a_failure_with_the_device_words() -> None:
     out = ("Failed to apply command ntp server 192.0.2.77\n"
            "The original configuration has been successfully restored.\n")
     assert replace_failure(out) == (
-        "rpc_error", "configure replace failed, the device kept its configuration: Failed to apply command ntp "
-        "server 192.0.2.77\nThe original configuration has been successfully restored.")
+        "rpc_error", "configure replace failed: Failed to apply command ntp server 192.0.2.77\n"
+        "The original configuration has been successfully restored.")
 
 
 def test_replace_without_archive_is_unsupported() -> None:
