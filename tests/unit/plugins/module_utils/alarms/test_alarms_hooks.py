@@ -7,7 +7,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed, run_device
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
-from tests.unit.plugins.plugin_utils.listener.test_listener import T0, Clock, completed
+from tests.unit.plugins.plugin_utils.listener.listener_fixtures import T0, Clock, completed
 from tests.support.fake_device import FakeDevice
 from tests.unit.plugins.module_utils.tasks.test_tasks import _params
 
