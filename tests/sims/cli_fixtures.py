@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.sims.cli_sim import CliSim
-from tests.sims.factory import started
+from tests.sims.lifecycle import started
 
 __all__ = ["cli_sim"]
 

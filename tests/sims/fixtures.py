@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.sims.factory import started
+from tests.sims.lifecycle import started
 from tests.sims.helpers import UdpReceiver, ncclient_kwargs
 from tests.sims.junos_sim import JunosSim, SimFleet
 
