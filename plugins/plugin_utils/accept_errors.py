@@ -15,27 +15,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any, Callable, MutableMapping
 
 LOG_EVERY = 60.0
 
 
+@dataclass(eq=False)
 class AcceptErrorFilter:
     """``counters[key]`` counts failed accepts; ``logger`` says so at most every :data:`LOG_EVERY` s.
 
     ``name`` starts the log line and ``advice`` ends it (what to lower or raise).
     """
 
-    def __init__(self, counters: MutableMapping[str, int], key: str, logger: logging.Logger, name: str,
-                 advice: str, clock: Callable[[], float] = time.monotonic) -> None:
-        self.counters = counters
-        self.key = key
-        self.logger = logger
-        self.name = name
-        self.advice = advice
-        self.clock = clock
-        self._last = -LOG_EVERY
-        self._since = 0
+    counters: MutableMapping[str, int]
+    key: str
+    logger: logging.Logger
+    name: str
+    advice: str
+    clock: Callable[[], float] = time.monotonic
+    _last: float = field(default=-LOG_EVERY, init=False)
+    _since: int = field(default=0, init=False)
 
     def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
