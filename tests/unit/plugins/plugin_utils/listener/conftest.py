@@ -1,4 +1,4 @@
-"""Fixtures of the listener's unit tests: a fake clock and a real SQLite store seeded with
+"""Fixtures of the listener's unit tests: a clock at T0 and a real SQLite store seeded with
 ``devices`` (a test module may override that fixture), helpers in ``listener_fixtures.py``."""
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Any, Iterator
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.unit.plugins.plugin_utils.listener.listener_fixtures import ROUTERS, Clock, seed
+from tests.support.clock import Clock
+from tests.unit.plugins.plugin_utils.listener.listener_fixtures import ROUTERS, T0, seed
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

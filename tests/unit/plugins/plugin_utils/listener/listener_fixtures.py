@@ -1,4 +1,4 @@
-"""What the listener's unit tests share (``test_listener*.py``): the fake clock, the seed's time and
+"""What the listener's unit tests share (``test_listener*.py``): the seed's time, settings and
 Junos commit messages; the fixtures over them are in ``conftest.py``."""
 from __future__ import annotations
 
@@ -9,14 +9,6 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 T0 = 1_000_000.0
 SETTINGS = {"resync_delay": 20, "damping_window": 25, "damper_interval": 20}  # the seed's defaults
 ROUTERS = (("r1", "10.0.0.1", "r1"), ("r2", "10.0.0.2", "r2"))  # (name, address, hostname fact)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def started(host: str, user: str = "ops") -> bytes:

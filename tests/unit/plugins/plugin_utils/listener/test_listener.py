@@ -7,7 +7,8 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
-from tests.unit.plugins.plugin_utils.listener.listener_fixtures import T0, Clock, completed, started
+from tests.support.clock import Clock
+from tests.unit.plugins.plugin_utils.listener.listener_fixtures import T0, completed, started
 
 
 def emit(listener: Listener, now: float) -> list[dict[str, Any]]:

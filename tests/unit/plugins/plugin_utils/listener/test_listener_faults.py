@@ -9,7 +9,8 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
-from tests.unit.plugins.plugin_utils.listener.listener_fixtures import COMMIT, T0, Clock
+from tests.support.clock import Clock
+from tests.unit.plugins.plugin_utils.listener.listener_fixtures import COMMIT, T0
 
 def failing(store: Any, method: str, times: int = 1) -> Callable[[], int]:
     """Make ``store.<method>`` raise 'database is locked' the next ``times`` calls; returns a call counter."""

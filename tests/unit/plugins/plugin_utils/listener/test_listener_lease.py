@@ -11,7 +11,8 @@ import pytest
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.lease import LeaderLease
-from tests.unit.plugins.plugin_utils.listener.listener_fixtures import COMMIT, T0, Clock
+from tests.support.clock import Clock
+from tests.unit.plugins.plugin_utils.listener.listener_fixtures import COMMIT, T0
 
 TTL = 15.0
 
