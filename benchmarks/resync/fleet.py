@@ -9,37 +9,32 @@ ours (``ansible_connection: local``) and the peer's (``ansible.netcommon.netconf
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from tests.system.helpers import REPO, Device, from_netconfd, write_inventory
+from benchmarks.resync import sim_process
+from tests.system.helpers import Device, from_netconfd, write_inventory
 
 SIM_USER, SIM_PASSWORD = "admin", "secret"
 
 
 def serve_sims(count: int, prefix: str = "r") -> None:
-    """Child process: run a SimFleet; JSON lines on stdin/stdout.
+    """Child process: a SimFleet, spoken to through ``sim_process.serve``.
 
-    Prints ``{"ports": ..., "known_hosts": [...]}`` when ready, then answers each
-    ``{"commit": name, "set": [...]}`` with ``{"ok": true}`` or ``{"error": ...}``;
-    stops at end of input.
+    Ready line ``{"ports": ..., "known_hosts": [...]}``; answers each ``{"commit": name, "set": [...]}``
+    with ``{"ok": true}``.
     """
     from tests.sims.junos_sim import SimFleet
 
     fleet = SimFleet(count, prefix=prefix, users={SIM_USER: SIM_PASSWORD})
+
+    def answer(msg: dict[str, Any]) -> dict[str, Any]:
+        fleet[msg["commit"]].cli_commit(user="ops", set_commands=list(msg["set"]))
+        return {"ok": True}
+
     try:
         ports = fleet.start()
-        print(json.dumps({"ports": ports, "known_hosts": fleet.known_hosts_lines()}), flush=True)
-        for line in sys.stdin:
-            msg = json.loads(line)
-            try:
-                fleet[msg["commit"]].cli_commit(user="ops", set_commands=list(msg["set"]))
-                print(json.dumps({"ok": True}), flush=True)
-            except Exception as exc:  # reported to the parent, the fleet keeps running
-                print(json.dumps({"error": "%s: %s" % (type(exc).__name__, exc)}), flush=True)
+        sim_process.serve({"ports": ports, "known_hosts": fleet.known_hosts_lines()}, answer)
     finally:
         fleet.stop()
 
@@ -52,47 +47,19 @@ class SimProcess:
         self.prefix = prefix
         self.ports: dict[str, int] = {}
         self.known_hosts_lines: list[str] = []
-        self._proc: Optional[subprocess.Popen[str]] = None
+        self._child = sim_process.SimChild("benchmarks.resync.fleet", ["--sims", str(count), "--prefix", prefix],
+                                           "Junos simulators", stop_wait=20)
 
     def start(self) -> dict[str, int]:
-        cmd = [sys.executable, "-m", "benchmarks.resync.fleet", "--sims", str(self.count), "--prefix", self.prefix]
-        self._proc = subprocess.Popen(cmd, cwd=str(REPO), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self._proc.stdout is not None
-        line = self._proc.stdout.readline()
-        if not line:
-            self.stop()
-            raise RuntimeError("the Junos simulators did not start (see stderr above)")
-        msg = json.loads(line)
-        self.ports, self.known_hosts_lines = dict(msg["ports"]), list(msg["known_hosts"])
+        ready = self._child.start()
+        self.ports, self.known_hosts_lines = dict(ready["ports"]), list(ready["known_hosts"])
         return self.ports
 
     def cli_commit(self, name: str, set_commands: list[str]) -> None:
-        if self._proc is None or self._proc.stdin is None or self._proc.stdout is None:
-            raise RuntimeError("simulators not started")
-        self._proc.stdin.write(json.dumps({"commit": name, "set": set_commands}) + "\n")
-        self._proc.stdin.flush()
-        reply = json.loads(self._proc.stdout.readline() or '{"error": "simulator process ended"}')
-        if "error" in reply:
-            raise RuntimeError("cli_commit on %s failed: %s" % (name, reply["error"]))
+        self._child.ask({"commit": name, "set": set_commands})
 
     def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        try:
-            if proc.stdin is not None:
-                proc.stdin.close()
-            proc.wait(20)
-        except (OSError, subprocess.TimeoutExpired):
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
+        self._child.stop()
 
 
 class Testbed:

@@ -16,3 +16,21 @@ options:
       - Keep PostgreSQL passwords out of the URL; use C(PGPASSWORD) or C(~/.pgpass).
     type: str
 """
+
+    # The store option of the lookups that read a site's store (change_notice, search):
+    # extends_documentation_fragment: netsync.fleet.store.lookup
+    LOOKUP = r"""
+options:
+  store:
+    description:
+      - The inventory store (a path, C(sqlite:///path) or a C(postgresql://) URL).
+      - Unset, the variable C(netsync_store), the environment variable E(NETSYNC_STORE), then C(~/.netsync/fleet.db).
+    type: str
+    vars:
+      - name: netsync_store
+    env:
+      - name: NETSYNC_STORE
+    ini:
+      - section: netsync_fleet
+        key: store
+"""

@@ -35,18 +35,8 @@ options:
     description: At most this many bytes of diff.
     type: int
     default: 16384
-  store:
-    description:
-      - The inventory store (a path, C(sqlite:///path) or a C(postgresql://) URL).
-      - Unset, the variable C(netsync_store), the environment variable E(NETSYNC_STORE), then C(~/.netsync/fleet.db).
-    type: str
-    vars:
-      - name: netsync_store
-    env:
-      - name: NETSYNC_STORE
-    ini:
-      - section: netsync_fleet
-        key: store
+extends_documentation_fragment:
+  - netsync.fleet.store.lookup
 """
 
 EXAMPLES = r"""
@@ -77,29 +67,22 @@ _raw:
     summary: {description: "One line, for example C(r1 v4 -> v5 by ops: 2 lines added, 1 removed).", type: str}
 """
 
-from typing import Any, Optional
+from typing import Any
 
 from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.netsync.fleet.plugins.module_utils.history.notices import NoticeError, notice_for
+from ansible_collections.netsync.fleet.plugins.plugin_utils.store_lookup import StoreLookup
 
 
-class LookupModule(LookupBase):
-    def run(self, terms: list[Any], variables: Optional[dict[str, Any]] = None, **kwargs: Any) -> list[Any]:
-        from ansible.utils.unsafe_proxy import wrap_var
+class LookupModule(StoreLookup):
+    lookup_name = "netsync.fleet.change_notice"
+    lookup_errors = (NoticeError, ValueError)
 
-        from ansible_collections.netsync.fleet.plugins.module_utils.history.notices import NoticeError, notice_for
-        from ansible_collections.netsync.fleet.plugins.module_utils.store import (
-            StoreError, default_store_url, open_store,
-        )
-
-        self.set_options(var_options=variables, direct=kwargs)
+    def lookup(self, terms: list[Any]) -> list[Any]:
         if terms:
             raise AnsibleLookupError("netsync.fleet.change_notice takes no terms, only options (device=, new_version=)")
-        try:
-            with open_store(self.get_option("store") or default_store_url(), create=False) as store:
-                notice = notice_for(store.snapshot_feed, store.mask_key(), str(self.get_option("device")),
-                                    int(self.get_option("new_version")), self.get_option("old_version") or None,
-                                    int(self.get_option("max_diff_lines")), int(self.get_option("max_diff_bytes")))
-        except (NoticeError, StoreError, ValueError) as exc:
-            raise AnsibleLookupError("netsync.fleet.change_notice: %s" % exc) from exc
-        return [wrap_var(notice)]
+        with self.open_store() as store:
+            return [notice_for(store.snapshot_feed, store.mask_key(), str(self.get_option("device")),
+                               int(self.get_option("new_version")), self.get_option("old_version") or None,
+                               int(self.get_option("max_diff_lines")), int(self.get_option("max_diff_bytes")))]

@@ -23,18 +23,6 @@ options:
   _terms:
     description: Patterns; the matches of all of them, in order.
     required: true
-  store:
-    description:
-      - The inventory store (a path, C(sqlite:///path) or a C(postgresql://) URL).
-      - Unset, the variable C(netsync_store), the environment variable E(NETSYNC_STORE), then C(~/.netsync/fleet.db).
-    type: str
-    vars:
-      - name: netsync_store
-    env:
-      - name: NETSYNC_STORE
-    ini:
-      - section: netsync_fleet
-        key: store
   regex:
     description: Terms are regular expressions.
     type: bool
@@ -61,6 +49,8 @@ options:
     description: At most this many lines per term (a warning says when more matched).
     type: int
     default: 1000
+extends_documentation_fragment:
+  - netsync.fleet.store.lookup
 """
 
 EXAMPLES = r"""
@@ -92,41 +82,34 @@ _list:
     line: {description: "The line, secrets masked.", type: str}
 """
 
-from typing import Any, Optional
+from typing import Any
 
 from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
+
+from ansible_collections.netsync.fleet.plugins.module_utils.history.search import SearchError, search
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.search import QUERY_OPTIONS, query_from_options
+from ansible_collections.netsync.fleet.plugins.plugin_utils.store_lookup import StoreLookup
 
 display = Display()
 
 
-class LookupModule(LookupBase):
-    def run(self, terms: list[Any], variables: Optional[dict[str, Any]] = None, **kwargs: Any) -> list[Any]:
-        from ansible.utils.unsafe_proxy import wrap_var
+class LookupModule(StoreLookup):
+    lookup_name = "netsync.fleet.search"
+    lookup_errors = (SearchError,)
 
-        from ansible_collections.netsync.fleet.plugins.module_utils.history.search import SearchError, search
-        from ansible_collections.netsync.fleet.plugins.module_utils.store import (
-            StoreError, default_store_url, open_store,
-        )
-        from ansible_collections.netsync.fleet.plugins.module_utils.tasks.search import query_from_options
-
-        self.set_options(var_options=variables, direct=kwargs)
+    def lookup(self, terms: list[Any]) -> list[Any]:
         if not terms:
             raise AnsibleLookupError("netsync.fleet.search needs a pattern as its term")
-        names = ("regex", "ignore_case", "all_versions", "since", "until", "devices", "max_results")
-        options = {name: self.get_option(name) for name in names}
+        options = {name: self.get_option(name) for name in QUERY_OPTIONS}
+        queries = [(str(term), query_from_options(str(term), options)) for term in terms]
         out: list[Any] = []
-        try:
-            queries = [(str(term), query_from_options(str(term), options)) for term in terms]
-            with open_store(self.get_option("store") or default_store_url(), create=False) as store:
-                key = store.mask_key()
-                for term, query in queries:
-                    result = search(store.snapshot_feed, key, query)
-                    if result["truncated"]:
-                        display.warning("netsync.fleet.search: more than %d lines match %r; raise max_results to "
-                                        "see them all" % (query.max_results, term))
-                    out.extend(dict(match, pattern=term) for match in result["matches"])
-        except (SearchError, StoreError) as exc:
-            raise AnsibleLookupError("netsync.fleet.search: %s" % exc) from exc
-        return [wrap_var(item) for item in out]
+        with self.open_store() as store:
+            key = store.mask_key()
+            for term, query in queries:
+                result = search(store.snapshot_feed, key, query)
+                if result["truncated"]:
+                    display.warning("netsync.fleet.search: more than %d lines match %r; raise max_results to "
+                                    "see them all" % (query.max_results, term))
+                out.extend(dict(match, pattern=term) for match in result["matches"])
+        return out

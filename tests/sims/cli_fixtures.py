@@ -9,25 +9,15 @@ a test started is stopped at teardown, even when the test fails.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
 from tests.sims.cli_sim import CliSim
+from tests.sims.lifecycle import started
 
 __all__ = ["cli_sim"]
 
 
 @pytest.fixture
 def cli_sim() -> Iterator[Callable[..., CliSim]]:
-    started: list[CliSim] = []
-
-    def factory(**kwargs: Any) -> CliSim:
-        sim = CliSim(**kwargs)
-        started.append(sim)
-        sim.start()
-        return sim
-
-    yield factory
-    for sim in started:
-        sim.stop()
+    yield from started(CliSim)

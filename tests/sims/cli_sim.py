@@ -4,7 +4,7 @@
 interactive shell that the vendor collections' own terminal and cliconf plugins accept over
 ``ansible.netcommon.network_cli``. ``configure(lines, user=...)`` makes an out-of-band change
 as a CLI user would (with the platform's commit syslog). The loop runs in a background thread
-(``tests.sims.junos_sim.LoopThread``) so synchronous tests can use it; every server a test
+(``tests.sims.lifecycle.LoopThread``) so synchronous tests can use it; every server a test
 starts is stopped by the ``cli_sim`` fixture (``tests.sims.cli_fixtures``).
 """
 
@@ -12,18 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 
-import asyncio
 import asyncssh
 
 from tests.sims.cli_device import Change, CliDevice
 from tests.sims.cli_restore_shell import RestoreServer
 from tests.sims.cli_shell import Faults
-from tests.sims.junos_sim import LoopThread
+from tests.sims.lifecycle import LoopThread, StartStop, close_server
 
 
-class CliSim:
+class CliSim(StartStop):
     """One simulated CLI device.
 
     ``users`` maps user name to login password; ``enable_password`` is asked by ``enable``
@@ -64,13 +62,7 @@ class CliSim:
     async def _stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
-            server.close()
-            await server.wait_closed()
-        conns = list(self._connections)
-        for conn in conns:
-            conn.close()
-        if conns:
-            await asyncio.wait([asyncio.ensure_future(c.wait_closed()) for c in conns], timeout=5)
+            await close_server(server, self._connections)
 
     def start(self) -> int:
         """Listen on 127.0.0.1 (the same port again after a stop); returns the port."""
@@ -91,14 +83,6 @@ class CliSim:
     @property
     def running(self) -> bool:
         return self._server is not None
-
-    def __enter__(self) -> CliSim:
-        self.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
 
     # -- host key -----------------------------------------------------------------------------
     def known_hosts_line(self, host: str = "127.0.0.1") -> str:

@@ -10,10 +10,10 @@ Plain helpers (``ncclient_kwargs``, ``UdpReceiver``) live in ``tests.sims.helper
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
+from tests.sims.lifecycle import started
 from tests.sims.helpers import UdpReceiver, ncclient_kwargs
 from tests.sims.junos_sim import JunosSim, SimFleet
 
@@ -23,33 +23,13 @@ __all__ = ["junos_fleet", "junos_sim", "ncclient_kwargs", "syslog_udp", "UdpRece
 @pytest.fixture
 def junos_sim() -> Iterator[Callable[..., JunosSim]]:
     """Factory: ``junos_sim(hostname="r1", users={...}, ...)`` returns a started JunosSim."""
-    started: list[JunosSim] = []
-
-    def factory(**kwargs: Any) -> JunosSim:
-        sim = JunosSim(**kwargs)
-        started.append(sim)
-        sim.start()
-        return sim
-
-    yield factory
-    for sim in started:
-        sim.stop()
+    yield from started(JunosSim)
 
 
 @pytest.fixture
 def junos_fleet() -> Iterator[Callable[..., SimFleet]]:
     """Factory: ``junos_fleet(20, users={...})`` returns a started SimFleet (one loop)."""
-    started: list[SimFleet] = []
-
-    def factory(count: int, **kwargs: Any) -> SimFleet:
-        fleet = SimFleet(count, **kwargs)
-        started.append(fleet)
-        fleet.start()
-        return fleet
-
-    yield factory
-    for fleet in started:
-        fleet.stop()
+    yield from started(SimFleet)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from tests.sims.junos_config import Element
-from tests.sims.junos_device import localtime
+from tests.sims.junos_db import localtime
 
 #: Simulated memory of the routing engine, in kilobytes.
 MEMORY_KB = 4_141_816

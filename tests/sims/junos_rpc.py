@@ -14,7 +14,8 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from tests.sims.junos_config import ConfigError, Element, subtree_filter
-from tests.sims.junos_device import JunosDevice, RpcFailure, localtime
+from tests.sims.junos_db import RpcFailure, localtime
+from tests.sims.junos_device import JunosDevice
 from tests.sims.junos_formats import render_json, render_set
 from tests.sims.junos_oper import route_engine_information, system_memory_information, system_uptime_information
 from tests.sims.junos_text import render_text

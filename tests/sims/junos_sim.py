@@ -9,44 +9,22 @@ SIGTERM (see ``--help``).
 from __future__ import annotations
 
 import asyncio
-import threading
 import zlib
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncssh
 
 from tests.sims.junos_config import ConfigError, Element, default_config, parse_xml
-from tests.sims.junos_device import CommitRecord, JunosDevice
+from tests.sims.junos_db import CommitRecord
+from tests.sims.junos_device import JunosDevice
 from tests.sims.junos_rpc import Handler, Platform
-from tests.sims.junos_ssh import Faults, SimCore, listen, shutdown
+from tests.sims.junos_ssh import Faults, SimCore, listen
 from tests.sims.junos_text import parse_text
+from tests.sims.lifecycle import LoopThread, StartStop, close_server
 
-T = TypeVar("T")
 DEFAULT_VERSION = "21.4R3.15"
-
-
-class LoopThread:
-    """An asyncio event loop running in a daemon thread."""
-
-    def __init__(self, name: str = "junos-sim") -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
-        """Run a coroutine on the loop and wait for its result."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        """Stop the loop and join the thread."""
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
-        self.loop.close()
 
 
 def _load_config(config: Element | str | None, hostname: str, users: Iterable[str], version: str) -> Element:
@@ -71,7 +49,7 @@ def _host_key(path: str | Path | None) -> asyncssh.SSHKey:
     return key
 
 
-class JunosSim:
+class JunosSim(StartStop):
     """One simulated Junos device.
 
     ``users`` maps user name to password; ``authorized_keys`` maps user name to OpenSSH
@@ -145,7 +123,7 @@ class JunosSim:
         """Stop listening and close every session."""
         server, self._server = self._server, None
         if server is not None:
-            await shutdown(self._core, server)
+            await close_server(server, self._core.connections)
 
     def start(self) -> int:
         """Start in the background loop thread; returns the bound port."""
@@ -162,15 +140,6 @@ class JunosSim:
         if self._own_loop:
             self._loop_thread.close()
             self._loop_thread, self._own_loop = None, False
-
-    def __enter__(self) -> JunosSim:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # -- host key --------------------------------------------------------------------------
     @property
@@ -191,15 +160,11 @@ class JunosSim:
         return path
 
     # -- out-of-band and inspection --------------------------------------------------------
-    def cli_commit(
-        self,
-        user: str = "ops",
-        set_commands: Iterable[str] = (),
-        xml: Element | str | None = None,
-        comment: str | None = None,
-    ) -> CommitRecord:
-        """Commit as a CLI user would (client "cli"); thread-safe. See JunosDevice.cli_commit."""
-        return self.device.cli_commit(user, list(set_commands), xml, comment)
+    @property
+    def cli_commit(self) -> Callable[..., CommitRecord]:
+        """``cli_commit(user="ops", set_commands=(), xml=None, comment=None)``: commit as a CLI user
+        would (client "cli"); thread-safe. The device's own: see JunosDevice.cli_commit."""
+        return self.device.cli_commit
 
     def committed_config(self) -> Element:
         """A copy of the committed configuration."""
@@ -210,7 +175,7 @@ class JunosSim:
         return self.device.history()
 
 
-class SimFleet:
+class SimFleet(StartStop):
     """Many simulators (``{prefix}1`` .. ``{prefix}N``) sharing one loop thread.
 
     ``base_port`` > 0 gives consecutive ports from it; 0 picks free ports.
@@ -293,15 +258,6 @@ class SimFleet:
 
     def __iter__(self) -> Any:
         return iter(self.sims)
-
-    def __enter__(self) -> SimFleet:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 if __name__ == "__main__":

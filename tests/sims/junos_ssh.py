@@ -258,13 +258,3 @@ async def listen(core: SimCore, host_key: asyncssh.SSHKey, port: int) -> asyncss
         keepalive_interval=0,
     )
 
-
-async def shutdown(core: SimCore, server: asyncssh.SSHAcceptor) -> None:
-    """Stop listening and drop every open connection (the device goes down)."""
-    server.close()
-    await server.wait_closed()
-    conns = list(core.connections)
-    for conn in conns:
-        conn.close()
-    if conns:
-        await asyncio.wait([asyncio.ensure_future(c.wait_closed()) for c in conns], timeout=5)

@@ -63,6 +63,14 @@ def write_inventory(path: Path, devices: Iterable[Device], known_hosts: Optional
     return path
 
 
+def listener_inventory(directory: Path, sim: Any, udp: int) -> Path:
+    """``directory/inventory.yml``: the simulator ``sim`` as r1 (its key in ``directory/known_hosts``),
+    onboarded with auto-resync sending commit syslog to the listener at 127.0.0.1:``udp``."""
+    known = sim.write_known_hosts(directory / "known_hosts")
+    return write_inventory(directory / "inventory.yml", [from_sim("r1", sim)], known_hosts=known,
+                           extra_vars={"netsync_listener_host": "127.0.0.1", "netsync_listener_port": udp})
+
+
 @dataclass
 class PlaybookRun:
     rc: int

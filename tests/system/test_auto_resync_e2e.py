@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.helpers import REPO, from_sim, run_playbook, write_inventory
+from tests.system.helpers import REPO, from_sim, listener_inventory, run_playbook, write_inventory
 from tests.system.rulebook import RulebookRunner, free_port, jobs_of, rulebook_runner, settled, statuses
 
 pytestmark = pytest.mark.system
@@ -65,9 +65,7 @@ def site(tmp_path: Path, junos_sim: Callable[..., Any],
     """r1 onboarded with auto-resync on (a syslog stanza towards the listener's UDP port)."""
     udp = free_port()
     sim = junos_sim(hostname="r1")
-    known = sim.write_known_hosts(tmp_path / "known_hosts")
-    inv = write_inventory(tmp_path / "inventory.yml", [from_sim("r1", sim)], known_hosts=known,
-                          extra_vars={"netsync_listener_host": "127.0.0.1", "netsync_listener_port": udp})
+    inv = listener_inventory(tmp_path, sim, udp)
     store = str(tmp_path / "fleet.db")
     run = run_playbook(REPO / "playbooks/onboard.yml", inv, store)
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -15,7 +15,7 @@ import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from tests.support.datagen import fill, ietf_config, put_device
-from tests.system.federation.servers import ProcessChild, new_token, self_signed
+from tests.system.federation.servers import ProcessChild, tls_children
 from tests.system.helpers import REPO, VENV_BIN, ansible_env, from_netconfd, from_sim, run_playbook, write_inventory
 
 pytestmark = pytest.mark.system
@@ -45,24 +45,8 @@ def federation(tmp_path: Path, junos_sim: Callable[..., Any], netconfd_devices: 
     with st.open_store(stores["gen"]) as s:  # gen: generated devices, one with a template in a description
         fill(s, ["gen%02d" % i for i in range(20)], 3)
         put_device(s, "gen00", "netconf", ietf_config("gen00", 3, descriptions={0: TEMPLATE}))
-    cert, key = self_signed(tmp_path)
-    tokens = {n: new_token() for n in stores}
-    children: dict[str, ProcessChild] = {}
-    try:
-        for name in stores:
-            (tmp_path / ("%s.token" % name)).write_text(tokens[name] + "\n")
-            children[name] = ProcessChild(stores[name], "site-" + name, tmp_path / ("%s.token" % name),
-                                          tls=(cert, key)).start()
-        config = {"plugin": "netsync.fleet.federation", "store": str(tmp_path / "master.db"), "refresh_interval": 0,
-                  "children": [{"name": n, "url": c.url, "token_file": "%s.token" % n, "ca_path": cert}
-                               for n, c in children.items()]}
-        path = tmp_path / "sites.federation.yml"
-        path.write_text(yaml.safe_dump(config))
-        yield {"children": children, "stores": stores, "tokens": tokens, "config": config, "path": path,
-               "cert": cert, "key": key, "sims": {"r1": r1, "r2": r2}, "nc": nc, "tmp": tmp_path}
-    finally:
-        for child in children.values():
-            child.stop()
+    with tls_children(tmp_path, stores, refresh_interval=0) as fed:
+        yield dict(fed, stores=stores, sims={"r1": r1, "r2": r2}, nc=nc, tmp=tmp_path)
 
 
 def inventory(fed: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.federation.servers import ProcessChild, new_token, self_signed
+from tests.system.federation.servers import ProcessChild, tls_children
 from tests.system.helpers import REPO, from_netconfd, from_sim, run_playbook, write_inventory
 
 pytestmark = pytest.mark.system
@@ -51,26 +51,10 @@ def sites(tmp_path: Path, junos_sim: Callable[..., Any], netconfd_devices: list[
         assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
         run = run_playbook(REPO / "playbooks/resync.yml", invs[child], stores[child])
         assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    cert, key = self_signed(tmp_path)
-    tokens = {n: new_token() for n in stores}
-    children: dict[str, ProcessChild] = {}
-    try:
-        for name in stores:
-            (tmp_path / ("%s.token" % name)).write_text(tokens[name] + "\n")
-            children[name] = ProcessChild(stores[name], "site-" + name, tmp_path / ("%s.token" % name),
-                                          tls=(cert, key)).start()
-        config = {"plugin": "netsync.fleet.federation", "store": str(tmp_path / "master.db"),
-                  "children": [{"name": n, "url": c.url, "token_file": "%s.token" % n, "ca_path": cert}
-                               for n, c in children.items()]}
-        path = tmp_path / "sites.federation.yml"
-        path.write_text(yaml.safe_dump(config))
-        (tmp_path / "lookups.yml").write_text(LOOKUPS)
-        (tmp_path / "local.ini").write_text("localhost ansible_connection=local\n")
-        yield {"children": children, "stores": stores, "tokens": tokens, "config": config, "path": path,
-               "cert": cert, "key": key, "sims": sims, "nc": nc, "invs": invs, "tmp": tmp_path}
-    finally:
-        for child in children.values():
-            child.stop()
+    (tmp_path / "lookups.yml").write_text(LOOKUPS)
+    (tmp_path / "local.ini").write_text("localhost ansible_connection=local\n")
+    with tls_children(tmp_path, stores) as fed:
+        yield dict(fed, stores=stores, sims=sims, nc=nc, invs=invs, tmp=tmp_path)
 
 
 def requests(fed: dict[str, Any], name: str) -> dict[str, int]:

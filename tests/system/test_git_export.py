@@ -18,17 +18,10 @@ from ansible_collections.netsync.fleet.plugins.module_utils.history.git_export i
 from tests.sims.junos_config import default_config
 from tests.sims.junos_text import apply_set_lines
 from tests.system.helpers import REPO
+from tests.support.clock import Clock
 
 T0 = 1_790_000_000  # 2026-09-21T...Z: commit times on the devices
 HOUR = 3600
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(T0 + 10 * HOUR)
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def git(repo: Path, *args: str) -> str:
@@ -78,7 +71,7 @@ def build_store(path: str, clock: Clock) -> None:
 def fleet(tmp_path: Path, store_url: str) -> dict[str, Any]:
     """The store on SQLite, then on PostgreSQL (conftest's ``store_url``)."""
     store = store_url
-    clock = Clock()
+    clock = Clock(T0 + 10 * HOUR)
     build_store(store, clock)
     return {"store": store, "repo": tmp_path / "configs", "clock": clock}
 

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.report import covered_notifications
-from tests.system.helpers import REPO, from_sim, run_playbook, write_inventory
+from tests.system.helpers import REPO, listener_inventory, run_playbook
 from tests.system.rulebook import RulebookRunner, free_port, jobs_of, rulebook_runner, settled
 
 pytestmark = pytest.mark.system
@@ -32,9 +32,7 @@ def test_each_auto_resync_is_exported(tmp_path: Path, junos_sim: Callable[..., A
                                       rulebook_runner: Callable[..., RulebookRunner]) -> None:
     udp = free_port()
     sim = junos_sim(hostname="r1")
-    known = sim.write_known_hosts(tmp_path / "known_hosts")
-    inv = write_inventory(tmp_path / "inventory.yml", [from_sim("r1", sim)], known_hosts=known,
-                          extra_vars={"netsync_listener_host": "127.0.0.1", "netsync_listener_port": udp})
+    inv = listener_inventory(tmp_path, sim, udp)
     url = str(tmp_path / "fleet.db")
     run = run_playbook(REPO / "playbooks/onboard.yml", inv, url)
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]

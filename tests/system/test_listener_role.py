@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.helpers import REPO, from_sim, run_playbook, write_inventory
+from tests.system.helpers import REPO, listener_inventory, run_playbook
 from tests.system.rulebook import free_port, settled
 
 pytestmark = pytest.mark.system
@@ -43,9 +43,7 @@ def run_dir(tmp_path: Path) -> Iterator[Path]:
 def test_listener_role_runs_resyncs_and_stops(tmp_path: Path, junos_sim: Callable[..., Any], run_dir: Path) -> None:
     udp = free_port()
     sim = junos_sim(hostname="r1")
-    known = sim.write_known_hosts(tmp_path / "known_hosts")
-    inv = write_inventory(tmp_path / "inventory.yml", [from_sim("r1", sim)], known_hosts=known,
-                          extra_vars={"netsync_listener_host": "127.0.0.1", "netsync_listener_port": udp})
+    inv = listener_inventory(tmp_path, sim, udp)
     url = str(tmp_path / "fleet.db")
     assert run_playbook(REPO / "playbooks/onboard.yml", inv, url).rc == 0
     role_vars = tmp_path / "listener-vars.yml"

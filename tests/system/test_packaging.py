@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.helpers import REPO, VENV_BIN, from_sim, write_inventory
+from tests.system.helpers import REPO, VENV_BIN, listener_inventory
 from tests.system.rulebook import RulebookRunner, free_port, settled
 
 pytestmark = pytest.mark.system
@@ -98,9 +98,7 @@ def test_installed_collection_works_outside_the_repo(tmp_path: Path, installed: 
     env = _env(installed, work, store)
     udp = free_port()
     sim = junos_sim(hostname="r1")
-    known = sim.write_known_hosts(work / "known_hosts")
-    inv = write_inventory(work / "inventory.yml", [from_sim("r1", sim)], known_hosts=known,
-                          extra_vars={"netsync_listener_host": "127.0.0.1", "netsync_listener_port": udp})
+    inv = listener_inventory(work, sim, udp)
     playbook = str(VENV_BIN / "ansible-playbook")
     _run([playbook, "-i", str(inv), "netsync.fleet.onboard"], work, env)
     with st.open_store(store) as s:

@@ -14,7 +14,7 @@ Read-only over ``snapshots`` (plus a few ``store_meta`` keys for the notices' cu
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store._db import Database
 
@@ -44,12 +44,32 @@ class SnapshotFeed:
         cols = ", ".join(alias + c.strip() for c in _META.split(","))
         return cols + (", %scommit_comment" % alias if self.has_commit_comment() else ", NULL AS commit_comment")
 
-    def _contains(self, column: str, contains: Optional[str], params: list[Any]) -> str:
-        """The SQL condition "``column`` contains ``contains``" (PostgreSQL only, see the module doc)."""
-        if contains is None or self.db.dialect != "postgresql":
-            return ""
-        params.append(contains)
-        return " AND strpos(%s, ?) > 0" % column
+    def _filters(self, prefix: str, contains: Optional[str], devices: Optional[list[str]],
+                 params: list[Any]) -> list[str]:
+        """SQL conditions: "the rendering contains ``contains``" (PostgreSQL only, see the module doc)
+        and "the device is one of ``devices``" (``None``: any, ``[]``: none), on columns ``<prefix>x``."""
+        where = []
+        if contains is not None and self.db.dialect == "postgresql":
+            where.append("strpos(%srendered, ?) > 0" % prefix)
+            params.append(contains)
+        if devices is not None:
+            where.append("%sdevice IN (%s)" % (prefix, ", ".join("?" * len(devices))) if devices else "1 = 0")
+            params.extend(devices)
+        return where
+
+    def _texts(self, select: str, where: list[str], params: list[Any], keyset: str, order: str,
+               key: Callable[[tuple[Any, ...]], list[Any]], first: list[Any]) -> Iterator[tuple[str, int, float, str]]:
+        """``(device, version, taken_at, rendered)`` rows of ``select`` under the conditions ``where``, a
+        page at a time: each page's query adds ``keyset``, whose parameters ``key`` takes from the last row."""
+        sql = "%s WHERE %s ORDER BY %s LIMIT %d" % (select, " AND ".join(where + [keyset]), order, PAGE)
+        after = first
+        while True:
+            rows = self.db.tuples(sql, params + after)
+            for row in rows:
+                yield str(row[0]), int(row[1]), float(row[2]), str(row[3])
+            if len(rows) < PAGE:
+                return
+            after = key(rows[-1])
 
     # -- search ----------------------------------------------------------------------------
     def latest_texts(self, contains: Optional[str] = None, devices: Optional[list[str]] = None
@@ -57,47 +77,28 @@ class SnapshotFeed:
         """``(device, version, taken_at, rendered)`` of each device's latest snapshot, by device name.
 
         ``contains``: may leave out renderings without this exact substring. ``devices``: only these."""
-        after = ""
-        while True:
-            sql = ("SELECT s.device, s.version, s.taken_at, s.rendered FROM snapshots s WHERE s.device > ? AND "
-                   "s.version = (SELECT MAX(m.version) FROM snapshots m WHERE m.device = s.device)")
-            params: list[Any] = [after]
-            sql += self._contains("s.rendered", contains, params)
-            if devices is not None:
-                sql += " AND s.device IN (%s)" % ", ".join("?" * len(devices)) if devices else " AND 1 = 0"
-                params.extend(devices)
-            rows = self.db.tuples(sql + " ORDER BY s.device LIMIT %d" % PAGE, params)
-            for row in rows:
-                yield str(row[0]), int(row[1]), float(row[2]), str(row[3])
-            if len(rows) < PAGE:
-                return
-            after = str(rows[-1][0])
+        params: list[Any] = []
+        where = ["s.version = (SELECT MAX(m.version) FROM snapshots m WHERE m.device = s.device)"]
+        where += self._filters("s.", contains, devices, params)
+        return self._texts("SELECT s.device, s.version, s.taken_at, s.rendered FROM snapshots s", where, params,
+                           "s.device > ?", "s.device", lambda row: [str(row[0])], [""])
 
     def texts_between(self, since: Optional[float], until: Optional[float], contains: Optional[str] = None,
                       devices: Optional[list[str]] = None) -> Iterator[tuple[str, int, float, str]]:
         """``(device, version, taken_at, rendered)`` of every version taken in ``[since, until]``,
         by device then version (``None``: open end)."""
-        after: tuple[str, int] = ("", 0)
-        while True:
-            sql = ("SELECT device, version, taken_at, rendered FROM snapshots WHERE "
-                   "(device > ? OR (device = ? AND version > ?))")
-            params: list[Any] = [after[0], after[0], after[1]]
-            if since is not None:
-                sql += " AND taken_at >= ?"
-                params.append(float(since))
-            if until is not None:
-                sql += " AND taken_at <= ?"
-                params.append(float(until))
-            sql += self._contains("rendered", contains, params)
-            if devices is not None:
-                sql += " AND device IN (%s)" % ", ".join("?" * len(devices)) if devices else " AND 1 = 0"
-                params.extend(devices)
-            rows = self.db.tuples(sql + " ORDER BY device, version LIMIT %d" % PAGE, params)
-            for row in rows:
-                yield str(row[0]), int(row[1]), float(row[2]), str(row[3])
-            if len(rows) < PAGE:
-                return
-            after = (str(rows[-1][0]), int(rows[-1][1]))
+        params: list[Any] = []
+        where = []
+        if since is not None:
+            where.append("taken_at >= ?")
+            params.append(float(since))
+        if until is not None:
+            where.append("taken_at <= ?")
+            params.append(float(until))
+        where += self._filters("", contains, devices, params)
+        return self._texts("SELECT device, version, taken_at, rendered FROM snapshots", where, params,
+                           "(device > ? OR (device = ? AND version > ?))", "device, version",
+                           lambda row: [str(row[0]), str(row[0]), int(row[1])], ["", "", 0])
 
     # -- notices and history ------------------------------------------------------------------
     def heads(self) -> dict[str, int]:

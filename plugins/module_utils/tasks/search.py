@@ -12,7 +12,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.history.search impor
 from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreError
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed, open_task_store
 
-__all__ = ["SEARCH_SPEC", "query_from_options", "run_search_task"]
+__all__ = ["SEARCH_SPEC", "QUERY_OPTIONS", "query_from_options", "run_search_task"]
 
 SEARCH_SPEC: dict[str, Any] = {
     "store": {"type": "str"},
@@ -25,6 +25,7 @@ SEARCH_SPEC: dict[str, Any] = {
     "devices": {"type": "list", "elements": "str"},
     "max_results": {"type": "int", "default": DEFAULT_MAX_RESULTS},
 }
+QUERY_OPTIONS = tuple(name for name in SEARCH_SPEC if name not in ("store", "pattern"))  # the lookup's too
 
 
 def query_from_options(pattern: str, options: dict[str, Any]) -> SearchQuery:

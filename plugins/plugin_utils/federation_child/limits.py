@@ -8,8 +8,9 @@
   request in progress) so the server keeps answering; when every connection is busy, the new one
   is refused (closed at once). Idle connections are also closed after ``--idle-timeout``
   (aiohttp's keep-alive timeout, which starts when the connection opens).
-- ``AcceptErrorFilter``: a loop exception handler that counts failed ``accept()`` calls (out of
-  file descriptors) and logs them at most once a minute instead of a traceback per attempt.
+- ``accept_error_filter``: a loop exception handler that counts failed ``accept()`` calls (out of
+  file descriptors) and logs them at most once a minute instead of a traceback per attempt
+  (``plugin_utils/accept_errors.py``).
 - ``fd_budget``: the cap lowered to what the process's file-descriptor limit allows.
 
 Counters go into the server's ``/stats`` under ``connections``: ``open`` (when the last request
@@ -25,11 +26,12 @@ from typing import Any, Callable, Optional
 
 from aiohttp import web
 
+from ansible_collections.netsync.fleet.plugins.plugin_utils.accept_errors import AcceptErrorFilter
+
 LOG = logging.getLogger("netsync.fleet.federation_child")
 DEFAULT_MAX_CONNECTIONS = 512
 DEFAULT_IDLE_TIMEOUT = 60.0
 FD_RESERVE = 64  # descriptors kept for the store, TLS files, logs and the loop itself
-_LOG_EVERY = 60.0
 Handler = Callable[[web.Request], Any]
 
 
@@ -149,24 +151,7 @@ class ConnectionGuard:
                 self._busy.pop(proto, None)
 
 
-class AcceptErrorFilter:
-    """A loop exception handler: failed accepts counted and logged at most once a minute."""
-
-    def __init__(self, stats: dict[str, int], clock: Callable[[], float] = time.monotonic) -> None:
-        self.stats = stats
-        self.clock = clock
-        self._last = -_LOG_EVERY
-        self._since = 0
-
-    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        exc = context.get("exception")
-        if isinstance(exc, OSError) and "accept" in str(context.get("message", "")):
-            self.stats["accept_errors"] = self.stats.get("accept_errors", 0) + 1
-            self._since += 1
-            now = self.clock()
-            if now - self._last >= _LOG_EVERY:
-                LOG.error("federation child: accept() failed %d time(s) (%s): out of file descriptors? "
-                          "Lower --max-connections or raise the limit (LimitNOFILE)", self._since, exc)
-                self._last, self._since = now, 0
-            return
-        loop.default_exception_handler(context)
+def accept_error_filter(stats: dict[str, int]) -> AcceptErrorFilter:
+    """The loop's exception handler: failed accepts counted as ``accept_errors``, logged once a minute."""
+    return AcceptErrorFilter(stats, "accept_errors", LOG, "federation child",
+                             "Lower --max-connections or raise the limit (LimitNOFILE)")

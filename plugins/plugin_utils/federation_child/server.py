@@ -37,7 +37,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.app
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.limits import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
-    AcceptErrorFilter,
+    accept_error_filter,
     fd_budget,
 )
 
@@ -119,7 +119,7 @@ async def serve(cfg: ServerConfig, host: str, port: int, ssl_ctx: Optional[ssl.S
         raise RuntimeError("the aiohttp runner has no server after setup()")
     loop = asyncio.get_running_loop()
     guard.bind(runner.server, loop=loop, **handler_options)
-    loop.set_exception_handler(AcceptErrorFilter(guard.stats))
+    loop.set_exception_handler(accept_error_filter(guard.stats))
     server = await loop.create_server(guard, host, port, ssl=ssl_ctx, reuse_address=True, backlog=128,
                                       ssl_handshake_timeout=idle_timeout if ssl_ctx else None)
     stop = asyncio.Event()

@@ -19,10 +19,10 @@ import asyncio
 import logging
 import os
 import socket
-import time
 from collections import Counter
 from typing import Any, Callable, Optional
 
+from ansible_collections.netsync.fleet.plugins.plugin_utils.accept_errors import AcceptErrorFilter
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.syslog_framing import SyslogStreamDecoder
 
 LOG = logging.getLogger("ansible_collections.netsync.fleet.commit_events")
@@ -30,7 +30,6 @@ OnLine = Callable[[bytes, str, str], None]
 DEFAULT_UDP_BUFFER = 16 * 1024 * 1024
 DEFAULT_TCP_MAX_CONNECTIONS = 256
 DEFAULT_TCP_IDLE_TIMEOUT = 300.0
-_LOG_EVERY = 60.0
 
 
 def _proc_drops(inode: int, family: int) -> Optional[int]:
@@ -136,24 +135,7 @@ class TcpSyslog:
             writer.transport.abort()
 
 
-class AcceptErrorFilter:
-    """A loop exception handler that counts failed accepts and logs them at most once a minute."""
-
-    def __init__(self, counters: Counter[str], clock: Callable[[], float] = time.monotonic) -> None:
-        self.counters = counters
-        self.clock = clock
-        self._last = -_LOG_EVERY
-        self._since = 0
-
-    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        exc = context.get("exception")
-        if isinstance(exc, OSError) and "accept" in str(context.get("message", "")):
-            self.counters["accept-errors"] += 1
-            self._since += 1
-            now = self.clock()
-            if now - self._last >= _LOG_EVERY:
-                LOG.error("netsync.fleet.commit_events: accept() failed %d time(s) (%s): out of file "
-                          "descriptors? Lower the TCP cap or raise the limit", self._since, exc)
-                self._last, self._since = now, 0
-            return
-        loop.default_exception_handler(context)
+def accept_error_filter(counters: Counter[str]) -> AcceptErrorFilter:
+    """The loop's exception handler: failed accepts counted as ``accept-errors``, logged once a minute."""
+    return AcceptErrorFilter(counters, "accept-errors", LOG, "netsync.fleet.commit_events",
+                             "Lower the TCP cap or raise the limit")

@@ -8,9 +8,11 @@ import secrets
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
+import yaml
 from aiohttp import web
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import ServerConfig
@@ -136,3 +138,28 @@ def self_signed(directory: Path, name: str = "localhost") -> tuple[str, str]:
                                            serialization.NoEncryption()))
     key_path.chmod(0o600)
     return str(cert_path), str(key_path)
+
+
+@contextmanager
+def tls_children(directory: Path, stores: dict[str, str], **settings: Any) -> Iterator[dict[str, Any]]:
+    """One real child server per store (``ProcessChild`` named ``site-<name>``, TLS with one self-signed
+    certificate, a token of its own in ``directory/<name>.token``) and the federation file naming them
+    all, ``directory/sites.federation.yml`` (master store ``directory/master.db``; ``settings``: more of
+    its keys). Yields ``children``, ``tokens``, ``config``, ``path``, ``cert``, ``key``; stops every child."""
+    cert, key = self_signed(directory)
+    tokens = {n: new_token() for n in stores}
+    children: dict[str, ProcessChild] = {}
+    try:
+        for name in stores:
+            token_file = directory / ("%s.token" % name)
+            token_file.write_text(tokens[name] + "\n")
+            children[name] = ProcessChild(stores[name], "site-" + name, token_file, tls=(cert, key)).start()
+        config = {"plugin": "netsync.fleet.federation", "store": str(directory / "master.db"), **settings,
+                  "children": [{"name": n, "url": c.url, "token_file": "%s.token" % n, "ca_path": cert}
+                               for n, c in children.items()]}
+        path = directory / "sites.federation.yml"
+        path.write_text(yaml.safe_dump(config))
+        yield {"children": children, "tokens": tokens, "config": config, "path": path, "cert": cert, "key": key}
+    finally:
+        for child in children.values():
+            child.stop()

@@ -8,7 +8,8 @@ import pytest
 from lxml import etree
 
 from tests.sims.junos_config import ConfigError, canonical, default_config, merge, parse_xml, subtree_filter
-from tests.sims.junos_device import JunosDevice, RpcFailure
+from tests.sims.junos_db import RpcFailure
+from tests.sims.junos_device import JunosDevice
 from tests.sims.junos_syslog import CommitEvent, commit_messages, syslog_targets
 from tests.sims.junos_text import apply_set_lines, parse_text, render_text
 

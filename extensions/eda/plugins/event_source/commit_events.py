@@ -377,7 +377,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
                                 lease=LeaderLease(store.leases, opts["leader_lease"]))
         listener.refresh(time.time())
         loop = asyncio.get_running_loop()
-        loop.set_exception_handler(receivers.AcceptErrorFilter(listener.counters))
+        loop.set_exception_handler(receivers.accept_error_filter(listener.counters))
         udp: Any = None
 
         def emit(event: dict[str, Any]) -> None:  # from the worker thread: wait until the queue took it

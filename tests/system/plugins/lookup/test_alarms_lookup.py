@@ -15,16 +15,9 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.co
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals, record_resync
 from tests.system.plugins.lookup.conftest import Fed
+from tests.support.clock import Clock
 
 pytestmark = pytest.mark.system  # child servers, the Junos simulator or ansible-* processes
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def ask(f: Fed, clock: Clock, delay: float = 50.0, **query: Any) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """The child server's alarm queue and metrics endpoints (in-process server on loopback)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -13,18 +12,9 @@ from ansible_collections.netsync.fleet.plugins.module_utils.alarms.rules import 
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import apply_signals
 from tests.system.federation.servers import ThreadChild
 from tests.system.plugins.plugin_utils.federation_child.test_federation_server import TOKEN, call
+from tests.support.clock import Clock
 
 pytestmark = pytest.mark.system  # child servers, the Junos simulator or ansible-* processes
-
-
-class Clock:
-    """The site's time, shared by its store and its server: tests move it forward instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed, run_device
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
-from tests.unit.plugins.plugin_utils.listener.test_listener import T0, Clock, completed
+from tests.support.clock import Clock
+from tests.unit.plugins.plugin_utils.listener.listener_fixtures import T0, completed
 from tests.support.fake_device import FakeDevice
 from tests.unit.plugins.module_utils.tasks.test_tasks import _params
 
@@ -61,7 +62,7 @@ def _listener(tmp_path: Path, clock: Clock) -> tuple[st.Store, Listener]:
 
 
 def test_listener_error_syslog_raises_device_syslog(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = Clock(T0)
     store, lis = _listener(tmp_path, clock)
     err = b"<27>Jul  6 03:52:49 r1 chassisd[1234]: CHASSISD_FRU_OFFLINE: FPC 0 offline"
     crit = b"<186>1 2026-07-06T03:52:49Z r1 kernel 1 KERN_PANIC - the box is on fire"
@@ -85,7 +86,7 @@ def test_listener_error_syslog_raises_device_syslog(tmp_path: Path) -> None:
 
 
 def test_listener_unknown_source_alarm_and_commits_metric(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = Clock(T0)
     store, lis = _listener(tmp_path, clock)
     for i in range(5):
         lis.ingest_syslog(completed("stranger"), "10.9.9.9", clock.now + i)

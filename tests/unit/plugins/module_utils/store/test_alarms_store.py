@@ -14,16 +14,9 @@ from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service impor
     record_resync,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.store._schema import SCHEMA_VERSION
+from tests.support.clock import Clock
 
 T0 = 1_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -34,7 +27,7 @@ def url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

@@ -5,11 +5,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import sha256_text
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks.search import run_search_task
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.search import QUERY_OPTIONS, run_search_task
 
 
 def _params(url: str, **kw: Any) -> dict[str, Any]:
@@ -37,3 +38,11 @@ def test_run_and_errors(tmp_path: Path) -> None:
     with pytest.raises(TaskFailed, match="no store at"):
         run_search_task(_params(str(tmp_path / "missing.db")))
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_the_lookup_documents_the_modules_query_options() -> None:
+    """The lookup reads QUERY_OPTIONS (the module's spec but pattern and store): each must be one of its options."""
+    from ansible_collections.netsync.fleet.plugins.lookup import search as lookup
+
+    documented = set(yaml.safe_load(lookup.DOCUMENTATION)["options"])
+    assert documented == set(QUERY_OPTIONS) | {"_terms"}  # store: the doc fragment netsync.fleet.store.lookup

@@ -1,9 +1,8 @@
-"""The child server's connection cap (oldest idle evicted, refused when all are busy), the fd
-budget and the accept-error filter (counted, logged at most once a minute)."""
+"""The child server's connection cap (oldest idle evicted, refused when all are busy) and the fd
+budget (its accept-error filter: tests/unit/plugins/plugin_utils/test_accept_errors.py)."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
 from typing import Any
 
@@ -12,7 +11,6 @@ from aiohttp import web
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.limits import (
     FD_RESERVE,
-    AcceptErrorFilter,
     ConnectionGuard,
     fd_budget,
 )
@@ -95,29 +93,3 @@ def test_a_cap_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="max_connections"):
         ConnectionGuard({}, max_connections=0)
 
-
-class _Loop:
-    def __init__(self) -> None:
-        self.passed: list[dict[str, Any]] = []
-
-    def default_exception_handler(self, context: dict[str, Any]) -> None:
-        self.passed.append(context)
-
-
-def test_accept_errors_are_counted_and_logged_once_a_minute(caplog: pytest.LogCaptureFixture) -> None:
-    now = [0.0]
-    stats: dict[str, int] = {}
-    handler = AcceptErrorFilter(stats, clock=lambda: now[0])
-    loop: Any = _Loop()
-    ctx = {"message": "socket.accept() out of system resource", "exception": OSError(24, "Too many open files")}
-    with caplog.at_level(logging.ERROR):
-        for _ in range(1000):
-            handler(loop, ctx)
-            now[0] += 0.01
-        assert len(caplog.records) == 1
-        now[0] += 60
-        handler(loop, ctx)
-        assert len(caplog.records) == 2 and "1000 time(s)" in caplog.records[1].getMessage()
-    assert stats["accept_errors"] == 1001 and loop.passed == []
-    handler(loop, {"message": "Task exception was never retrieved", "exception": ValueError("x")})
-    assert len(loop.passed) == 1

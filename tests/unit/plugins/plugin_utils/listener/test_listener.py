@@ -1,13 +1,14 @@
 """The auto-resync listener core on a real SQLite store, with a fake clock (no servers)."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
+from tests.support.clock import Clock
+from tests.unit.plugins.plugin_utils.listener.listener_fixtures import T0, completed, started
 
 
 def emit(listener: Listener, now: float) -> list[dict[str, Any]]:
@@ -18,50 +19,12 @@ def emit(listener: Listener, now: float) -> list[dict[str, Any]]:
     listener.flush()
     return events
 
-T0 = 1_000_000.0
-
-
-def completed(host: str) -> bytes:
-    return (f"<189>1 2026-07-06T03:52:49.972Z {host} mgd 97400 UI_COMMIT_COMPLETED "
-            "[junos@2636.1.1.1.2.129 ] commit complete").encode()
-
-
-def started(host: str, user: str = "ops") -> bytes:
-    return (f"<189>1 2026-07-06T03:52:49.972Z {host} mgd 97400 UI_COMMIT "
-            f'[junos@2636.1.1.1.2.129 username="{user}" command="commit"] '
-            f"User '{user}' requested 'commit' operation").encode()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store_path(tmp_path: Path) -> str:
-    return str(tmp_path / "fleet.db")
-
-
-@pytest.fixture
-def store(store_path: str, clock: Clock) -> Iterator[st.Store]:
-    s = st.open_store(store_path, clock=clock)
-    s.devices.upsert("r1", "10.0.0.1", 830, "junos", {"hostname": "r1-re0"})
-    s.devices.upsert("r2", "10.0.0.2", 830, "junos", {"hostname": "r2-re0"})
-    s.devices.upsert("r3", "127.0.0.1", 830, "junos", {"hostname": "r3"})
-    s.devices.upsert("r4", "127.0.0.1", 830, "junos", {"hostname": "r4"})
-    for name in ("r1", "r2", "r3", "r4"):
-        s.devices.set_status(name, "In Sync", "test")
-    s.devices.set_settings({"resync_delay": 20, "damping_window": 25, "damper_interval": 20})
-    yield s
-    s.close()
+def devices() -> Any:
+    """Four devices (r3 and r4 share an address; r1 and r2's hostname facts are not their names)."""
+    return (("r1", "10.0.0.1", "r1-re0"), ("r2", "10.0.0.2", "r2-re0"), ("r3", "127.0.0.1", "r3"),
+            ("r4", "127.0.0.1", "r4"))
 
 
 def notifications(store: st.Store) -> list[dict[str, Any]]:

@@ -3,42 +3,14 @@ goes away (a real SQLite store, a fake clock, faults injected into the store's w
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
-
-T0 = 1_000_000.0
-COMMIT = (b"<189>1 2026-07-06T03:52:49.972Z r1 mgd 97400 UI_COMMIT [junos@2636.1.1.1.2.129 "
-          b"username=\"ops\" command=\"commit\"] User 'ops' requested 'commit' operation")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[st.Store]:
-    s = st.open_store(str(tmp_path / "fleet.db"), clock=clock)
-    for name, host in (("r1", "10.0.0.1"), ("r2", "10.0.0.2")):
-        s.devices.upsert(name, host, 830, "junos", {"hostname": name})
-        s.devices.set_status(name, "In Sync", "test")
-    s.devices.set_settings({"resync_delay": 20, "damping_window": 25, "damper_interval": 20})
-    yield s
-    s.close()
-
+from tests.support.clock import Clock
+from tests.unit.plugins.plugin_utils.listener.listener_fixtures import COMMIT, T0
 
 def failing(store: Any, method: str, times: int = 1) -> Callable[[], int]:
     """Make ``store.<method>`` raise 'database is locked' the next ``times`` calls; returns a call counter."""

@@ -4,7 +4,6 @@ and a stalled leader whose lease was taken writes nothing as the leader (one SQL
 a fake clock)."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -12,35 +11,10 @@ import pytest
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import Listener
 from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.lease import LeaderLease
+from tests.support.clock import Clock
+from tests.unit.plugins.plugin_utils.listener.listener_fixtures import COMMIT, T0
 
-T0 = 1_000_000.0
 TTL = 15.0
-COMMIT = (b"<189>1 2026-07-06T03:52:49.972Z r1 mgd 97400 UI_COMMIT [junos@2636.1.1.1.2.129 "
-          b"username=\"ops\" command=\"commit\"] User 'ops' requested 'commit' operation")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def path(tmp_path: Path, clock: Clock) -> Iterator[str]:
-    url = str(tmp_path / "fleet.db")
-    with st.open_store(url, clock=clock) as s:
-        for name, host in (("r1", "10.0.0.1"), ("r2", "10.0.0.2")):
-            s.devices.upsert(name, host, 830, "junos", {"hostname": name})
-            s.devices.set_status(name, "In Sync", "test")
-        s.devices.set_settings({"resync_delay": 20, "damping_window": 25, "damper_interval": 20})
-    yield url
 
 
 def listener(path: str, clock: Clock, holder: str, opened: list[st.Store]) -> Listener:
@@ -72,9 +46,10 @@ def run(lis: Listener, now: float) -> list[dict[str, Any]]:
     return events
 
 
-def test_only_the_leader_dispatches_and_the_standby_forwards(path: str, clock: Clock, opened: list[st.Store]) -> None:
-    a = listener(path, clock, "a", opened)
-    b = listener(path, clock, "b", opened)
+def test_only_the_leader_dispatches_and_the_standby_forwards(store_path: str, clock: Clock,
+                                                             opened: list[st.Store]) -> None:
+    a = listener(store_path, clock, "a", opened)
+    b = listener(store_path, clock, "b", opened)
     assert (a.hold_lease(), b.hold_lease()) == (True, False)
     for _ in range(5):  # the device sends to both listeners
         a.ingest_syslog(COMMIT, "10.0.0.1", clock.now)
@@ -96,10 +71,10 @@ def test_only_the_leader_dispatches_and_the_standby_forwards(path: str, clock: C
     assert a.counters["accepted"] == 6 + 2 and a.counters["received"] == 6 + 2
 
 
-def test_the_standby_takes_over_with_the_persisted_pending_job(path: str, clock: Clock,
+def test_the_standby_takes_over_with_the_persisted_pending_job(store_path: str, clock: Clock,
                                                               opened: list[st.Store]) -> None:
-    a = listener(path, clock, "a", opened)
-    b = listener(path, clock, "b", opened)
+    a = listener(store_path, clock, "a", opened)
+    b = listener(store_path, clock, "b", opened)
     assert run(a, clock.now) == [] and run(b, clock.now) == []
     a.ingest_syslog(COMMIT, "10.0.0.1", clock.now)
     run(a, clock.now)  # the leader persisted a pending job due at T0 + 20, and then it dies
@@ -112,14 +87,15 @@ def test_the_standby_takes_over_with_the_persisted_pending_job(path: str, clock:
     clock.now = T0 + 21
     [event] = run(b, clock.now)
     assert event["netsync"]["devices"] == ["r1"]
-    with st.open_store(path, clock=clock) as s:
+    with st.open_store(store_path, clock=clock) as s:
         lease = s.leases.get()
     assert lease is not None and (lease["holder"], lease["held"]) == ("b", True)
 
 
-def test_a_commit_while_the_leader_is_dead_waits_in_the_inbox(path: str, clock: Clock, opened: list[st.Store]) -> None:
-    a = listener(path, clock, "a", opened)
-    b = listener(path, clock, "b", opened)
+def test_a_commit_while_the_leader_is_dead_waits_in_the_inbox(store_path: str, clock: Clock,
+                                                              opened: list[st.Store]) -> None:
+    a = listener(store_path, clock, "a", opened)
+    b = listener(store_path, clock, "b", opened)
     run(a, clock.now)
     run(b, clock.now)
     clock.now = T0 + 5  # a died at T0; the device's commit reaches b only
@@ -135,10 +111,10 @@ def test_a_commit_while_the_leader_is_dead_waits_in_the_inbox(path: str, clock: 
     assert [e["netsync"]["devices"] for e in events] == [["r1"]]
 
 
-def test_a_stalled_leader_whose_lease_was_taken_writes_nothing_as_leader(path: str, clock: Clock,
+def test_a_stalled_leader_whose_lease_was_taken_writes_nothing_as_leader(store_path: str, clock: Clock,
                                                                          opened: list[st.Store]) -> None:
-    a = listener(path, clock, "a", opened)
-    b = listener(path, clock, "b", opened)
+    a = listener(store_path, clock, "a", opened)
+    b = listener(store_path, clock, "b", opened)
     run(a, clock.now)
     clock.now = T0 + 16  # a stalled past its lease; b took over
     assert run(b, clock.now) == [] and b.leading
@@ -149,7 +125,7 @@ def test_a_stalled_leader_whose_lease_was_taken_writes_nothing_as_leader(path: s
         assert run(b, clock.now) == []
     assert a.tick(clock.now) == []  # its flush finds the lease gone: no dispatch, it steps down
     assert not a.leading and a.counters["lease:lost"] == 1
-    with st.open_store(path, clock=clock) as s:
+    with st.open_store(store_path, clock=clock) as s:
         assert "r1" not in s.jobs.load_damper_states()  # nothing written as the leader
         [row] = s.db.query("SELECT device, source FROM inbox")
     assert (row["device"], row["source"]) == ("r1", "standby syslog-udp:10.0.0.1")  # forwarded instead
@@ -160,9 +136,10 @@ def test_a_stalled_leader_whose_lease_was_taken_writes_nothing_as_leader(path: s
     assert [e["netsync"]["devices"] for e in events] == [["r1"]] and b.counters["dispatched"] == 1
 
 
-def test_a_clean_stop_hands_the_lease_over_at_once(path: str, clock: Clock, opened: list[st.Store]) -> None:
-    a = listener(path, clock, "a", opened)
-    b = listener(path, clock, "b", opened)
+def test_a_clean_stop_hands_the_lease_over_at_once(store_path: str, clock: Clock,
+                                                   opened: list[st.Store]) -> None:
+    a = listener(store_path, clock, "a", opened)
+    b = listener(store_path, clock, "b", opened)
     run(a, clock.now)
     assert not b.hold_lease()
     a.release_lease()
