@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The strategy's one change to ansible-core's linear strategy: where a task is queued.
+
+Linear computes each host's variables, sends the task-start callback and calls ``_queue_task``
+per host; ``_queue_task`` forks a worker. For a task that ``eligible.task_verdict`` accepts,
+this ``_queue_task`` records the host's task exactly as the base class does
+(``_queued_task_cache``, ``v2_runner_on_start``, ``_pending_results``) and hands it to a thread
+pool of ``--forks`` threads (``runner.InProcessRunner``), whose result goes to the same final
+queue as a worker's. Results, callbacks, stats, ``register``, ``ignore_errors``, handlers,
+``any_errors_fatal`` and ``max_fail_percentage`` stay ansible-core's. When the ansible-core
+internals this relies on are not there, every task goes to the workers, with one warning.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import (
+    TASK_KEYWORDS_FOR_WORKERS, host_connection, host_in_process, task_verdict,
+)
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import InProcessRunner
+
+_KEYWORD_ATTRS = {"delegate_to": "delegate_to", "async_val": "async_val", "timeout": "timeout",
+                  "throttle": "throttle", "loop": "loop", "loop_with": "loop_with", "until": "until"}
+assert set(_KEYWORD_ATTRS) == set(TASK_KEYWORDS_FOR_WORKERS)
+
+
+def internals_missing(strategy: Any) -> Optional[str]:
+    """What of ansible-core's strategy internals is not as this strategy expects, or None."""
+    for attr in ("_queued_task_cache", "_pending_results", "_final_q", "_tqm", "_loader", "_variable_manager",
+                 "_workers"):
+        if not hasattr(strategy, attr):
+            return "StrategyBase has no %s" % attr
+    if not callable(getattr(strategy._final_q, "send_task_result", None)):
+        return "the final queue has no send_task_result"
+    try:
+        from ansible._internal._task import TaskContext  # noqa: F401
+        from ansible.executor.task_executor import TaskExecutor  # noqa: F401
+        from ansible.executor.task_result import _RawTaskResult  # noqa: F401
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
+class FleetStrategyMixin:
+    """Mixed in before ansible-core's linear ``StrategyModule``."""
+
+    _netsync_runner: Optional[InProcessRunner] = None
+
+    def __init__(self, tqm: Any) -> None:
+        super().__init__(tqm)  # type: ignore[call-arg]
+        from ansible.utils.display import Display
+
+        self._netsync_display = Display()
+        self._netsync_verdicts: dict[str, tuple[bool, str]] = {}
+        self._netsync_broken = internals_missing(self)
+        if self._netsync_broken:
+            self._netsync_display.warning("netsync.fleet.fleet: running every task in ansible-core's workers, as the "
+                                          "linear strategy (%s)" % self._netsync_broken)
+
+    def _netsync_verdict(self, task: Any) -> tuple[bool, str]:
+        uuid = task._uuid
+        verdict = self._netsync_verdicts.get(uuid)
+        if verdict is None:
+            keywords = {k: getattr(task, attr, None) for k, attr in _KEYWORD_ATTRS.items()}
+            verdict = task_verdict(task.action, keywords, lambda name: _resolve(name, task.collections))
+            self._netsync_verdicts[uuid] = verdict
+            if not verdict[0] and verdict[1] and not verdict[1].startswith("action "):
+                self._netsync_display.vv("netsync.fleet.fleet: task %r runs in workers: %s" % (task.get_name(),
+                                                                                               verdict[1]))
+        return verdict
+
+    def _netsync_in_process(self, host: Any, task: Any, task_vars: dict[str, Any]) -> bool:
+        if self._netsync_broken or not self._netsync_verdict(task)[0]:
+            return False
+        from ansible._internal._templating._engine import TemplateEngine
+
+        templar = TemplateEngine(loader=self._loader, variables=task_vars)  # type: ignore[attr-defined]
+        return host_in_process(host_connection(task_vars, templar.template, task.connection))
+
+    def _queue_task(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any) -> None:
+        if not self._netsync_in_process(host, task, task_vars):
+            super()._queue_task(host, task, task_vars, play_context)  # type: ignore[misc]
+            return
+        if self._netsync_runner is None:
+            self._netsync_runner = InProcessRunner(
+                len(self._workers) or 1, self._final_q, self._loader,  # type: ignore[attr-defined]
+                self._variable_manager, _shared_loader_obj())  # type: ignore[attr-defined]
+        self._queued_task_cache[(host.name, task._uuid)] = {  # type: ignore[attr-defined]
+            "host": host, "task": task, "task_vars": task_vars, "play_context": play_context}
+        self._tqm.send_callback("v2_runner_on_start", host, task)  # type: ignore[attr-defined]
+        self._pending_results += 1  # type: ignore[attr-defined,has-type]
+        self._netsync_runner.submit(host, task, task_vars, play_context)
+
+    def cleanup(self) -> None:
+        runner, self._netsync_runner = self._netsync_runner, None
+        if runner is not None:
+            runner.close()
+        super().cleanup()  # type: ignore[misc]
+
+
+def _resolve(name: str, collections: Any) -> Optional[str]:
+    from ansible.plugins.loader import action_loader
+
+    try:
+        found = action_loader.get_with_context(name, collection_list=collections, class_only=True)
+    except Exception:  # an unknown action: ansible-core reports it in its worker
+        return None
+    context = found.plugin_load_context
+    return context.resolved_fqcn if context.resolved else None
+
+
+def _shared_loader_obj() -> Any:
+    from ansible.plugins import loader as plugin_loader
+
+    return plugin_loader.get_plugin_loader_namespace()
