@@ -22,13 +22,15 @@ description:
     C(linear). So does a host whose connection is C(ansible.netcommon.network_cli).
   - If the ansible-core internals this strategy relies on are missing, every task runs in the workers
     and a warning says so.
-  - Use it with C(strategy: netsync.fleet.fleet) in a play, or C(ANSIBLE_STRATEGY=netsync.fleet.fleet).
+  - "Use it with C(strategy: netsync.fleet.fleet) in a play or in ansible.cfg, or C(ANSIBLE_STRATEGY=netsync.fleet.fleet)."
 author:
   - netsync.fleet contributors
 notes:
   - The speed-up is the fork and the start of a worker process per host. The threads share one
     Python interpreter with ansible-playbook, so the device work of a resync uses one core.
   - See docs/benchmarks.md "Resync at fleet size" of the collection for figures.
+  - ansible-core 2.19 prints a deprecation warning for every strategy plugin outside ansible.builtin and
+    plans to remove them; C(playbooks/resync.yml) therefore does not set this strategy itself.
 """
 
 from ansible.plugins.strategy.linear import StrategyModule as LinearStrategyModule
