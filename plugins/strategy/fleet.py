@@ -22,7 +22,8 @@ description:
     C(linear). So does a host whose connection is C(ansible.netcommon.network_cli).
   - If the ansible-core internals this strategy relies on are missing, every task runs in the workers
     and a warning says so.
-  - "Use it with C(strategy: netsync.fleet.fleet) in a play or in ansible.cfg, or C(ANSIBLE_STRATEGY=netsync.fleet.fleet)."
+  - "Use it with C(strategy: netsync.fleet.fleet) in a play or in ansible.cfg, or
+    C(ANSIBLE_STRATEGY=netsync.fleet.fleet)."
 author:
   - netsync.fleet contributors
 notes:

@@ -59,13 +59,16 @@ def jobs_since(store: str, since: float) -> dict[str, int]:
         return {n: len([j for j in s.jobs.recent(n, 100) if j["started_at"] >= since]) for n in NAMES}
 
 
-def test_recap_and_events_per_host_with_a_failing_and_an_unreachable_device(fleet: dict[str, Any]) -> None:
+@pytest.mark.parametrize("processes", ["2", "0"])  # two pool processes; threads in ansible-playbook itself
+def test_recap_and_events_per_host_with_a_failing_and_an_unreachable_device(fleet: dict[str, Any],
+                                                                            processes: str) -> None:
     sims = fleet["sims"]
     sims["r1"].cli_commit(user="ops", set_commands=["set interfaces ge-0/0/1 description fleet-change"])
     sims["r4"].faults.reject_auth = True
     sims["r5"].faults.rpc_error_on = "get-configuration"
     since = time.time()
-    run = run_playbook(RESYNC, fleet["inventory"], fleet["store"], env_extra=strategy_env(fleet))
+    env = dict(strategy_env(fleet), NETSYNC_FLEET_PROCESSES=processes)
+    run = run_playbook(RESYNC, fleet["inventory"], fleet["store"], env_extra=env)
     assert run.rc == 4, run.stderr[-3000:]  # ansible-playbook: 4 when a host was unreachable
     stats = run.stats
     assert {h: (stats[h]["ok"], stats[h]["changed"], stats[h]["failures"], stats[h]["unreachable"]) for h in NAMES} == {

@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import (
-    TASK_KEYWORDS_FOR_WORKERS, host_connection, host_in_process, task_verdict,
+    TASK_KEYWORDS_FOR_WORKERS, host_connection, host_in_process, is_template, task_verdict,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool import Entry, pool_processes, start_pool
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import InProcessRunner
 
 _KEYWORD_ATTRS = {"delegate_to": "delegate_to", "async_val": "async_val", "timeout": "timeout",
@@ -38,6 +39,7 @@ def internals_missing(strategy: Any) -> Optional[str]:
         from ansible._internal._task import TaskContext  # noqa: F401
         from ansible.executor.task_executor import TaskExecutor  # noqa: F401
         from ansible.executor.task_result import _RawTaskResult  # noqa: F401
+        from ansible.executor.process.worker import WorkerProcess  # noqa: F401
     except ImportError as exc:
         return str(exc)
     return None
@@ -54,6 +56,8 @@ class FleetStrategyMixin:
 
         self._netsync_display = Display()
         self._netsync_verdicts: dict[str, tuple[bool, str]] = {}
+        self._netsync_queued: list[Entry] = []
+        self._netsync_processes = pool_processes()
         self._netsync_broken = internals_missing(self)
         if self._netsync_broken:
             self._netsync_display.warning("netsync.fleet.fleet: running every task in ansible-core's workers, as the "
@@ -74,26 +78,44 @@ class FleetStrategyMixin:
     def _netsync_in_process(self, host: Any, task: Any, task_vars: dict[str, Any]) -> bool:
         if self._netsync_broken or not self._netsync_verdict(task)[0]:
             return False
+        return host_in_process(host_connection(task_vars, lambda value: self._netsync_template(value, task_vars),
+                                               task.connection))
+
+    def _netsync_template(self, value: Any, task_vars: dict[str, Any]) -> Any:
+        if not is_template(value):
+            return value  # the usual case: no template engine per host
         from ansible._internal._templating._engine import TemplateEngine
 
-        templar = TemplateEngine(loader=self._loader, variables=task_vars)  # type: ignore[attr-defined]
-        return host_in_process(host_connection(task_vars, templar.template, task.connection))
+        return TemplateEngine(loader=self._loader, variables=task_vars).template(value)  # type: ignore[attr-defined]
 
     def _queue_task(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any) -> None:
         if not self._netsync_in_process(host, task, task_vars):
             super()._queue_task(host, task, task_vars, play_context)  # type: ignore[misc]
             return
-        if self._netsync_runner is None:
-            self._netsync_runner = InProcessRunner(
-                len(self._workers) or 1, self._final_q, self._loader,  # type: ignore[attr-defined]
-                self._variable_manager, _shared_loader_obj())  # type: ignore[attr-defined]
         self._queued_task_cache[(host.name, task._uuid)] = {  # type: ignore[attr-defined]
             "host": host, "task": task, "task_vars": task_vars, "play_context": play_context}
         self._tqm.send_callback("v2_runner_on_start", host, task)  # type: ignore[attr-defined]
         self._pending_results += 1  # type: ignore[attr-defined,has-type]
-        self._netsync_runner.submit(host, task, task_vars, play_context)
+        self._netsync_queued.append((host, task, task_vars, play_context))
+
+    def _netsync_start(self) -> None:
+        """Run the queued hosts: in pool processes, else (none configured or no free slot) in threads here."""
+        entries, self._netsync_queued = self._netsync_queued, []
+        if not entries or start_pool(self, entries, self._netsync_processes):
+            return
+        if self._netsync_runner is None:
+            self._netsync_runner = InProcessRunner(
+                len(self._workers) or 1, self._final_q, self._loader,  # type: ignore[attr-defined]
+                self._variable_manager, _shared_loader_obj())  # type: ignore[attr-defined]
+        for host, task, task_vars, play_context in entries:
+            self._netsync_runner.submit(host, task, task_vars, play_context)
+
+    def _wait_on_pending_results(self, iterator: Any) -> Any:
+        self._netsync_start()  # linear has queued every host of the task
+        return super()._wait_on_pending_results(iterator)  # type: ignore[misc]
 
     def cleanup(self) -> None:
+        self._netsync_queued = []
         runner, self._netsync_runner = self._netsync_runner, None
         if runner is not None:
             runner.close()

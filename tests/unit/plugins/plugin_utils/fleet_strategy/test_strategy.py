@@ -44,6 +44,10 @@ class Base:
     def cleanup(self) -> None:
         self.cleaned = True
 
+    def _wait_on_pending_results(self, iterator: Any) -> list[Any]:
+        self.waited = getattr(self, "waited", 0) + 1
+        return []
+
 
 class Strategy(fs.FleetStrategyMixin, Base):
     pass
@@ -83,6 +87,7 @@ def strategy(monkeypatch: Any) -> Strategy:
     monkeypatch.setattr(fs, "_resolve", lambda name, collections: {"resync": "netsync.fleet.resync"}.get(name, name))
     s = Strategy(Tqm())
     s._netsync_runner = Runner()  # type: ignore[assignment]
+    s._netsync_processes = 0  # threads here (the pool processes: tests/system)
     return s
 
 
@@ -92,7 +97,9 @@ def test_resync_hosts_are_queued_in_process_with_ansible_cores_bookkeeping(monke
     for name in ("r1", "r2"):
         s._queue_task(Host(name), task, {"ansible_connection": "local"}, "pc")
     s._queue_task(Host("r3"), task, {"ansible_connection": "ansible.netcommon.network_cli"}, "pc")
-    assert s._netsync_runner.submitted == ["r1", "r2"]  # type: ignore[union-attr]
+    assert s._netsync_runner.submitted == []  # type: ignore[union-attr]  # started once all are queued
+    s._wait_on_pending_results(None)
+    assert s._netsync_runner.submitted == ["r1", "r2"] and s.waited == 1  # type: ignore[union-attr]
     assert s.to_workers == ["r3"]
     assert s._pending_results == 2  # the base class counts r3 itself when it forks its worker
     assert sorted(s._queued_task_cache) == [("r1", "uuid-resync"), ("r2", "uuid-resync")]
@@ -104,6 +111,7 @@ def test_other_tasks_and_resync_tasks_with_worker_keywords_go_to_workers(monkeyp
     s = strategy(monkeypatch)
     s._queue_task(Host("r1"), Task("ansible.builtin.debug"), {}, "pc")
     s._queue_task(Host("r2"), Task("resync", delegate_to="localhost"), {}, "pc")
+    s._wait_on_pending_results(None)
     assert s.to_workers == ["r1", "r2"] and s._netsync_runner.submitted == []  # type: ignore[union-attr]
     assert s._pending_results == 0 and s._tqm.callbacks == []
 
@@ -134,6 +142,18 @@ def test_internals_missing_names_what_is_missing() -> None:
     assert fs.internals_missing(base) is None
     base._final_q = object()  # type: ignore[assignment]
     assert fs.internals_missing(base) == "the final queue has no send_task_result"
+
+
+def test_a_templated_connection_is_templated_with_the_hosts_variables(monkeypatch: Any) -> None:
+    s = strategy(monkeypatch)
+    s._loader = __import__("ansible.parsing.dataloader", fromlist=["DataLoader"]).DataLoader()
+    from ansible._internal._datatag._tags import TrustedAsTemplate  # as inventory values are
+
+    task, conn = Task("resync"), TrustedAsTemplate().tag("{{ conn }}")
+    s._queue_task(Host("r1"), task, {"ansible_connection": conn, "conn": "ansible.netcommon.network_cli"}, "pc")
+    s._queue_task(Host("r2"), task, {"ansible_connection": conn, "conn": "local"}, "pc")
+    s._wait_on_pending_results(None)
+    assert s.to_workers == ["r1"] and s._netsync_runner.submitted == ["r2"]  # type: ignore[union-attr]
 
 
 def test_cleanup_closes_the_pool_then_the_base(monkeypatch: Any) -> None:
