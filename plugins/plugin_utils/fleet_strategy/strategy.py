@@ -19,6 +19,7 @@ from typing import Any, Optional
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import (
     TASK_KEYWORDS_FOR_WORKERS, host_connection, host_in_process, is_template, task_verdict,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.loader_lock import guard_plugin_loading
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool import Entry, pool_processes, start_pool
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import InProcessRunner
 
@@ -35,6 +36,8 @@ def internals_missing(strategy: Any) -> Optional[str]:
             return "StrategyBase has no %s" % attr
     if not callable(getattr(strategy._final_q, "send_task_result", None)):
         return "the final queue has no send_task_result"
+    if not guard_plugin_loading():
+        return "PluginLoader has no _load_module_source (to make thread-safe)"
     try:
         from ansible._internal._task import TaskContext  # noqa: F401
         from ansible.executor.task_executor import TaskExecutor  # noqa: F401
