@@ -13,7 +13,9 @@ devices and runs, in rotating order, three arms, each timed wall to wall as a pr
 - ``per_host``: the same with ``NETSYNC_RESYNC_BATCH=0`` (each worker resyncs its host);
 - ``strategy``: the same with ``ANSIBLE_STRATEGY=netsync.fleet.fleet`` (batch off): the resync task's
   hosts run in a thread pool inside ansible-playbook, no worker process per host; every host's result
-  must say ``in_process: true``;
+  must say ``in_process: true``; the hosts run in the strategy's pool processes (default: the CPUs, at
+  most 2);
+- ``strategy_threads``: the same with ``NETSYNC_FLEET_PROCESSES=0`` (threads inside ansible-playbook);
 - ``noop``: a playbook with one ``debug`` task over the same hosts and forks: what ansible-core's
   per-host machinery alone costs (no correctness check: it does no device work).
 
@@ -120,21 +122,23 @@ def run_floor(fleet: Fleet, forks: int, changed: list[str], marker: str) -> tupl
     return wall, {"ok": not problems and proc.returncode == 0, "problems": problems[:20]}
 
 
-OURS_ARMS = ("batch", "per_host", "strategy")
+OURS_ARMS = ("batch", "per_host", "strategy", "strategy_threads")
 
 
 def run_ours(fleet: Fleet, store: str, forks: int, arm: str, changed: list[str],
              marker: str) -> tuple[float, dict[str, Any]]:
     extra = {"NETSYNC_RESYNC_BATCH": "1" if arm == "batch" else "0"}
-    if arm == "strategy":
+    if arm.startswith("strategy"):
         extra.update(ANSIBLE_STRATEGY="netsync.fleet.fleet", ANSIBLE_DEPRECATION_WARNINGS="0")
+        if arm == "strategy_threads":
+            extra["NETSYNC_FLEET_PROCESSES"] = "0"
     start = time.perf_counter()
     run = run_playbook(OURS, fleet.inventory, store, "--forks", str(forks), timeout=1800, env_extra=extra)
     wall = time.perf_counter() - start
     check = check_ours(run, store, fleet.names, changed, marker)
     check["failed_hosts"] = dict(list(failed_hosts(run).items())[:20])
     check["ok"] = check["ok"] and run.rc == 0
-    if arm == "strategy":  # the arm measures the in-process path: every host must have taken it
+    if arm.startswith("strategy"):  # the arm measures the in-process path: every host must have taken it
         outside = [h for h, r in _results(run).items() if r.get("in_process") is not True]
         if outside:
             check["ok"] = False
