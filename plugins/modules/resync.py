@@ -49,7 +49,7 @@ description:
     platforms, loops, C(delegate_to) and C(run_once) always use the per-host path. The batch
     stands down under the C(netsync.fleet.fleet) strategy."
   - "Under the C(netsync.fleet.fleet) strategy (C(ANSIBLE_STRATEGY=netsync.fleet.fleet)), the task's hosts
-    run in a pool of C(--forks) threads inside ansible-playbook, each with its own result
+    run in the threads of a few pool processes (C(--forks) threads in all), each with its own result
     (RV(in_process=true)), instead of one worker process per host; see the strategy's documentation."
 author: Netsync Fleet Team (@netsync-fleet)
 options:
@@ -169,8 +169,9 @@ batch:
   type: bool
 in_process:
   description:
-    - True when the C(netsync.fleet.fleet) strategy ran this host's task in a thread of ansible-playbook
-      instead of a worker process (docs/runbook.md of the collection).
+    - True when the C(netsync.fleet.fleet) strategy ran this host's task in a thread of its pool (one of a
+      few pool processes, or ansible-playbook itself) instead of a worker process per host
+      (docs/runbook.md of the collection).
   returned: when the fleet strategy ran the task
   type: bool
 error:

@@ -10,8 +10,11 @@ version_added: 1.0.0
 description:
   - The C(linear) strategy of ansible-core, task by task in lockstep, with one change. A task whose action
     is C(netsync.fleet.resync) (by its full name or its short name through C(collections)) is not run by
-    one forked worker process per host. Its hosts run in a pool of C(--forks) threads inside
-    ansible-playbook. Each host's result goes through ansible-core's normal result pipeline.
+    one forked worker process per host. Once ansible-core has computed each host's variables, the hosts
+    are shared between a few pool processes (one per CPU, at most 2; C(NETSYNC_FLEET_PROCESSES) sets
+    the number, C(0) runs them in threads inside ansible-playbook), each running its hosts in threads
+    (C(--forks) threads in all) with ansible-core's own task executor. Each host's result goes through
+    ansible-core's normal result pipeline.
   - So every host still has its own result. The recap, failed and unreachable hosts, C(--limit),
     C(--check), C(--diff), C(register), C(ignore_errors), C(failed_when), C(changed_when),
     C(notify), C(any_errors_fatal), C(max_fail_percentage) and callback events (AWX/AAP job
@@ -27,8 +30,9 @@ description:
 author:
   - netsync.fleet contributors
 notes:
-  - The speed-up is the fork and the start of a worker process per host. The threads share one
-    Python interpreter with ansible-playbook, so the device work of a resync uses one core.
+  - The speed-up is the fork and the start of a worker process per host. The threads of a pool
+    process share one Python interpreter, so each pool process uses one core.
+  - ansible-core's plugin loader is made safe for threads (its module loading is serialised with a lock).
   - See docs/benchmarks.md "Resync at fleet size" of the collection for figures.
   - ansible-core 2.19 prints a deprecation warning for every strategy plugin outside ansible.builtin and
     plans to remove them; C(playbooks/resync.yml) therefore does not set this strategy itself.

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: netsync.fleet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run one host's task in a thread of ansible-playbook itself, as a worker process would.
+"""Run one host's task in a thread (of a pool process, or of ansible-playbook), as a worker process would.
 
 A worker process runs ``TaskExecutor(...).run()`` inside ``TaskContext(task)`` and puts a
 ``_RawTaskResult`` on the final queue; ansible-core's result thread turns it into the callbacks,

@@ -6,9 +6,10 @@
 Linear computes each host's variables, sends the task-start callback and calls ``_queue_task``
 per host; ``_queue_task`` forks a worker. For a task that ``eligible.task_verdict`` accepts,
 this ``_queue_task`` records the host's task exactly as the base class does
-(``_queued_task_cache``, ``v2_runner_on_start``, ``_pending_results``) and hands it to a thread
-pool of ``--forks`` threads (``runner.InProcessRunner``), whose result goes to the same final
-queue as a worker's. Results, callbacks, stats, ``register``, ``ignore_errors``, handlers,
+(``_queued_task_cache``, ``v2_runner_on_start``, ``_pending_results``) and queues it; when linear
+waits for the task's results, the queued hosts start in the pool processes (``pool.py``), or in
+threads here (``runner.InProcessRunner``), and each result goes to the same final queue as a
+worker's. Results, callbacks, stats, ``register``, ``ignore_errors``, handlers,
 ``any_errors_fatal`` and ``max_fail_percentage`` stay ansible-core's. When the ansible-core
 internals this relies on are not there, every task goes to the workers, with one warning.
 """
