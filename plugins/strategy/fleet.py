@@ -28,7 +28,7 @@ description:
   - "Use it with C(strategy: netsync.fleet.fleet) in a play or in ansible.cfg, or
     C(ANSIBLE_STRATEGY=netsync.fleet.fleet)."
 author:
-  - netsync.fleet contributors
+  - Netsync Fleet Team (@netsync-fleet)
 notes:
   - The speed-up is the fork and the start of a worker process per host. The threads of a pool
     process share one Python interpreter, so each pool process uses one core.

@@ -24,9 +24,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.loade
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool import Entry, pool_processes, start_pool
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import InProcessRunner
 
-_KEYWORD_ATTRS = {"delegate_to": "delegate_to", "async_val": "async_val", "timeout": "timeout",
-                  "throttle": "throttle", "loop": "loop", "loop_with": "loop_with", "until": "until"}
-assert set(_KEYWORD_ATTRS) == set(TASK_KEYWORDS_FOR_WORKERS)
+_KEYWORD_ATTRS = {keyword: keyword for keyword in TASK_KEYWORDS_FOR_WORKERS}  # keyword -> Task attribute
 
 
 def internals_missing(strategy: Any) -> Optional[str]:
