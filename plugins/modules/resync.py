@@ -46,7 +46,11 @@ description:
     measured slower than the per-host workers), C(true) for the batch whatever the play's size. It
     is off by default while its gain is small (at 100 devices 3.15x the bare ncclient floor against
     3.72x for the per-host path; docs/benchmarks.md). CLI
-    platforms, loops, C(delegate_to) and C(run_once) always use the per-host path."
+    platforms, loops, C(delegate_to) and C(run_once) always use the per-host path. The batch
+    stands down under the C(netsync.fleet.fleet) strategy."
+  - "Under the C(netsync.fleet.fleet) strategy (C(ANSIBLE_STRATEGY=netsync.fleet.fleet)), the task's hosts
+    run in the threads of a few pool processes (C(--forks) threads in all), each with its own result
+    (RV(in_process=true)), instead of one worker process per host; see the strategy's documentation."
 author: Netsync Fleet Team (@netsync-fleet)
 options:
   job_id:
@@ -162,6 +166,13 @@ commit_seq:
 batch:
   description: True when the play's batch process resynced this host (see the description).
   returned: when the batch resynced the host
+  type: bool
+in_process:
+  description:
+    - True when the C(netsync.fleet.fleet) strategy ran this host's task in a thread of its pool (one of a
+      few pool processes, or ansible-playbook itself) instead of a worker process per host
+      (docs/runbook.md of the collection).
+  returned: when the fleet strategy ran the task
   type: bool
 error:
   description: The failure's kind when the read failed.

@@ -79,13 +79,20 @@ class PlaybookRun:
     data: dict[str, Any]
 
     def results(self, task_name: str) -> dict[str, dict[str, Any]]:
-        """Per-host results of the task named ``task_name`` (last occurrence; role prefix optional)."""
+        """Per-host results of the task named ``task_name`` (last occurrence; role prefix optional).
+
+        Under a strategy other than linear (e.g. ``netsync.fleet.fleet``), ansible.posix.json lists the
+        task once per host, all with the same id: those entries are merged."""
         found: dict[str, dict[str, Any]] = {}
+        found_id = None
         for play in self.data.get("plays", []):
             for task in play.get("tasks", []):
                 name = task["task"]["name"]
                 if name == task_name or name.endswith(" : " + task_name):  # role tasks: "role : task"
-                    found = task["hosts"]
+                    if task["task"].get("id") is None or task["task"].get("id") != found_id:
+                        found = {}
+                    found_id = task["task"].get("id")
+                    found = {**found, **task["hosts"]}
         if not found:
             raise AssertionError("no task %r in the run; stderr: %s" % (task_name, self.stderr[-2000:]))
         return found

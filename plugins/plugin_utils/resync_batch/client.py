@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils.common.parsing import parse_flag
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.context import in_process
 from ansible_collections.netsync.fleet.plugins.plugin_utils.network_cli import NETWORK_CLI, connection_of
 from ansible_collections.netsync.fleet.plugins.plugin_utils.resync_batch import protocol as proto
 
@@ -37,7 +38,10 @@ IDLE_EXIT = 120.0
 
 
 def enabled(action: Any, task_vars: dict[str, Any]) -> bool:
-    """The batch is for plain per-host resync tasks over two hosts or more."""
+    """The batch is for plain per-host resync tasks over two hosts or more, run in worker processes
+    (not inside ansible-playbook by the fleet strategy, which forks no worker)."""
+    if in_process():
+        return False
     task = action._task
     setting = action._templar.template(task_vars.get(VAR, os.environ.get(ENV, "false")))
     hosts = task_vars.get("ansible_play_batch") or []

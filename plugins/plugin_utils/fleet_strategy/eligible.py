@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which task, and which host of it, the fleet strategy runs in-process (pure logic, no I/O).
+
+A task qualifies when its action resolves to one of ``IN_PROCESS_ACTIONS`` and it uses none of
+the keywords whose machinery needs a process of its own or that we chose not to carry into
+threads (``TASK_KEYWORDS_FOR_WORKERS``). A host of such a task qualifies unless its connection is
+a persistent CLI connection (those open ``ansible-connection``: per-host workers keep them).
+Anything else goes to ansible-core's worker, unchanged.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+IN_PROCESS_ACTIONS = frozenset(("netsync.fleet.resync",))
+
+# keyword -> why a task using it runs in ansible-core's workers
+TASK_KEYWORDS_FOR_WORKERS = {
+    "delegate_to": "delegate_to (another host's variables and connection)",
+    "async_val": "async (a background job polled by the worker)",
+    "timeout": "timeout (a SIGALRM in the worker's main thread)",
+    "throttle": "throttle (ansible-core's worker slots)",
+    "loop": "loop",
+    "loop_with": "with_* loops (lookup plugins)",
+    "until": "until/retries",
+}
+PERSISTENT_CLI = frozenset(("ansible.netcommon.network_cli", "network_cli"))
+
+
+def is_template(value: Any) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def task_verdict(action: Any, keywords: dict[str, Any],
+                 resolve: Callable[[str], Optional[str]]) -> tuple[bool, str]:
+    """(runs in-process, reason) for a task: its raw ``action`` and the keywords above (raw)."""
+    if not isinstance(action, str) or is_template(action):
+        return False, "the action is templated"
+    fqcn = resolve(action)
+    if fqcn not in IN_PROCESS_ACTIONS:
+        return False, "action %s" % (fqcn or action)
+    for keyword, why in TASK_KEYWORDS_FOR_WORKERS.items():
+        value = keywords.get(keyword)
+        if value not in (None, 0, "", [], False):
+            return False, why
+    return True, fqcn or action
+
+
+def host_connection(task_vars: dict[str, Any], template: Callable[[Any], Any], task_connection: Any) -> str:
+    """The host's connection name: ``ansible_connection``, else the task's (play's)."""
+    value = task_vars.get("ansible_connection")
+    if value is not None:
+        return str(template(value))
+    return str(task_connection or "")
+
+
+def host_in_process(connection: str) -> bool:
+    return connection not in PERSISTENT_CLI

@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run one host's task in a thread (of a pool process, or of ansible-playbook), as a worker process would.
+
+A worker process runs ``TaskExecutor(...).run()`` inside ``TaskContext(task)`` and puts a
+``_RawTaskResult`` on the final queue; ansible-core's result thread turns it into the callbacks,
+the stats, failed and unreachable hosts, ``register`` and handlers. This does exactly that, in a
+thread, with two differences a fork made unnecessary: the task and its parent blocks are copied
+for the host (``post_validate`` writes the host's templated values into them), and the host
+object is left alone (a worker empties its own copy of ``host.vars`` before it exits).
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Optional
+
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.context import IN_PROCESS
+
+
+class InProcessRunner:
+    """A pool of ``size`` threads; ``submit`` runs a host's task and sends its result."""
+
+    def __init__(self, size: int, final_q: Any, loader: Any, variable_manager: Any, shared_loader_obj: Any) -> None:
+        self.size = max(1, int(size))
+        self.final_q = final_q
+        self.loader = loader
+        self.variable_manager = variable_manager
+        self.shared_loader_obj = shared_loader_obj
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._lock = threading.Lock()
+
+    def submit(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any) -> None:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.size, thread_name_prefix="netsync-fleet")
+            pool = self._pool
+        pool.submit(self.run_host, host, task.copy(exclude_tasks=True), task_vars, play_context)
+
+    def run_host(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any) -> None:
+        from ansible._internal import _task
+        from ansible._internal._errors import _error_utils
+        from ansible.executor.task_executor import TaskExecutor
+
+        IN_PROCESS.set(True)  # this pool's threads run nothing else
+        try:
+            with _task.TaskContext(task):
+                result = TaskExecutor(host, task, task_vars, play_context, self.loader, self.shared_loader_obj,
+                                      self.final_q, self.variable_manager).run()
+        except BaseException as exc:  # TaskExecutor.run catches task errors; this is a bug: the host fails
+            result = _error_utils.result_dict_from_exception(exc)
+        result["in_process"] = True
+        self.send(host, task, result)
+
+    def send(self, host: Any, task: Any, result: dict[str, Any]) -> None:
+        from ansible.errors import AnsibleError
+        from ansible._internal._errors import _error_utils
+        from ansible.executor.task_result import _RawTaskResult
+
+        try:
+            self.final_q.send_task_result(_RawTaskResult(host=host, task=task, return_data=result,
+                                                         task_fields=task.dump_attrs()))
+        except Exception as ex:  # as the worker: a result that cannot be sent still ends the host's task
+            try:
+                raise AnsibleError("Task result omitted due to queue send failure.") from ex
+            except Exception as wrapper:
+                self.final_q.send_task_result(_RawTaskResult(host=host, task=task, task_fields={},
+                                                             return_data=_error_utils.result_dict_from_exception(wrapper)))
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
