@@ -22,7 +22,7 @@ Public API::
     check_timeouts(states, now) -> list[Decision]
     tick(states, now) -> list[Decision]   # timeouts, postponements, DISPATCH decisions
     due(states, now) -> list[str]         # tick(), keeping only the dispatched devices
-    next_wakeup(states) -> float | None   # when tick() has something to do next
+    next_wakeup(states, pending=True) -> float | None   # when tick() has something to do next
 
 Event functions update ``state`` in place and return what they decided; the
 caller persists the state and logs the decisions. ``states`` is an iterable of
@@ -421,9 +421,10 @@ def due(states: States, now: float) -> list[str]:
     return sorted(d.device for d in tick(states, now) if d.action == DISPATCH)
 
 
-def next_wakeup(states: States) -> float | None:
-    """The earliest time at which ``tick`` has something to do."""
-    times = [s.pending.due for s in _states(states) if s.pending is not None]
+def next_wakeup(states: States, pending: bool = True) -> float | None:
+    """The earliest time at which ``tick`` has something to do (``pending`` False: leave out the
+    pending jobs' due times, for a caller that batches them itself)."""
+    times = [s.pending.due for s in _states(states) if pending and s.pending is not None]
     times += [s.running.deadline for s in _states(states) if s.running is not None]
     times += [s.running.dispatched_at + s.settings.start_timeout for s in _states(states)
               if s.running is not None and s.running.started_at is None and s.running.emitted
