@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -45,11 +45,18 @@ from benchmarks.listener.sims import Sims  # noqa: E402
 from benchmarks.resync.fleet import SIM_USER, SIM_PASSWORD  # noqa: E402
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st  # noqa: E402
 from tests.system.helpers import REPO, Device, run_playbook, write_inventory  # noqa: E402
-from tests.system.rulebook import RulebookRunner, free_port  # noqa: E402
+from tests.system.rulebook import RulebookRunner as _Runner, free_port  # noqa: E402
 
 DELAY = 5.0  # our resync_delay and damping_window; the peer's once_after per device
 BATCH = 1.0  # our batch_window; the peer's batching once_after
 WINDOW = 4.5  # every device's commits fall within this many seconds
+
+
+class RulebookRunner(_Runner):
+    """The tests' runner, waiting longer for the start: a peer rulebook of 1,000 rules loads slowly."""
+
+    def wait_for(self, what: str, check: Callable[[], Any], timeout: float = 900.0) -> Any:
+        return super().wait_for(what, check, timeout)
 
 
 def timeline(names: list[str], commits: int, window: float, seed: int = 5) -> list[tuple[float, str, int]]:
@@ -62,17 +69,18 @@ def timeline(names: list[str], commits: int, window: float, seed: int = 5) -> li
     return sorted(plan)
 
 
-def in_sync(store: st.Store, names: set[str], marker: str) -> int:
-    """How many of ``names`` have ``marker`` in their latest snapshot and are In Sync."""
-    count = 0
+def in_sync(store: st.Store, names: set[str], marker: str, confirmed: set[str]) -> int:
+    """How many of ``names`` have ``marker`` in their latest snapshot and are In Sync; ``confirmed``
+    (the devices found so before: no commit follows the last one) is not read again."""
     for row in store.devices.all():
-        if row["name"] not in names or row["managed_status"] != st.IN_SYNC:
+        name = row["name"]
+        if name not in names or name in confirmed or row["managed_status"] != st.IN_SYNC:
             continue
-        snap = store.devices.latest_snapshot(row["name"])
-        full = store.devices.get_snapshot(row["name"], int(snap["version"])) if snap else None
+        snap = store.devices.latest_snapshot(name)
+        full = store.devices.get_snapshot(name, int(snap["version"])) if snap else None
         if full is not None and marker in full["rendered"]:
-            count += 1
-    return count
+            confirmed.add(name)
+    return len(confirmed)
 
 
 def check_arm(store: st.Store, names: list[str], marker: str, first: dict[str, float],
@@ -120,9 +128,9 @@ def scenario(arm: str, runner: RulebookRunner, sims: Sims, store: st.Store, name
     spread = time.monotonic() - t0
     sims.wait_replies(120.0)
     marker = "description %s-%d" % (arm, commits - 1)
-    wanted, done = set(names), 0
+    wanted, done, confirmed = set(names), 0, set[str]()
     while time.monotonic() - t0 < timeout:
-        done = in_sync(store, wanted, marker)
+        done = in_sync(store, wanted, marker, confirmed)
         if done == len(names):
             break
         if runner.proc is None or runner.proc.poll() is not None:
