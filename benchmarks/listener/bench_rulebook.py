@@ -138,15 +138,23 @@ def scenario(arm: str, runner: RulebookRunner, sims: Sims, store: st.Store, name
         time.sleep(0.25)
     elapsed = time.monotonic() - t0
     load_after = os.getloadavg()[0]
+    end = time.monotonic() + 180.0  # let the runs finish (their recap), so that every run is counted
+    while time.monotonic() < end and _runs(runs_file, "start") > _runs(runs_file, "end"):
+        time.sleep(0.5)
     runner.stop()
     wrong, early, reads = check_arm(store, names, marker, first, since)
-    runs = [line.split() for line in runs_file.read_text().splitlines() if line.strip()]
-    return {"seconds": round(elapsed, 2), "in_sync": done, "devices": len(names), "playbook_runs": len(runs),
-            "hosts_per_run": [int(r[1]) for r in runs if len(r) > 1], "reads": reads,
+    runs = [line.split() for line in runs_file.read_text().splitlines() if line.startswith("end ")]
+    return {"seconds": round(elapsed, 2), "in_sync": done, "devices": len(names),
+            "playbook_runs": _runs(runs_file, "start"),
+            "hosts_per_run": [int(r[2]) for r in runs], "reads": reads,
             "commit_spread_s": round(spread, 2), "timed_out": done != len(names),
             "correct": not wrong, "problems": wrong[:20], "damped_each_device": not early,
             "damping_problems": len(early), "damping_examples": early[:5],
             "load": [round(load_before, 2), round(load_after, 2)]}
+
+
+def _runs(runs_file: Path, kind: str) -> int:
+    return sum(1 for line in runs_file.read_text().splitlines() if line.startswith(kind + " "))
 
 
 def rulebook_runner(arm: str, work: Path, inv: Path, url: str, udp: int, names: list[str],

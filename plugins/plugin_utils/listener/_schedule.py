@@ -43,6 +43,7 @@ class ListenerSchedule(ListenerStore):
             self.flush()
             return []
         self._maybe_refresh(now)
+        self._dirty.update(damper.run_progress(self.states))  # a live run's waiting jobs are not lost (R12)
         release = self._release_at()
         if release is not None and now < release:
             decisions = damper.check_timeouts(self.states, now)

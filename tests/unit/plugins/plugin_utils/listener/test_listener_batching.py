@@ -145,3 +145,23 @@ def test_next_wakeup_is_never_in_the_past_while_jobs_are_held(store: st.Store, c
         emit(lis, now)
         wake = lis.next_wakeup()
         assert wake is not None and wake > now
+
+
+def test_jobs_waiting_in_a_live_run_are_not_dispatched_again(store: st.Store, clock: Clock) -> None:
+    """A run of 1,000 hosts with 20 forks starts its last hosts minutes after the event: while jobs
+    of the same event keep starting, the run is alive, and its waiting jobs are not re-dispatched
+    (R12) as if their launch had failed; once the run stops progressing, they are."""
+    lis = Listener(store, batch_window=1.0, batch_hold=60.0, batch_span=10.0, start_timeout=120.0)
+    for name in ("r1", "r2", "r3"):
+        notify(lis, name, T0)
+    assert emit(lis, T0 + 21) == [["r1", "r2", "r3"]]
+    ids = job_ids(lis)
+    start(store, clock, {"r1": ids["r1"]}, T0 + 22)
+    assert emit(lis, T0 + 22) == []
+    finish(store, clock, {"r1": ids["r1"]}, T0 + 100)
+    start(store, clock, {"r2": ids["r2"]}, T0 + 100)
+    assert emit(lis, T0 + 100) == []
+    assert emit(lis, T0 + 142) == []  # r3 dispatched 121 s ago, but r2 of its run started 42 s ago
+    finish(store, clock, {"r2": ids["r2"]}, T0 + 200)  # and then the run stops: r3 never starts
+    assert emit(lis, T0 + 219) == []
+    assert emit(lis, T0 + 221) == [["r3"]]  # 120 s after the last sign of life of its run
