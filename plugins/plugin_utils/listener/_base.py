@@ -80,7 +80,6 @@ class ListenerBase:
             except ValueError:
                 self.counters["bad-persisted-state"] += 1
 
-
     # -- devices and settings --------------------------------------------------------------
     def refresh(self, now: float) -> None:
         """Rebuild the device index and apply settings changes from the store."""
@@ -200,4 +199,3 @@ class ListenerBase:
     def _log(self, decisions: list[Decision]) -> None:
         for decision in decisions:
             self.counters["decision:" + decision.action] += 1
-

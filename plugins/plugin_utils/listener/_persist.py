@@ -85,7 +85,6 @@ class ListenerStore(ListenerBase):
         if len(self._records) >= self.flush_every:
             self.flush()
 
-
     # -- persistence -----------------------------------------------------------------------
     def has_unflushed(self) -> bool:
         return bool(self._dirty or self._records or self._status_dirty or self.alarm_signals or self._forget
@@ -154,5 +153,3 @@ class ListenerStore(ListenerBase):
         for name in statuses:
             if self._status_dirty.get(name) == statuses[name]:
                 del self._status_dirty[name]
-
-

@@ -367,7 +367,7 @@ def check_timeouts(states: States, now: float) -> list[Decision]:
     for state in _states(states):
         run = state.running
         if run is not None and run.started_at is None and run.emitted and run.dispatched_at is not None \
-                and now >= _start_clock(run) + state.settings.start_timeout:
+                and now >= _start_clock(run, run.dispatched_at) + state.settings.start_timeout:
             state.running = None
             if state.pending is None:
                 state.pending = PendingJob(now, now, SCHEDULED)
@@ -382,11 +382,10 @@ def check_timeouts(states: States, now: float) -> list[Decision]:
     return out
 
 
-def _start_clock(run: RunningJob) -> float:
+def _start_clock(run: RunningJob, dispatched_at: float) -> float:
     """Since when a dispatched job has waited to start: its dispatch, or the last start of a job
     dispatched with it (its run is alive, its forks are busy)."""
-    assert run.dispatched_at is not None
-    return run.dispatched_at if run.alive_at is None else max(run.dispatched_at, run.alive_at)
+    return dispatched_at if run.alive_at is None else max(dispatched_at, run.alive_at)
 
 
 def run_progress(states: States) -> list[str]:
@@ -457,7 +456,7 @@ def next_wakeup(states: States, pending: bool = True) -> float | None:
     pending jobs' due times, for a caller that batches them itself)."""
     times = [s.pending.due for s in _states(states) if pending and s.pending is not None]
     times += [s.running.deadline for s in _states(states) if s.running is not None]
-    times += [_start_clock(s.running) + s.settings.start_timeout for s in _states(states)
+    times += [_start_clock(s.running, s.running.dispatched_at) + s.settings.start_timeout for s in _states(states)
               if s.running is not None and s.running.started_at is None and s.running.emitted
               and s.running.dispatched_at is not None]
     return min(times, default=None)
