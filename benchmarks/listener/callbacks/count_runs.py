@@ -11,7 +11,9 @@ DOCUMENTATION = """
 name: count_runs
 type: aggregate
 short_description: count playbook runs (benchmarks)
-description: Appends the start time of each run to the file named by NETSYNC_BENCH_RUNS.
+description: >-
+  Appends "start TIME" when a run starts and "end TIME HOSTS" when it ends to the file named by
+  NETSYNC_BENCH_RUNS.
 """
 
 
@@ -21,8 +23,14 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = "count_runs"
     CALLBACK_NEEDS_ENABLED = True
 
-    def v2_playbook_on_start(self, playbook: Any) -> None:
+    def _write(self, text: str) -> None:
         path = os.environ.get("NETSYNC_BENCH_RUNS")
         if path:
             with open(path, "a", encoding="utf-8") as out:
-                out.write("%.3f\n" % time.time())
+                out.write(text + "\n")
+
+    def v2_playbook_on_start(self, playbook: Any) -> None:
+        self._write("start %.3f" % time.time())
+
+    def v2_playbook_on_stats(self, stats: Any) -> None:
+        self._write("end %.3f %d" % (time.time(), len(stats.processed)))

@@ -18,22 +18,27 @@ LOG = logging.getLogger("plain_syslog")
 
 
 class _Udp(asyncio.DatagramProtocol):
-    def __init__(self, queue: asyncio.Queue[Any]) -> None:
-        self.queue = queue
+    """Parses each datagram onto an unbounded local queue: ansible-rulebook's own queue holds one
+    event, and ``put_nowait`` on it loses every line that comes while the rules engine is busy."""
+
+    def __init__(self, pending: asyncio.Queue[Any]) -> None:
+        self.pending = pending
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         parsed = peer_parse(data)
         if parsed is not None:
             parsed["source"] = addr[0]
-            self.queue.put_nowait({"syslog": parsed})
+            self.pending.put_nowait({"syslog": parsed})
 
 
 async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     host, port = str(args.get("host", "127.0.0.1")), int(args.get("port", 5514))
-    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(lambda: _Udp(queue),
+    pending: asyncio.Queue[Any] = asyncio.Queue()
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(lambda: _Udp(pending),
                                                                              local_addr=(host, port))
     LOG.info("plain_syslog: syslog UDP on %s:%d", host, port)
     try:
-        await asyncio.Future()
+        while True:
+            await queue.put(await pending.get())  # every line reaches the rules engine, in order
     finally:
         transport.close()

@@ -225,7 +225,8 @@ class RunningJob:
 
     ``dispatch_id`` is the job id the listener gave the dispatched job's event; ``emitted``
     says the event reached the rulebook's queue (an event never emitted is emitted again,
-    after a failed store write or a restart).
+    after a failed store write or a restart). ``alive_at``: the last time a job dispatched with
+    this one (same event, same run) was seen starting; the start timeout counts from then (R12).
     """
 
     job_id: str | None
@@ -236,6 +237,7 @@ class RunningJob:
     manual: bool = False
     dispatch_id: str | None = None
     emitted: bool = False
+    alive_at: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(vars(self))
@@ -255,6 +257,7 @@ class RunningJob:
             manual=_bool(data.get("manual", False), "running.manual"),
             dispatch_id=_opt_str(data.get("dispatch_id"), "running.dispatch_id"),
             emitted=_bool(data.get("emitted", False), "running.emitted"),
+            alive_at=_opt_float(data.get("alive_at"), "running.alive_at"),
         )
         if job.started_at is None and job.dispatched_at is None:
             raise ValueError("running: needs started_at or dispatched_at")

@@ -20,9 +20,10 @@ Public API::
     job_finished(state, job_id, now, ok) -> list[Decision]
     set_settings(state, settings, now) -> list[Decision]
     check_timeouts(states, now) -> list[Decision]
+    run_progress(states) -> list[str]     # jobs waiting in a live run: start timeout from its last start
     tick(states, now) -> list[Decision]   # timeouts, postponements, DISPATCH decisions
     due(states, now) -> list[str]         # tick(), keeping only the dispatched devices
-    next_wakeup(states) -> float | None   # when tick() has something to do next
+    next_wakeup(states, pending=True) -> float | None   # when tick() has something to do next
 
 Event functions update ``state`` in place and return what they decided; the
 caller persists the state and logs the decisions. ``states`` is an iterable of
@@ -63,7 +64,7 @@ __all__ = [
     "START", "REJECT", "READ", "FINISH", "FAIL", "TIMEOUT", "RETRY_SCHEDULED", "CANCEL", "REDISPATCH",
     "Settings", "DeviceState", "Decision", "Backlog", "PendingJob", "RunningJob", "Read",
     "covers", "notify", "job_started", "config_read", "job_finished", "set_settings",
-    "check_timeouts", "tick", "due", "next_wakeup",
+    "check_timeouts", "tick", "due", "next_wakeup", "run_progress",
 ]
 
 # Decision actions.
@@ -366,7 +367,7 @@ def check_timeouts(states: States, now: float) -> list[Decision]:
     for state in _states(states):
         run = state.running
         if run is not None and run.started_at is None and run.emitted and run.dispatched_at is not None \
-                and now >= run.dispatched_at + state.settings.start_timeout:
+                and now >= _start_clock(run, run.dispatched_at) + state.settings.start_timeout:
             state.running = None
             if state.pending is None:
                 state.pending = PendingJob(now, now, SCHEDULED)
@@ -378,6 +379,35 @@ def check_timeouts(states: States, now: float) -> list[Decision]:
         if run is not None and now >= run.deadline:
             reason = f"timeout: {_label(run.job_id)} did not report back by {_t(run.deadline)}"
             out += _fail(state, now, TIMEOUT, reason, run.job_id)
+    return out
+
+
+def _start_clock(run: RunningJob, dispatched_at: float) -> float:
+    """Since when a dispatched job has waited to start: its dispatch, or the last start of a job
+    dispatched with it (its run is alive, its forks are busy)."""
+    return dispatched_at if run.alive_at is None else max(dispatched_at, run.alive_at)
+
+
+def run_progress(states: States) -> list[str]:
+    """Jobs dispatched together (one event, one run) start one after the other as the runner's
+    forks free up: the last start of a job of a dispatch keeps the jobs still waiting in the same
+    run from being dispatched again (R12) or timing out (R8). Returns the devices updated."""
+    items = _states(states)
+    latest: dict[float, float] = {}
+    for state in items:
+        run = state.running
+        if run is not None and run.dispatched_at is not None and run.started_at is not None:
+            latest[run.dispatched_at] = max(latest.get(run.dispatched_at, run.started_at), run.started_at)
+    out: list[str] = []
+    for state in items:
+        run = state.running
+        if run is None or run.started_at is not None or run.dispatched_at is None:
+            continue
+        alive = latest.get(run.dispatched_at)
+        if alive is not None and (run.alive_at is None or alive > run.alive_at):
+            run.alive_at = alive
+            run.deadline = max(run.deadline, alive + state.settings.job_timeout)
+            out.append(state.name)
     return out
 
 
@@ -421,11 +451,12 @@ def due(states: States, now: float) -> list[str]:
     return sorted(d.device for d in tick(states, now) if d.action == DISPATCH)
 
 
-def next_wakeup(states: States) -> float | None:
-    """The earliest time at which ``tick`` has something to do."""
-    times = [s.pending.due for s in _states(states) if s.pending is not None]
+def next_wakeup(states: States, pending: bool = True) -> float | None:
+    """The earliest time at which ``tick`` has something to do (``pending`` False: leave out the
+    pending jobs' due times, for a caller that batches them itself)."""
+    times = [s.pending.due for s in _states(states) if pending and s.pending is not None]
     times += [s.running.deadline for s in _states(states) if s.running is not None]
-    times += [s.running.dispatched_at + s.settings.start_timeout for s in _states(states)
+    times += [_start_clock(s.running, s.running.dispatched_at) + s.settings.start_timeout for s in _states(states)
               if s.running is not None and s.running.started_at is None and s.running.emitted
               and s.running.dispatched_at is not None]
     return min(times, default=None)

@@ -91,14 +91,23 @@ options:
   batch_window:
     description:
       - Seconds a due resync job waits for others that become due within that time, so that
-        they go out as one event (one playbook run with all their hosts). 0 sends each at once.
+        they go out as one event (one playbook run with all their hosts). Jobs whose due times
+        follow each other within this gap form one chain, which goes out when its last job is due
+        (at most O(batch_span) after the first). 0 sends each at once. See rule R11 in docs/auto-resync.md.
     type: float
     default: 1.0
+  batch_span:
+    description:
+      - Seconds at most that the first job of a chain of due jobs (O(batch_window)) waits for the
+        rest of the chain, so that a burst of commits on many devices goes to one playbook run.
+        0 waits O(batch_window) only.
+    type: float
+    default: 10
   batch_hold:
     description:
-      - Seconds at most that due jobs wait while the jobs of the previous event have not all
-        started (the runner has not taken that run yet, for example behind another run under
-        ansible-rulebook's sequential execution). They then go out together in one event.
+      - Seconds at most that a due job waits past its due time while a job the listener dispatched
+        has not ended (its run is queued or running, for example under ansible-rulebook's sequential
+        execution). The due jobs go out together in one event the moment those jobs have ended.
         0 turns this off.
     type: float
     default: 60
@@ -281,7 +290,7 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
     known = {"store", "syslog_udp", "syslog_tcp", "syslog_match_hostname", "tick", "job_timeout", "flush_delay",
              "start_timeout", "consistency_interval",
              "syslog_udp_buffer", "syslog_tcp_max_connections", "syslog_tcp_idle_timeout",
-             "batch_window", "batch_hold", "leader_lease",
+             "batch_window", "batch_span", "batch_hold", "leader_lease",
              "netconf_notifications",
              "inventory", "netconf_keepalive", "netconf_max_backoff", "netconf_refresh",
              "git_export_repo"}
@@ -311,6 +320,7 @@ def parse_args(args: dict[str, Any]) -> dict[str, Any]:
         "leader_lease": _seconds(args.get("leader_lease"), "leader_lease", 15.0),
         "batch_window": _non_negative(args.get("batch_window"), "batch_window", 1.0),
         "batch_hold": _non_negative(args.get("batch_hold"), "batch_hold", 60.0),
+        "batch_span": _non_negative(args.get("batch_span"), "batch_span", 10.0),
         "match_hostname": _flag(args.get("syslog_match_hostname"), "syslog_match_hostname", False),
         "netconf": _flag(args.get("netconf_notifications"), "netconf_notifications", True),
         "inventory": _inventory(args.get("inventory")),
@@ -374,6 +384,7 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
                                 check_interval=opts["consistency_interval"],
                                 match_hostname=opts["match_hostname"],
                                 batch_window=opts["batch_window"], batch_hold=opts["batch_hold"],
+                                batch_span=opts["batch_span"],
                                 lease=LeaderLease(store.leases, opts["leader_lease"]))
         listener.refresh(time.time())
         loop = asyncio.get_running_loop()

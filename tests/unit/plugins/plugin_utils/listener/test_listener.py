@@ -170,7 +170,7 @@ def test_batch_window_gathers_jobs_due_a_moment_apart(store: st.Store, clock: Cl
     assert gathering.next_wakeup() is not None and emit(gathering, T0 + 22.0) == []  # running, none pending
 
 
-def test_next_batch_waits_until_the_previous_one_started(store: st.Store, clock: Clock) -> None:
+def test_next_batch_waits_until_the_previous_one_ended(store: st.Store, clock: Clock) -> None:
     lis = Listener(store, batch_window=1.0, batch_hold=60.0)
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
     lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 5)
@@ -178,9 +178,15 @@ def test_next_batch_waits_until_the_previous_one_started(store: st.Store, clock:
     assert first["netsync"]["devices"] == ["r1"]
     assert emit(lis, T0 + 27) == []  # r2 due since T0+25, but r1's run has not started: gather
     clock.now = T0 + 27.5
-    store.jobs.started(first["netsync"]["job_ids"]["r1"], "r1", "auto")
+    job_id = first["netsync"]["job_ids"]["r1"]
+    store.jobs.started(job_id, "r1", "auto")
     lis.poll_jobs(T0 + 28)
-    assert [e["netsync"]["devices"] for e in emit(lis, T0 + 28)] == [["r2"]]
+    assert emit(lis, T0 + 28) == []  # r1's run goes: r2 joins the next run, once it has ended
+    clock.now = T0 + 29
+    store.jobs.read(job_id, None)
+    store.jobs.finished(job_id, True, "test")
+    lis.poll_jobs(T0 + 29.5)
+    assert [e["netsync"]["devices"] for e in emit(lis, T0 + 29.5)] == [["r2"]]
 
 
 def test_batch_hold_is_bounded(store: st.Store, clock: Clock) -> None:
@@ -188,8 +194,8 @@ def test_batch_hold_is_bounded(store: st.Store, clock: Clock) -> None:
     lis.ingest_syslog(completed("r1"), "10.0.0.1", T0)
     lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 5)
     assert [e["netsync"]["devices"] for e in emit(lis, T0 + 21)] == [["r1"]]
-    assert emit(lis, T0 + 25.9) == []  # r1 dispatched 4.9 s ago and not started: still held
-    assert [e["netsync"]["devices"] for e in emit(lis, T0 + 26.1)] == [["r2"]]  # r1's run never started
+    assert emit(lis, T0 + 29.9) == []  # r2 due at T0+25, r1's run not ended: held up to 5 s
+    assert [e["netsync"]["devices"] for e in emit(lis, T0 + 30)] == [["r2"]]  # r1's run never ended
 
 
 def test_job_lifecycle_from_jobs_table(store: st.Store, clock: Clock) -> None:
