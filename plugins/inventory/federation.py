@@ -116,7 +116,6 @@ from typing import Any
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import load_federation
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import (
     inventory_data,
     populate,
@@ -153,7 +152,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         populate(self, data, strict=self.get_option("strict"))
 
     def _pull(self, path: str) -> dict[str, Any]:
+        # imported here: answering from the inventory cache needs no store, no HTTP client
         from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreError, open_store
+        from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import load_federation
 
         try:
             cfg = load_federation(path, self.loader).config  # the lookups' loader too: vaulted tokens work
