@@ -10,8 +10,8 @@ import pytest
 
 from benchmarks.federation.inventory_peer import check_same, normalised, unsafe
 
-VARS = {"netsync_device": {"name": "r1", "model": "{{ x }}"}, "netsync_interfaces": {"e0": {"addresses": ["10.0.0.1/24"],
-                                                                                          "mtu": 1500}}}
+VARS = {"netsync_device": {"name": "r1", "model": "{{ x }}"},
+        "netsync_interfaces": {"e0": {"addresses": ["10.0.0.1/24"], "mtu": 1500}}}
 
 
 def listing(hostvars: Any, members: list[str]) -> str:
