@@ -3,8 +3,10 @@
 Measures, on real child servers (the one command, TLS) on loopback:
   1. the first full sync cycle and a cycle after 1% of the objects changed (time, peak memory of the
      master process, bytes received);
-  2. ``ansible-inventory --list`` of the merged hosts from the inventory cache against the same hosts
-     (same variables and groups) in a static YAML inventory file.
+  2. ``ansible-inventory --list`` and ``--graph`` of the merged hosts from the inventory cache against
+     ansible-core's script inventory of the same hosts, groups and (unsafe) variables
+     (``inventory_peer.py``), and the same for the lean mode (``topology_queries`` of the Device type);
+     a static YAML file of the same hosts only with ``--static``.
 
     .venv/bin/python benchmarks/federation/run.py [--children 10 --devices 5000 --ifaces 10]
 """
@@ -15,7 +17,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -121,6 +122,24 @@ def static_inventory(master_url: str, path: Path) -> int:
     return len(hosts)
 
 
+def static_runs(args: argparse.Namespace, work: Path, master_url: str, env: dict[str, str]) -> dict[str, Any]:
+    """``--list`` and ``--graph`` of a static YAML file of the same hosts (a note only: ansible-core 2.19's
+    YAML inventory is slow to load), capped in time and address space."""
+    static_path = work / "static.yml"
+    hosts = static_inventory(master_url, static_path)
+    out: dict[str, Any] = {"hosts": hosts, "file_mib": static_path.stat().st_size / 2 ** 20}
+    for mode in ("--list", "--graph"):
+        try:
+            r = run_rusage([str(VENV_BIN / "ansible-inventory"), mode, "-i", str(static_path)], env,
+                           str(work / ("static%s.out" % mode)), args.static_timeout, args.static_max_gib)
+            r.pop("stderr", None)
+            out[mode.strip("-")] = r
+        except RuntimeError as exc:
+            out[mode.strip("-") + "_error"] = str(exc)[:1000]
+        print("static", mode, out.get(mode.strip("-")), flush=True)
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("command", nargs="?", default="all", choices=["all", "cycle"])
@@ -128,9 +147,9 @@ def main() -> int:
     p.add_argument("--devices", type=int, default=5000)
     p.add_argument("--ifaces", type=int, default=10)
     p.add_argument("--fraction", type=float, default=0.01)
-    p.add_argument("--repeat", type=int, default=3, help="runs of each ansible-inventory measurement")
-    p.add_argument("--skip-static", action="store_true", help="no static YAML run (it is slow at 50,000 hosts)")
-    p.add_argument("--skip-static-load", action="store_true", help="no load-only (--graph) run of the static YAML")
+    p.add_argument("--repeat", type=int, default=1, help="timed runs of each ansible-inventory measurement")
+    p.add_argument("--static", action="store_true", help="also the static YAML file (very slow at 10,000 hosts)")
+    p.add_argument("--no-lean", action="store_true", help="no lean-mode master (topology_queries: Device only)")
     p.add_argument("--static-timeout", type=float, default=7200.0, help="seconds one static YAML run may take")
     p.add_argument("--static-max-gib", type=float, default=12.0, help="address space of one static YAML run")
     p.add_argument("--out", default=str(REPO / "benchmarks" / "federation" / "results.json"))
@@ -140,7 +159,7 @@ def main() -> int:
     if args.command == "cycle":
         cycle_main(args)
         return 0
-    work = Path(args.workdir)
+    work = Path(args.workdir).resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     names = ["c%02d" % i for i in range(args.children)]
@@ -154,6 +173,7 @@ def main() -> int:
     print("prepared", results["prepare"], flush=True)
     cert, key = self_signed(work)
     children: list[ProcessChild] = []
+    lean_options: dict[str, Any] = {}
     try:
         options: dict[str, Any] = {"store": str(work / "master.db"), "timeout": 300, "children": []}
         for n in names:
@@ -179,60 +199,45 @@ def main() -> int:
         results["full"], results["incremental"] = full, incr
         results["ratio_time"] = incr["seconds"] / full["seconds"]
         results["ratio_bytes"] = incr["bytes"] / full["bytes"]
+        if not args.no_lean:  # the lean mode: a second master that keeps only the Device objects
+            lean_options = dict(options, store=str(work / "master-lean.db"), topology_queries=[{"types": ["Device"]}])
+            (work / "options-lean.json").write_text(json.dumps(lean_options))
+            lean_cycle = [sys.executable, __file__, "cycle", "--options", str(work / "options-lean.json")]
+            results["lean_cycle"] = json.loads(measured(lean_cycle)["stdout"])
+            print("lean full cycle", results["lean_cycle"], flush=True)
     finally:
         for child in children:
             child.stop()
-    # ansible-inventory: from the inventory cache vs a static YAML file of the same hosts
-    fed_cfg = dict(options, plugin="netsync.fleet.federation", refresh_interval=86400, cache=True,
-                   cache_plugin="ansible.builtin.jsonfile", cache_connection=str(work / "cache"), cache_timeout=0)
+    # ansible-inventory: ours from its cache against ansible-core's script inventory of the same hosts
     import yaml
-    fed_path = work / "sites.federation.yml"
-    fed_path.write_text(yaml.safe_dump(fed_cfg))
-    static_path = work / "static.yml"
-    results["hosts"] = static_inventory(options["store"], static_path)
+
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_INVENTORY_UNPARSED_FAILED="True")
-    inv = [str(VENV_BIN / "ansible-inventory"), "--list", "-i"]
     graph = [str(VENV_BIN / "ansible-inventory"), "--graph", "-i"]
-    results["inventory_from_store"] = run_rusage(inv + [str(fed_path)], env, str(work / "fed.json"))
-    print("inventory from the store", results["inventory_from_store"]["seconds"], flush=True)
-    fed_runs = [run_rusage(inv + [str(fed_path)], env, str(work / "fed.json")) for _ in range(args.repeat)]
-    fed_load = run_rusage(graph + [str(fed_path)], env, str(work / "fed.graph"))
-    print("inventory from the cache", [r["seconds"] for r in fed_runs], "load", fed_load["seconds"], flush=True)
-    static_runs: list[dict[str, Any]] = []
-    static_load: dict[str, Any] = {}
-    static_error = ""
-    if not args.skip_static:
-        try:
-            for _ in range(args.repeat):
-                static_runs.append(run_rusage(inv + [str(static_path)], env, str(work / "static.json"),
-                                              args.static_timeout, args.static_max_gib))
-            if not args.skip_static_load:
-                static_load = run_rusage(graph + [str(static_path)], env, str(work / "static.graph"),
-                                         args.static_timeout, args.static_max_gib)
-        except RuntimeError as exc:
-            static_error = str(exc)[:1000]
-        print("static", [r["seconds"] for r in static_runs], static_load.get("seconds"), static_error, flush=True)
-    fed_hosts = len(json.loads((work / "fed.json").read_text())["_meta"]["hostvars"])
-    static_hosts = len(json.loads((work / "static.json").read_text())["_meta"]["hostvars"]) if static_runs else 0
-    results["inventory"] = {
-        "hosts_from_cache": fed_hosts, "hosts_static": static_hosts,
-        "cache_seconds": [r["seconds"] for r in fed_runs], "static_seconds": [r["seconds"] for r in static_runs],
-        "cache_cpu_seconds": [r["cpu_seconds"] for r in fed_runs],
-        "static_cpu_seconds": [r["cpu_seconds"] for r in static_runs],
-        "cache_load_cpu_seconds": fed_load["cpu_seconds"], "static_load_cpu_seconds": static_load.get("cpu_seconds"),
-        "cache_peak_mib": max(r["peak_mib"] for r in fed_runs),
-        "static_peak_mib": max((r["peak_mib"] for r in static_runs), default=None),
-        "static_file_mib": static_path.stat().st_size / 2 ** 20,
-        "cache_file_mib": sum(f.stat().st_size for f in (work / "cache").iterdir()) / 2 ** 20,
-        "cache_load_seconds": fed_load["seconds"], "cache_load_peak_mib": fed_load["peak_mib"],
-        "static_load_seconds": static_load.get("seconds"), "static_load_peak_mib": static_load.get("peak_mib"),
-        "static_error": static_error,
-    }
-    if static_runs:
-        results["ratio_inventory"] = statistics.median(results["inventory"]["cache_seconds"]) / statistics.median(
-            results["inventory"]["static_seconds"])
-    for r in (results["inventory_from_store"],):
-        r.pop("stderr", None)
+    modes = [("", options)] + ([] if args.no_lean else [("lean", lean_options)])
+    for label, opts in modes:
+        sub = work / (label or "full")
+        sub.mkdir()
+        kids = [dict(c, token_file=str(work / c["token_file"])) for c in opts["children"]]
+        fed_cfg = dict(opts, children=kids, plugin="netsync.fleet.federation", refresh_interval=86400, cache=True,
+                       cache_plugin="ansible.builtin.jsonfile", cache_connection=str(sub / "cache"), cache_timeout=0)
+        fed_path = sub / "sites.federation.yml"
+        fed_path.write_text(yaml.safe_dump(fed_cfg))
+        # the first run reads the master's store and fills the cache (--graph: no JSON printing); the measured
+        # runs read the cache
+        first = run_rusage(graph + [str(fed_path)], env, str(sub / "first.graph"))
+        first.pop("stderr", None)
+        print(label or "full", "--graph from the store (fills the cache)", round(first["seconds"], 1), flush=True)
+        proc = subprocess.run([sys.executable, str(Path(__file__).parent / "inventory_peer.py"), "--workdir", str(sub),
+                               "--store", str(opts["store"]), "--repeat", str(args.repeat),
+                               "--out", str(sub / "inventory.json")], cwd=str(REPO))
+        if proc.returncode != 0:
+            raise RuntimeError("inventory_peer.py failed for %s" % (label or "full"))
+        measured_inv = json.loads((sub / "inventory.json").read_text())
+        measured_inv["from_store"] = first
+        measured_inv["cache_file_mib"] = sum(f.stat().st_size for f in (sub / "cache").iterdir()) / 2 ** 20
+        results["inventory_lean" if label else "inventory"] = measured_inv
+    if args.static:
+        results["static"] = static_runs(args, work, options["store"], env)
     out = Path(args.out)
     out.write_text(json.dumps(results, indent=2, default=str))
     print(json.dumps(results, indent=2, default=str))
