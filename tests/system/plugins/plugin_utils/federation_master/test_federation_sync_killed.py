@@ -17,7 +17,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.co
     ChildSpec,
     FederationConfig,
 )
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import run_cycle
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import refresh_due, run_cycle
 from tests.support.datagen import fill
 from tests.system.federation.servers import ThreadChild
 
@@ -98,9 +98,11 @@ def test_a_cycle_killed_after_some_batches_loses_no_host(fed: dict[str, Any], af
     try:
         stored = master.fed_topology.index("a") | master.fed_topology.index("b")
         assert stored, "the killed cycle stored no object: it did not stop part-way"
+        assert refresh_due(master.fed_topology, fed["config"], 0.0)  # whatever the time: its merge is owed
         rep = run_cycle(master.fed_topology, fed["config"])
         assert all(r.ok for r in rep.children.values()), rep.warnings
         assert hosts(master) == fed["expected"]
+        assert not refresh_due(master.fed_topology, fed["config"], master.clock())
         # the cycle after stays incremental: nothing changed, nothing fetched, nothing merged
         rep = run_cycle(master.fed_topology, fed["config"])
         assert [r.fetched for r in rep.children.values()] == [0, 0] and rep.merged["hosts"] == 0
