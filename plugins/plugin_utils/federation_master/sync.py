@@ -82,10 +82,11 @@ class CycleReport:
 
 
 def refresh_due(copies: FedTopologyStore, config: FederationConfig, now: float) -> bool:
-    """True when a child is new, its last pull is older than ``refresh_interval``, or a cycle stopped
-    part-way left devices to merge (pending)."""
-    if copies.pending():
-        return True
+    """True when a child is new or its last pull is older than ``refresh_interval``.
+
+    A cycle stopped part-way saves no ``last_pull``: the next run is due as the stopped one was.
+    (Pending devices alone do not make a cycle due: a cycle under way in another process has some.)
+    """
     state = copies.pulls.all()
     for spec in config.children:
         row = state.get(spec.name)

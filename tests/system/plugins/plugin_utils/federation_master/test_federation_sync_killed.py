@@ -96,7 +96,7 @@ def test_a_cycle_killed_after_some_batches_loses_no_host(fed: dict[str, Any], af
     try:
         stored = master.fed_topology.index("a") | master.fed_topology.index("b")
         assert stored, "the killed cycle stored no object: it did not stop part-way"
-        assert refresh_due(master.fed_topology, fed["config"], 0.0)  # whatever the time: its merge is owed
+        assert refresh_due(master.fed_topology, fed["config"], master.clock())  # no last_pull saved: due
         rep = run_cycle(master.fed_topology, fed["config"])
         assert all(r.ok for r in rep.children.values()), rep.warnings
         assert sorted(set(fed["expected"]) - set(hosts(master))) == []  # no host lost
