@@ -11,6 +11,13 @@ to the master's copy as they arrive. A child that fails keeps its last copy,
 marked stale. Then the host documents of the touched devices are brought
 up to date (:func:`.merge.merge_hosts`): only the changed objects of a device that
 had upserts only, the whole device otherwise.
+
+A cycle stopped part-way (killed, or an exception) loses no host: the store
+marks each device whose objects it changes as pending, in the transaction of
+the change, and clears the mark in the transaction that writes its host
+document. The next cycle merges the pending devices in full, besides what it
+pulls, so it leaves exactly the documents an uninterrupted cycle would. The
+cursors still advance page by page: the next cycle stays incremental.
 """
 from __future__ import annotations
 
@@ -75,7 +82,11 @@ class CycleReport:
 
 
 def refresh_due(copies: FedTopologyStore, config: FederationConfig, now: float) -> bool:
-    """True when a child is new or its last pull is older than ``refresh_interval``."""
+    """True when a child is new or its last pull is older than ``refresh_interval``.
+
+    A cycle stopped part-way saves no ``last_pull``: the next run is due as the stopped one was.
+    (Pending devices alone do not make a cycle due: a cycle under way in another process has some.)
+    """
     state = copies.pulls.all()
     for spec in config.children:
         row = state.get(spec.name)
@@ -259,6 +270,7 @@ def run_cycle(copies: FedTopologyStore, config: FederationConfig,
     """Pull every child concurrently, then merge the touched devices; returns what happened."""
     start = time.monotonic()
     before = copies.pulls.all()
+    pending = copies.pending()  # left unmerged by a cycle stopped part-way: merged in full
     reports = asyncio.run(_pull_all(copies, config, clock))
     now = clock()
     warnings: list[str] = []
@@ -276,14 +288,17 @@ def run_cycle(copies: FedTopologyStore, config: FederationConfig,
         else:
             warnings.append("federation child %s: %s; keeping its last known objects, marked stale"
                             % (name, rep.error))
-        copies.pulls.save(name, **fields)
         _add_touched(touched, rep.touched)
         flipped = int(old.get("stale", 0)) != fields["stale"] or \
             ("suspect" in fields and int(old.get("suspect", 0)) != fields["suspect"]) or not old
-        if flipped:  # every device of the child gets its flags again: in full
-            touched.update(dict.fromkeys(copies.child_devices(name)))
+        if flipped:  # every device of the child gets its flags again: in full (pending before the flags move)
+            devices = copies.child_devices(name)
+            copies.mark_pending(devices)
+            touched.update(dict.fromkeys(devices))
+        copies.pulls.save(name, **fields)
     for gone in set(before) - set(reports):
         touched.update(dict.fromkeys(copies.forget(gone)))
+    touched.update(dict.fromkeys(pending))
     after = copies.pulls.all()
     stale = {n for n, r in after.items() if r["stale"]}
     suspect = {n for n, r in after.items() if r["suspect"]}
