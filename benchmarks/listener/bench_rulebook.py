@@ -116,6 +116,14 @@ def _synced(store: st.Store, names: list[str], marker: str) -> set[str]:
 def scenario(arm: str, runner: RulebookRunner, sims: Sims, store: st.Store, names: list[str], commits: int,
              runs_file: Path, timeout: float) -> dict[str, Any]:
     runs_file.write_text("")
+    try:  # ansible-rulebook runs in its own session: stop it on every way out, Ctrl-C included
+        return _run_scenario(arm, runner, sims, store, names, commits, runs_file, timeout)
+    finally:
+        runner.stop()
+
+
+def _run_scenario(arm: str, runner: RulebookRunner, sims: Sims, store: st.Store, names: list[str],
+                  commits: int, runs_file: Path, timeout: float) -> dict[str, Any]:
     runner.start(ready=b"Waiting for events")  # the rules engine is up, not only the source
     load_before = os.getloadavg()[0]
     since = time.time()
@@ -141,7 +149,7 @@ def scenario(arm: str, runner: RulebookRunner, sims: Sims, store: st.Store, name
     end = time.monotonic() + 180.0  # let the runs finish (their recap), so that every run is counted
     while time.monotonic() < end and _runs(runs_file, "start") > _runs(runs_file, "end"):
         time.sleep(0.5)
-    runner.stop()
+    runner.stop()  # before reading the store: no run may still be writing
     wrong, early, reads = check_arm(store, names, marker, first, since)
     runs = [line.split() for line in runs_file.read_text().splitlines() if line.startswith("end ")]
     return {"seconds": round(elapsed, 2), "in_sync": done, "devices": len(names),
