@@ -133,3 +133,25 @@ def run_playbook(playbook: str | Path, inventory: Path, store: str, *args: str, 
     except json.JSONDecodeError:
         data = {}
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, data)
+
+
+def onboarded_junos_fleet(directory: Path, junos_sim: Any, names: Iterable[str]) -> dict[str, Any]:
+    """Simulated Junos devices ``names`` (from the ``junos_sim`` fixture), their keys in
+    ``directory/known_hosts``, onboarded by ``playbooks/onboard.yml`` into ``directory/fleet.db``."""
+    sims = {name: junos_sim(hostname=name) for name in names}
+    known = directory / "known_hosts"
+    for sim in sims.values():
+        sim.write_known_hosts(known)
+    inv = write_inventory(directory / "inventory.yml", [from_sim(n, s) for n, s in sims.items()], known_hosts=known)
+    store = str(directory / "fleet.db")
+    run = run_playbook(REPO / "playbooks/onboard.yml", inv, store)
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return {"sims": sims, "inventory": inv, "store": store}
+
+
+def jobs_since(store: str, since: float, names: Iterable[str]) -> dict[str, int]:
+    """device -> how many of its jobs started at or after ``since``."""
+    from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+
+    with st.open_store(store) as s:
+        return {n: len([j for j in s.jobs.recent(n, 100) if j["started_at"] >= since]) for n in names}

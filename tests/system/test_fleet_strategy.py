@@ -12,7 +12,8 @@ from typing import Any, Callable
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.helpers import REPO, from_sim, run_playbook, write_inventory
+from tests.system import helpers
+from tests.system.helpers import REPO, onboarded_junos_fleet, run_playbook
 
 pytestmark = pytest.mark.system
 
@@ -25,19 +26,11 @@ NAMES = ["r1", "r2", "r3", "r4", "r5"]
 @pytest.fixture
 def fleet(tmp_path: Path, junos_sim: Callable[..., Any]) -> dict[str, Any]:
     """Five simulated Junos devices, onboarded into a SQLite store; an event log callback."""
-    sims = {name: junos_sim(hostname=name) for name in NAMES}
-    known = tmp_path / "known_hosts"
-    for sim in sims.values():
-        sim.write_known_hosts(known)
-    inv = write_inventory(tmp_path / "inventory.yml", [from_sim(n, s) for n, s in sims.items()], known_hosts=known)
-    store = str(tmp_path / "fleet.db")
-    run = run_playbook(REPO / "playbooks/onboard.yml", inv, store)
-    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
     events = tmp_path / "events.jsonl"
     env = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "tests/system/files/callback_plugins"),
            "ANSIBLE_CALLBACKS_ENABLED": "event_log", "NETSYNC_TEST_EVENT_LOG": str(events),
            "ANSIBLE_DEPRECATION_WARNINGS": "0"}
-    return {"sims": sims, "inventory": inv, "store": store, "events": events, "env": env}
+    return dict(onboarded_junos_fleet(tmp_path, junos_sim, NAMES), events=events, env=env)
 
 
 def strategy_env(fleet: dict[str, Any]) -> dict[str, str]:
@@ -55,8 +48,7 @@ def events_of(fleet: dict[str, Any], task: str) -> dict[str, list[str]]:
 
 
 def jobs_since(store: str, since: float) -> dict[str, int]:
-    with st.open_store(store) as s:
-        return {n: len([j for j in s.jobs.recent(n, 100) if j["started_at"] >= since]) for n in NAMES}
+    return helpers.jobs_since(store, since, NAMES)
 
 
 @pytest.mark.parametrize("processes", ["2", "0"])  # two pool processes; threads in ansible-playbook itself

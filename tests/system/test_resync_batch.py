@@ -16,7 +16,8 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.resync_batch.protocol import base_dir
-from tests.system.helpers import REPO, VENV_BIN, ansible_env, from_sim, run_playbook, write_inventory
+from tests.system import helpers
+from tests.system.helpers import REPO, VENV_BIN, ansible_env, onboarded_junos_fleet, run_playbook
 
 pytestmark = pytest.mark.system
 
@@ -29,20 +30,11 @@ BATCH = ("-e", "netsync_resync_batch=auto")  # the batch is opt-in
 @pytest.fixture
 def fleet(tmp_path: Path, junos_sim: Callable[..., Any]) -> dict[str, Any]:
     """Five simulated Junos devices, onboarded into a SQLite store."""
-    sims = {name: junos_sim(hostname=name) for name in NAMES}
-    known = tmp_path / "known_hosts"
-    for sim in sims.values():
-        sim.write_known_hosts(known)
-    inv = write_inventory(tmp_path / "inventory.yml", [from_sim(n, s) for n, s in sims.items()], known_hosts=known)
-    store = str(tmp_path / "fleet.db")
-    run = run_playbook(REPO / "playbooks/onboard.yml", inv, store)
-    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return {"sims": sims, "inventory": inv, "store": store}
+    return onboarded_junos_fleet(tmp_path, junos_sim, NAMES)
 
 
 def jobs_since(store: str, since: float) -> dict[str, int]:
-    with st.open_store(store) as s:
-        return {n: len([j for j in s.jobs.recent(n, 100) if j["started_at"] >= since]) for n in NAMES}
+    return helpers.jobs_since(store, since, NAMES)
 
 
 def test_recap_per_host_with_a_failing_and_an_unreachable_device(fleet: dict[str, Any]) -> None:
