@@ -43,8 +43,8 @@ import re
 from typing import Any
 
 from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import is_internal_error
-from ansible_collections.netsync.fleet.plugins.module_utils.device._restore import ConfirmFailed
-from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_iosxr import failure_kind, send
+from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_iosxr import (
+    failure_kind, prove_and_confirm, send)
 from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_lines import device_message
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import DeviceError
 
@@ -144,17 +144,8 @@ def ios_restore(connection: Any, raw: str, comment: str, confirm_timeout: int) -
         failed = replace_failure(device_message(output, command))
         if failed is not None:
             raise DeviceError(*failed)
-        try:
-            proof = send(connection, "show privilege")
-            if "privilege level" not in proof.lower():
-                raise DeviceError("unreachable", "'show privilege' got no answer")
-            send(connection, "configure confirm")
-        except Exception as exc:
-            if is_internal_error(exc):
-                raise
-            raise ConfirmFailed(
-                failure_kind(exc), "replaced with configure replace ... timer %d but not confirmed (%s): the device "
-                "rolls back to its previous configuration within %d minute(s)" % (minutes, exc, minutes)) from exc
+        prove_and_confirm(connection, "show privilege", "privilege level", "configure confirm",
+                          "replaced with configure replace ... timer %d" % minutes, "%d minute(s)" % minutes)
         return "configure replace %s force revert trigger error timer %d + configure confirm" % (path, minutes)
     finally:
         try:

@@ -70,6 +70,21 @@ def send(connection: Any, command: str, **prompt: str) -> str:
         raise DeviceError(kind, "%r: %s" % (command, message)) from exc
 
 
+def prove_and_confirm(connection: Any, proof_command: str, expected: str, confirm_command: str,
+                      done: str, within: str) -> None:
+    """Confirm a trial (``done``) once ``proof_command``'s answer holds ``expected``: the session still
+    works. Otherwise ConfirmFailed: the device rolls back by itself ``within`` the trial's time."""
+    try:
+        if expected not in send(connection, proof_command):
+            raise DeviceError("unreachable", "%r got no answer" % proof_command)
+        send(connection, confirm_command)
+    except Exception as exc:
+        if is_internal_error(exc):
+            raise
+        raise ConfirmFailed(failure_kind(exc), "%s but not confirmed (%s): the device rolls back to its previous "
+                            "configuration within %s" % (done, exc, within)) from exc
+
+
 def iosxr_restore(connection: Any, raw: str, comment: str, confirm_timeout: int) -> str:
     lines = block_lines(raw)
     if not lines:
@@ -82,17 +97,8 @@ def iosxr_restore(connection: Any, raw: str, comment: str, confirm_timeout: int)
             send(connection, line.strip())
         send(connection, "commit replace confirmed %d" % seconds, prompt=REPLACE_QUESTION, answer="yes")
         committed = True
-        try:
-            proof = send(connection, "show running-config hostname")
-            if "hostname" not in proof:
-                raise DeviceError("unreachable", "'show running-config hostname' got no answer")
-            send(connection, "commit")
-        except Exception as exc:
-            if is_internal_error(exc):
-                raise
-            raise ConfirmFailed(
-                failure_kind(exc), "committed with commit replace confirmed %d but not confirmed (%s): the device "
-                "rolls back to its previous configuration within %d s" % (seconds, exc, seconds)) from exc
+        prove_and_confirm(connection, "show running-config hostname", "hostname", "commit",
+                          "committed with commit replace confirmed %d" % seconds, "%d s" % seconds)
         try:  # confirmed: leaving configuration mode is tidiness (the next task's cliconf does it too)
             connection.get(command="end")
         except Exception:
