@@ -29,13 +29,6 @@ pytestmark = pytest.mark.system  # child servers, the Junos simulator or ansible
 TOKEN = "t0ken-for-tests-0123456789"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def master_url(request: Any, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "master.db")
-    return str(request.getfixturevalue("postgres_database"))
-
-
 @pytest.fixture
 def fed(tmp_path: Path, master_url: str) -> Iterator[dict[str, Any]]:
     """Two children (a: sw0..sw2, b: sw2..sw3 — sw2 on both) and a master store (SQLite, PostgreSQL)."""

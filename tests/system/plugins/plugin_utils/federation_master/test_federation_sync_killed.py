@@ -50,13 +50,6 @@ print("cycle ended without being killed")
 """
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def master_url(request: Any, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "master.db")
-    return str(request.getfixturevalue("postgres_database"))
-
-
 @pytest.fixture
 def fed(tmp_path: Path, master_url: str) -> Iterator[dict[str, Any]]:
     """Two children (a: sw0..sw7, b: sw6..sw11), the master store under test and a reference master (SQLite)."""
