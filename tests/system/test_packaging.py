@@ -161,4 +161,4 @@ def test_ansible_builder_contexts_for_the_ee_and_the_de(tmp_path: Path, tarball:
     # what the collection itself declares (meta/execution-environment.yml), as the build will see it
     proc = subprocess.run([str(builder), "introspect", str(installed)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "ncclient" in proc.stdout and "jxmlease" in proc.stdout and "openjdk-17-jre-headless" in proc.stdout
+    assert "ncclient" in proc.stdout and "aiohttp" in proc.stdout and "openjdk-17-jre-headless" in proc.stdout
