@@ -56,10 +56,15 @@ options:
   job_id:
     description:
       - Identifier of the job this run belongs to, given by the auto-resync listener so that it
-        learns when the job started, read and ended. Generated when not set.
+        learns when the job started, read and ended.
+      - When not set, the host's entry of the variable C(netsync_job_ids) (a mapping of inventory host name
+        to job id, the extra variable the auto-resync rulebook passes); generated when that has none either.
+      - Any other type of C(netsync_job_ids) than a mapping fails the host's task, naming the variable.
     type: str
   origin:
-    description: Who asked for the job, recorded in the store.
+    description:
+      - Who asked for the job, recorded in the store.
+      - When not set, the variable C(netsync_origin) if it is defined, else C(manual).
     type: str
     choices: [manual, auto]
     default: manual
@@ -73,6 +78,7 @@ options:
         hash, as a plain resync does (nothing is stored when it did not change).
       - Schedule it as a periodic job (an AWX schedule, cron), or let the listener run it (its
         C(consistency_interval), default 1 h).
+      - When not set, the variable C(netsync_only_if_changed) if it is defined, else C(false).
     type: bool
     default: false
 extends_documentation_fragment:

@@ -89,10 +89,14 @@ class NetsyncAction(ActionBase):
                     sources[option] = var
                 if value is not None:
                     args[option] = value
-        for option, value in self.defaults(task_vars).items():
+        extra: dict[str, Any] = {}
+        try:
+            defaults = self.defaults(task_vars)
+        except ValueError as exc:  # a play variable of the wrong shape: the host's task fails saying which
+            return None, str(exc), extra
+        for option, value in defaults.items():
             if args.get(option) is None:
                 args[option] = value
-        extra: dict[str, Any] = {}
         if "host" in self.fill_from_hostvars and connection_of(task_vars, self._templar, self._task) in NETWORK_CLI:
             # CLI platforms: read through the host's persistent network_cli connection (cliconf)
             if args.get("port") is None:

@@ -14,7 +14,8 @@ variables (``ansible_host``, ``ansible_port``, ``ansible_user``,
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Callable
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import Target
 
@@ -48,6 +49,37 @@ HOSTVARS: dict[str, tuple[str, ...]] = {
     "timeout": ("netsync_timeout",),
     "store": ("netsync_store",),
 }
+
+# resync options a play or a rulebook gives as variables (the extra vars the auto-resync rulebook
+# passes): used when the task leaves the option unset. ``netsync_job_ids`` maps host -> job id.
+RESYNC_VARS: dict[str, str] = {"origin": "netsync_origin", "only_if_changed": "netsync_only_if_changed"}
+RESYNC_JOB_IDS = "netsync_job_ids"
+
+
+def resync_defaults(task_vars: dict[str, Any], template: Callable[[Any], Any]) -> dict[str, Any]:
+    """Values of ``origin``, ``only_if_changed`` and ``job_id`` from the play's variables (``RESYNC_VARS``;
+    ``job_id``: this host's entry of ``netsync_job_ids``), each templated; unset or null ones are left out.
+    Only the host's own entry of the job map is templated, not the map of the whole fleet."""
+    found: dict[str, Any] = {}
+    for option, var in RESYNC_VARS.items():
+        value = task_vars.get(var)
+        if value is not None:
+            value = template(value)
+            if value is not None:
+                found[option] = value
+    jobs = task_vars.get(RESYNC_JOB_IDS)
+    if isinstance(jobs, str):  # a template giving the map
+        jobs = template(jobs)
+    if isinstance(jobs, Mapping):
+        job = jobs.get(str(task_vars.get("inventory_hostname", "")))
+        if job is not None:
+            job = template(job)
+            if job is not None and str(job) != "":
+                found["job_id"] = str(job)
+    elif jobs is not None:
+        raise ValueError("%s must be a mapping of host to job id, not %s" % (RESYNC_JOB_IDS, type(jobs).__name__))
+    return found
+
 
 DEVICE_SPEC: dict[str, Any] = dict(CONNECTION_SPEC, **STORE_SPEC, state={
     "type": "str", "default": "present", "choices": ["present", "absent"]})
