@@ -38,6 +38,8 @@ from typing import Any, Callable, Iterator, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils.store._db import (
     Database, StoreError, connect, redact_url,
 )
+from ansible_collections.netsync.fleet.plugins.module_utils.store import _reuse
+from ansible_collections.netsync.fleet.plugins.module_utils.store._reuse import StoreReuse
 from ansible_collections.netsync.fleet.plugins.module_utils.store._schema import migrate
 from ansible_collections.netsync.fleet.plugins.module_utils.store.alarms import AlarmStore
 from ansible_collections.netsync.fleet.plugins.module_utils.store.devices import (
@@ -51,7 +53,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.store.metrics import
 from ansible_collections.netsync.fleet.plugins.module_utils.store.snapshot_feed import SnapshotFeed
 from ansible_collections.netsync.fleet.plugins.module_utils.store.topology import TopologyStore
 
-__all__ = ["Store", "StoreError", "open_store", "default_store_url", "STATUSES", "DEFAULT_SETTINGS",
+__all__ = ["Store", "StoreError", "StoreReuse", "open_store", "default_store_url", "STATUSES", "DEFAULT_SETTINGS",
            "IN_SYNC", "OUT_OF_SYNC", "SYNCHRONIZING", "SYNC_FAILED", "DeviceStore", "JobStore", "LeaseStore",
            "TopologyStore",
            "AlarmStore", "MetricStore", "FedTopologyStore", "FedAlarmStore", "sqlite_path_missing", "redact_url",
@@ -71,6 +73,11 @@ def open_store(url: Optional[str] = None, clock: Callable[[], float] = time.time
     that does not exist is a ``StoreError`` naming it, never a new empty store.
     """
     url = url or default_store_url()
+    reuse = _reuse.current()  # the fleet strategy's threads: a handle left idle by an earlier host
+    if reuse is not None:
+        idle = reuse.take(url)
+        if idle is not None:
+            return Store(idle, url, clock, reuse)
     db = connect(url, create)
     try:
         if not create and db.dialect == "postgresql" and not _has_schema(db):
@@ -80,7 +87,9 @@ def open_store(url: Optional[str] = None, clock: Callable[[], float] = time.time
     except BaseException:
         db.close()
         raise
-    return Store(db, url, clock)
+    if reuse is not None:
+        reuse.opened += 1
+    return Store(db, url, clock, reuse)
 
 
 def sqlite_path_missing(url: str) -> bool:
@@ -98,8 +107,11 @@ def _has_schema(db: Any) -> bool:
 class Store:
     """One store: a database handle and its roles. Safe across processes."""
 
-    def __init__(self, db: Database, url: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, url: str, clock: Callable[[], float] = time.time,
+                 reuse: Optional[_reuse.StoreReuse] = None) -> None:
         self.db = db
+        self._open_url = url
+        self._reuse = reuse
         self.url = redact_url(url)
         self.backend = db.dialect
         self.clock = clock
@@ -131,12 +143,17 @@ class Store:
         return bytes.fromhex(str(rows[0]["value"])) if rows else None
 
     def close(self) -> None:
-        self.db.close()
+        """Close the handle, or leave it idle for the next open of this store (``_reuse``, fleet strategy)."""
+        reuse, self._reuse = self._reuse, None
+        if reuse is None or not reuse.give(self._open_url, self.db):
+            self.db.close()
 
     def __enter__(self) -> "Store":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if exc_type is not None:
+            self._reuse = None  # after an error, the handle is closed, never reused
         self.close()
 
     @contextmanager

@@ -60,6 +60,10 @@ class Database:
         """Rows as tuples in column order (SQLite: the driver's own, no dict per row)."""
         return [tuple(r.values()) for r in self.query(sql, params)]
 
+    def reusable(self) -> bool:
+        """Nothing pending on the handle: it may serve another open of the same store (``_reuse``)."""
+        return False
+
     def in_batches(self, sql: str, names: Sequence[str], params: Sequence[Any] = (),
                    size: int = 500) -> list[dict[str, Any]]:
         """Run ``sql`` (one ``IN (%s)`` placeholder group) over the sorted distinct ``names``, ``size`` at a time."""
@@ -164,6 +168,9 @@ class SqliteDatabase(Database):
         self._depth = 0
         _retry_locked(lambda: self.conn.execute("COMMIT"))
 
+    def reusable(self) -> bool:
+        return self.path != ":memory:" and self._depth == 0 and not self.conn.in_transaction
+
     def close(self) -> None:
         self.conn.close()
 
@@ -240,6 +247,11 @@ class PostgresDatabase(Database):
                 yield
         finally:
             self._tx = None
+
+    def reusable(self) -> bool:
+        if self._tx is not None or self.conn.closed or self.conn.broken:
+            return False
+        return bool(self.conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE)
 
     def close(self) -> None:
         self.conn.close()

@@ -8,7 +8,10 @@ A worker process runs ``TaskExecutor(...).run()`` inside ``TaskContext(task)`` a
 the stats, failed and unreachable hosts, ``register`` and handlers. This does exactly that, in a
 thread, with two differences a fork made unnecessary: the task and its parent blocks are copied
 for the host (``post_validate`` writes the host's templated values into them), and the host
-object is left alone (a worker empties its own copy of ``host.vars`` before it exits).
+object is left alone (a worker empties its own copy of ``host.vars`` before it exits). One more
+thing a worker per host could not do: the hosts' tasks share their store handles (``StoreReuse``:
+a handle a host's task closed serves the next host's task in this runner; all are closed with the
+task, ``release_stores``).
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
+from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreReuse
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.context import IN_PROCESS
 
 
@@ -30,6 +34,7 @@ class InProcessRunner:
         self.shared_loader_obj = shared_loader_obj
         self._pool: Optional[ThreadPoolExecutor] = None
         self._lock = threading.Lock()
+        self.stores = StoreReuse()
 
     def submit(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any) -> None:
         with self._lock:
@@ -45,7 +50,7 @@ class InProcessRunner:
 
         IN_PROCESS.set(True)  # this pool's threads run nothing else
         try:
-            with _task.TaskContext(task):
+            with _task.TaskContext(task), self.stores.active():
                 result = TaskExecutor(host, task, task_vars, play_context, self.loader, self.shared_loader_obj,
                                       self.final_q, self.variable_manager).run()
         except BaseException as exc:  # TaskExecutor.run catches task errors; this is a bug: the host fails
@@ -68,8 +73,15 @@ class InProcessRunner:
                 self.final_q.send_task_result(_RawTaskResult(host=host, task=task, task_fields={},
                                                              return_data=_error_utils.result_dict_from_exception(wrapper)))
 
+    def release_stores(self) -> None:
+        """Close the store handles the hosts left idle (every host of the task has finished); later
+        tasks open their own."""
+        self.stores.close()
+        self.stores = StoreReuse()
+
     def close(self) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+        self.stores.close()

@@ -114,7 +114,11 @@ class FleetStrategyMixin:
 
     def _wait_on_pending_results(self, iterator: Any) -> Any:
         self._netsync_start()  # linear has queued every host of the task
-        return super()._wait_on_pending_results(iterator)  # type: ignore[misc]
+        try:
+            return super()._wait_on_pending_results(iterator)  # type: ignore[misc]
+        finally:  # every host of the task has finished: no store handle outlives it
+            if self._netsync_runner is not None:
+                self._netsync_runner.release_stores()
 
     def cleanup(self) -> None:
         self._netsync_queued = []

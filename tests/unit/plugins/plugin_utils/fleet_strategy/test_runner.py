@@ -96,3 +96,41 @@ def test_a_result_that_cannot_be_sent_still_ends_the_host(monkeypatch: Any) -> N
     (sent,) = queue.sent
     assert sent._return_data["failed"] is True and "queue send failure" in sent._return_data["msg"]
     assert sent.task_fields == {}
+
+
+def test_hosts_tasks_share_store_handles_until_released(monkeypatch: Any, tmp_path: Any) -> None:
+    """A host's task that closes its store leaves the handle for the next host's task of the runner;
+    ``release_stores`` (every host done) closes it, and later tasks connect again."""
+    import sqlite3
+
+    import pytest
+    from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+
+    url = str(tmp_path / "fleet.db")
+    st.open_store(url).close()
+    handles: list[Any] = []
+
+    class Executor:
+        def __init__(self, *args: Any) -> None:
+            pass
+
+        def run(self) -> dict[str, Any]:
+            with st.open_store(url, create=False) as s:
+                handles.append(s.db)
+            return {"changed": False}
+
+    monkeypatch.setattr(task_executor, "TaskExecutor", Executor)
+    runner = rn.InProcessRunner(1, Queue(), None, None, None)
+    for _ in range(3):
+        runner.submit(Host(), Task(), {}, None)
+    runner._pool.shutdown(wait=True)  # type: ignore[union-attr]  # the three hosts are done
+    assert len(handles) == 3 and handles[0] is handles[1] is handles[2]
+    runner.release_stores()
+    with pytest.raises(sqlite3.ProgrammingError):
+        handles[0].conn.execute("SELECT 1")
+    runner._pool = None
+    runner.submit(Host(), Task(), {}, None)
+    runner.close()
+    assert handles[3] is not handles[0]
+    with pytest.raises(sqlite3.ProgrammingError):  # close() releases too
+        handles[3].conn.execute("SELECT 1")

@@ -75,9 +75,13 @@ class Runner:
     def __init__(self) -> None:
         self.submitted: list[str] = []
         self.closed = False
+        self.releases = 0
 
     def submit(self, host: Any, task: Any, task_vars: Any, play_context: Any) -> None:
         self.submitted.append(host.name)
+
+    def release_stores(self) -> None:
+        self.releases += 1
 
     def close(self) -> None:
         self.closed = True
@@ -100,6 +104,7 @@ def test_resync_hosts_are_queued_in_process_with_ansible_cores_bookkeeping(monke
     assert s._netsync_runner.submitted == []  # type: ignore[union-attr]  # started once all are queued
     s._wait_on_pending_results(None)
     assert s._netsync_runner.submitted == ["r1", "r2"] and s.waited == 1  # type: ignore[union-attr]
+    assert s._netsync_runner.releases == 1  # type: ignore[union-attr]  # the task's store handles closed
     assert s.to_workers == ["r3"]
     assert s._pending_results == 2  # the base class counts r3 itself when it forks its worker
     assert sorted(s._queued_task_cache) == [("r1", "uuid-resync"), ("r2", "uuid-resync")]
