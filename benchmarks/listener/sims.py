@@ -34,7 +34,7 @@ class _Piped(SimProcess):
         return ports
 
     def _read(self) -> None:
-        proc = self._proc
+        proc = self._child.proc
         assert proc is not None and proc.stdout is not None
         for line in proc.stdout:
             reply = json.loads(line)
@@ -44,7 +44,7 @@ class _Piped(SimProcess):
                     self.errors.append(str(reply["error"]))
 
     def send(self, name: str, set_commands: list[str]) -> None:
-        proc = self._proc
+        proc = self._child.proc
         if proc is None or proc.stdin is None:
             raise RuntimeError("simulators not started")
         proc.stdin.write(json.dumps({"commit": name, "set": set_commands}) + "\n")
