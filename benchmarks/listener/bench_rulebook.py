@@ -2,7 +2,7 @@
 all are in sync, and how many ansible-playbook runs did it take? Ours against a peer, same run.
 
 Usage: .venv/bin/python -m benchmarks.listener.bench_rulebook [--devices 100] [--sims 1] [--commits 3]
-           [--forks 20] [--arms ours,peer] [--json out.json]
+           [--forks 20] [--arms ours,peer] [--json out.json] [--exact-reads] [--fleet-strategy]
 
 * ``ours``: ``extensions/eda/rulebooks/auto_resync.yml`` (event source ``netsync.fleet.commit_events``,
   the damper with ``resync_delay`` = ``damping_window`` = 5 s, ``batch_window`` 1 s; consistency
@@ -191,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arms", default="ours,peer")
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--exact-reads", action="store_true",
+                    help="run every arm's ansible-rulebook through rulebook_exact_reads.py (its async channel read "
+                         "with readexactly: drools_jpy's read(n) cuts large matches and the engine stops delivering)")
+    ap.add_argument("--fleet-strategy", action="store_true",
+                    help="every arm's playbook runs with ANSIBLE_STRATEGY=netsync.fleet.fleet")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="netsync-bench-rulebook-"))
     sims = Sims(args.devices, args.sims)
@@ -211,11 +216,16 @@ def main(argv: list[str] | None = None) -> int:
         runs_file = work / "runs.txt"
         env = {"ANSIBLE_FORKS": str(args.forks), "NETSYNC_BENCH_RUNS": str(runs_file),
                "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callbacks"), "ANSIBLE_CALLBACKS_ENABLED": "count_runs"}
-        results: dict[str, Any] = {"devices": args.devices, "sim_processes": len(sims.procs), "commits": args.commits}
+        if args.fleet_strategy:  # the same for every arm
+            env.update(ANSIBLE_STRATEGY="netsync.fleet.fleet", ANSIBLE_DEPRECATION_WARNINGS="0")
+        results: dict[str, Any] = {"devices": args.devices, "sim_processes": len(sims.procs), "commits": args.commits,
+                                   "exact_reads": args.exact_reads, "fleet_strategy": args.fleet_strategy}
         with st.open_store(url) as store:
             store.devices.set_settings({"resync_delay": DELAY, "damping_window": DELAY, "damper_interval": 2.0})
             for arm in args.arms.split(","):
                 runner = rulebook_runner(arm, work, inv, url, udp, names, env)
+                if args.exact_reads:  # the same engine for every arm
+                    runner.command = [sys.executable, str(HERE / "rulebook_exact_reads.py")]
                 results[arm] = scenario(arm, runner, sims, store, names, args.commits, runs_file, args.timeout)
                 print(arm, json.dumps(results[arm]), flush=True)
         return report(results, args)
