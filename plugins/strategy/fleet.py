@@ -33,7 +33,7 @@ notes:
   - The speed-up is the fork and the start of a worker process per host. The threads of a pool
     process share one Python interpreter, so each pool process uses one core.
   - ansible-core's plugin loader is made safe for threads (its module loading is serialised with a lock).
-  - The hosts' resync tasks in one process share their store connections (SQLite or PostgreSQL): a
+  - The hosts' resync tasks in one process share their store connections (SQLite or PostgreSQL). A
     connection one host's task closed without an error is taken by the next host's task instead of
     connecting again; all are closed when the task's hosts have finished.
   - See docs/benchmarks.md "Resync at fleet size" of the collection for figures.
