@@ -86,10 +86,20 @@ def is_bare(repo: str) -> bool:
 
 
 def ensure_repo(repo: str, bare: bool, branch: str) -> None:
-    """Create the repository (and its directory) when it is not one yet."""
+    """Create the repository (and its directory) when it is not one yet. Two first exports at once
+    (two playbook runs, a run and the listener's) would both run ``git init`` and collide on its
+    files ("could not lock config file"): the creation holds a ``flock`` on the directory itself
+    (the export lock lives in the git directory, which does not exist yet) and looks again inside it."""
     os.makedirs(repo, exist_ok=True)
-    if own_git_dir(repo) is None:
-        git(repo, "init", "-q", *(["--bare"] if bare else []), "--initial-branch=%s" % branch)
+    if own_git_dir(repo) is not None:
+        return
+    fd = os.open(repo, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # git init takes milliseconds: the other creator waits for it
+        if own_git_dir(repo) is None:
+            git(repo, "init", "-q", *(["--bare"] if bare else []), "--initial-branch=%s" % branch)
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def git_dir(repo: str) -> str:
