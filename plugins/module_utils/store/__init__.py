@@ -88,7 +88,7 @@ def open_store(url: Optional[str] = None, clock: Callable[[], float] = time.time
         db.close()
         raise
     if reuse is not None:
-        reuse.opened += 1
+        reuse.connected()
     return Store(db, url, clock, reuse)
 
 

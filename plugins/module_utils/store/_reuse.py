@@ -41,6 +41,11 @@ class StoreReuse:
         finally:
             _ACTIVE.reset(token)
 
+    def connected(self) -> None:
+        """Count a handle ``open_store`` connected inside the scope (threads count at once)."""
+        with self._lock:
+            self.opened += 1
+
     def take(self, url: str) -> Optional[Any]:
         with self._lock:
             idle = self._idle.get(url)
