@@ -97,6 +97,19 @@ options:
     description: Objects per page asked from a child (at most the child's C(--max-page)).
     type: int
     default: 5000
+  sync_wait:
+    description:
+      - One sync cycle runs at a time per master store. A run that finds another run's cycle under way
+        (two AWX/AAP jobs at once, a job and a scheduled inventory update, another master machine on the
+        same PostgreSQL store) waits for it up to this many seconds, then answers from what that cycle
+        stored; it pulls itself only if a cycle is still due (the other run was killed part-way, or
+        O(refresh_interval) is 0).
+      - If the other cycle is still running after C(sync_wait) seconds, the run answers from the store as
+        it is, with a warning.
+      - The lock is a C(flock) on the file C(<store>.federation-topology.lock) beside a SQLite store and a
+        session advisory lock on PostgreSQL; either ends with the process that holds it, killed or not.
+    type: float
+    default: 600
 """
 
 EXAMPLES = r"""

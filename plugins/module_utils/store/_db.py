@@ -8,12 +8,14 @@ the PostgreSQL back end rewrites them to ``%s``.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import random
 import sqlite3
 import urllib.parse
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Sequence
 from urllib.parse import urlparse
 
@@ -35,6 +37,14 @@ def _retry_locked(fn: Any, attempts: int = 50) -> Any:
                 raise
             time.sleep(0.01 + random.random() * 0.05 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Exclusive:
+    """What :meth:`Database.exclusive` got: ``held`` the lock; ``contended``: another holder had it first."""
+
+    held: bool
+    contended: bool
 
 
 class Database:
@@ -78,6 +88,30 @@ class Database:
         """A context manager: one write transaction (nested calls join the outer one)."""
         raise NotImplementedError
 
+    def try_exclusive(self, name: str) -> bool:
+        """Take the store-wide lock ``name`` for this handle unless another handle, of any process, holds
+        it. The lock ends with :meth:`release_exclusive`, the handle's close, or the process (killed too)."""
+        raise NotImplementedError
+
+    def release_exclusive(self, name: str) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def exclusive(self, name: str, wait: float, poll: float = 0.1) -> Iterator[Exclusive]:
+        """Hold the store-wide lock ``name`` while the block runs, waiting up to ``wait`` seconds for
+        another holder to end; after that the block runs without it (``held`` False: the caller decides)."""
+        start = time.monotonic()
+        held = self.try_exclusive(name)
+        contended = not held
+        while not held and time.monotonic() - start < wait:
+            time.sleep(max(0.0, min(poll, wait - (time.monotonic() - start))))
+            held = self.try_exclusive(name)
+        try:
+            yield Exclusive(held, contended)
+        finally:
+            if held:
+                self.release_exclusive(name)
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -118,6 +152,7 @@ class SqliteDatabase(Database):
             os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
         self.path = path
         self._depth = 0
+        self._locks: dict[str, int] = {}  # exclusive lock name -> the locked file's descriptor
         self.conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000.0,
                                     isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
@@ -169,9 +204,32 @@ class SqliteDatabase(Database):
         _retry_locked(lambda: self.conn.execute("COMMIT"))
 
     def reusable(self) -> bool:
-        return self.path != ":memory:" and self._depth == 0 and not self.conn.in_transaction
+        return self.path != ":memory:" and self._depth == 0 and not self.conn.in_transaction and not self._locks
+
+    def try_exclusive(self, name: str) -> bool:
+        """``flock`` on ``<store file>.<name>.lock`` beside the store (none for ``:memory:``, which no
+        other handle shares); the kernel releases it when the process ends, however it ends."""
+        if self.path == ":memory:":
+            return True
+        if name in self._locks:
+            return False  # not re-entrant, as on PostgreSQL for another session
+        fd = os.open("%s.%s.lock" % (self.path, name), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # BlockingIOError: another open file holds it
+            os.close(fd)
+            return False
+        self._locks[name] = fd
+        return True
+
+    def release_exclusive(self, name: str) -> None:
+        fd = self._locks.pop(name, None)
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the flock
 
     def close(self) -> None:
+        for name in list(self._locks):
+            self.release_exclusive(name)
         self.conn.close()
 
 
@@ -189,6 +247,7 @@ class PostgresDatabase(Database):
         self._url = url
         self.conn = self._connect()
         self._tx: Optional[Any] = None
+        self._locks: set[str] = set()  # advisory locks this session holds
 
     def _connect(self) -> Any:
         try:
@@ -200,12 +259,14 @@ class PostgresDatabase(Database):
 
     def _live(self) -> Any:
         """The connection, opened again when the server dropped it (a restart, a failover): the
-        statement that saw the loss failed; the next one, outside a transaction, reconnects."""
+        statement that saw the loss failed; the next one, outside a transaction, reconnects (the lost
+        session's advisory locks are gone with it)."""
         if self._tx is None and (self.conn.closed or self.conn.broken):
             try:
                 self.conn.close()
             except Exception:  # already gone
                 pass
+            self._locks.clear()
             self.conn = self._connect()
         return self.conn
 
@@ -248,8 +309,25 @@ class PostgresDatabase(Database):
         finally:
             self._tx = None
 
+    def try_exclusive(self, name: str) -> bool:
+        """A session advisory lock, keyed by the collection and ``name``: the server releases it when the
+        session ends, a killed client's included (its connection closes)."""
+        rows = self.query("SELECT pg_try_advisory_lock(hashtext('netsync.fleet'), hashtext(?)) AS held", (name,))
+        if rows[0]["held"]:
+            self._locks.add(name)
+        return bool(rows[0]["held"])
+
+    def release_exclusive(self, name: str) -> None:
+        if name not in self._locks:
+            return
+        self._locks.discard(name)
+        try:
+            self.query("SELECT pg_advisory_unlock(hashtext('netsync.fleet'), hashtext(?)) AS released", (name,))
+        except self._psycopg.Error:  # the session is gone, and its lock with it
+            pass
+
     def reusable(self) -> bool:
-        if self._tx is not None or self.conn.closed or self.conn.broken:
+        if self._tx is not None or self.conn.closed or self.conn.broken or self._locks:
             return False
         return bool(self.conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE)
 

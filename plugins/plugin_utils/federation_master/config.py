@@ -39,6 +39,7 @@ class ChildSpec:
 
 _EXTRA = ("store", "max_alarm_update_delay", "metric_source_reuse")
 DEFAULT_REFRESH_INTERVAL = 300.0
+DEFAULT_SYNC_WAIT = 600.0  # seconds a run waits for another run's cycle on the same master store
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class FederationConfig:
     max_system_time_difference: float = DEFAULT_MAX_SYSTEM_TIME_DIFFERENCE_MS
     timeout: float = 30.0
     page_size: int = 5000
+    sync_wait: float = DEFAULT_SYNC_WAIT
 
     def in_scope(self, obj: TopologyObject) -> bool:
         return not self.queries or any(q.matches(obj) for q in self.queries)
@@ -129,7 +131,8 @@ def config_from_options(options: Mapping[str, Any], base_dir: str = ".") -> Fede
         raise ValueError("child names must be unique")
     cfg = FederationConfig(children, parse_queries(options.get("topology_queries")))
     pairs = (("refresh_interval", "refresh_interval"),
-             ("max_system_time_difference", "max_system_time_difference"), ("timeout", "timeout"))
+             ("max_system_time_difference", "max_system_time_difference"), ("timeout", "timeout"),
+             ("sync_wait", "sync_wait"))
     for opt, attr in pairs:
         if options.get(opt) is not None:
             value = float(options[opt])

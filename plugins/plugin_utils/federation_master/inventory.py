@@ -44,22 +44,46 @@ if TYPE_CHECKING:  # imported when a pull is due only: answering from the cache 
 CACHE_FORMAT = 2
 
 
+SYNC_LOCK = "federation-topology"  # one sync cycle at a time per master store
+
+
 def inventory_data(copies: FedTopologyStore, cfg: FederationConfig, clock: Callable[[], float] = time.time,
                    force: bool = False) -> dict[str, Any]:
-    """Sync when due (or forced), then the merged hosts from the master's store."""
+    """Sync when due (or forced), then the merged hosts from the master's store.
+
+    One cycle at a time per master store (``SYNC_LOCK``, held across processes and machines of a
+    PostgreSQL store): a run that finds another run's cycle under way waits for it (up to
+    ``cfg.sync_wait`` seconds), then pulls only if a cycle is still due (the other one was killed, or
+    ``refresh_interval`` is 0), else answers from what that cycle stored. Two cycles interleaved would
+    each store pages and cursors: an older page stored after a newer one, under the newer cursor, would
+    stay in the master's copy until the object changes again.
+    """
     from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import refresh_due, run_cycle
 
     warnings: list[str] = []
+    ran = False
     if force or refresh_due(copies, cfg, clock()):
-        warnings += run_cycle(copies, cfg, clock).warnings
-    else:
-        for name, row in copies.pulls.all().items():
-            if row["stale"]:
-                warnings.append("federation child %s: last pull failed (%s); its objects are stale"
-                                % (name, row["error"]))
-            if row["suspect"]:
-                warnings.append("federation child %s: clock differs from the master's; its data is suspect" % name)
+        with copies.db.exclusive(SYNC_LOCK, cfg.sync_wait) as lock:
+            if not lock.held:
+                warnings.append("federation: another run's sync cycle of this master store is still under way "
+                                "after %.0f s (sync_wait); answering from the store as it is" % cfg.sync_wait)
+            elif (force and not lock.contended) or refresh_due(copies, cfg, clock()):
+                warnings += run_cycle(copies, cfg, clock).warnings
+                ran = True
+    if not ran:
+        warnings += stored_warnings(copies)
     return {"format": CACHE_FORMAT, "hosts": list(copies.all_host_texts()), "warnings": warnings}
+
+
+def stored_warnings(copies: FedTopologyStore) -> list[str]:
+    """The stale and suspect children, as the last cycle left them."""
+    warnings = []
+    for name, row in copies.pulls.all().items():
+        if row["stale"]:
+            warnings.append("federation child %s: last pull failed (%s); its objects are stale" % (name, row["error"]))
+        if row["suspect"]:
+            warnings.append("federation child %s: clock differs from the master's; its data is suspect" % name)
+    return warnings
 
 
 def usable(data: Any) -> bool:

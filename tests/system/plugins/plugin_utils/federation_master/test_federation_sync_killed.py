@@ -6,25 +6,17 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_child.api import server_config
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import sync
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import (
-    ChildSpec,
-    FederationConfig,
-)
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import refresh_due, run_cycle
-from tests.support.datagen import fill, ietf_config, put_device
-from tests.system.federation.servers import ThreadChild
+from tests.support.datagen import ietf_config, put_device
+from tests.system.federation.master import TOKEN, expected_hosts, hosts
 
 pytestmark = pytest.mark.system  # child servers
-
-TOKEN = "t0ken-for-tests-0123456789"
-DEVICES = {"a": ["sw%d" % i for i in range(0, 8)], "b": ["sw%d" % i for i in range(6, 12)]}  # sw6, sw7 on both
 
 # The killed cycle: a process that runs one cycle and SIGKILLs itself when it has stored N batches of objects
 # (each with its cursor) and is about to store the next one.
@@ -50,81 +42,50 @@ print("cycle ended without being killed")
 """
 
 
-@pytest.fixture
-def fed(tmp_path: Path, master_url: str) -> Iterator[dict[str, Any]]:
-    """Two children (a: sw0..sw7, b: sw6..sw11), the master store under test and a reference master (SQLite)."""
-    stores, servers = {}, {}
-    try:
-        for name, devices in DEVICES.items():
-            stores[name] = st.open_store(str(tmp_path / ("%s.db" % name)))
-            fill(stores[name], devices, 2)
-            servers[name] = ThreadChild(server_config(store=stores[name], site="site-" + name, token=TOKEN,
-                                                     max_page=4, refresh_interval=0)).start()
-        config = FederationConfig([ChildSpec(n, s.url, TOKEN) for n, s in servers.items()], page_size=4,
-                                  timeout=10)
-        reference = st.open_store(str(tmp_path / "reference.db"))
-        run_cycle(reference.fed_topology, config)  # one uninterrupted cycle on the same data
-        expected = hosts(reference)
-        reference.close()
-        yield {"url": master_url, "stores": stores, "servers": servers, "config": config, "expected": expected}
-    finally:
-        for srv in servers.values():
-            srv.stop()
-        for s in stores.values():
-            s.close()
-
-
-def hosts(master: st.Store) -> dict[str, dict[str, Any]]:
-    return {h["name"]: h for h in master.fed_topology.hosts()}
-
-
-def test_reference_cycle_has_every_device(fed: dict[str, Any]) -> None:
-    assert sorted(fed["expected"]) == sorted("sw%d" % i for i in range(12))
+def test_reference_cycle_has_every_device(two_sites: dict[str, Any]) -> None:
+    assert sorted(two_sites["expected"]) == sorted("sw%d" % i for i in range(12))
 
 
 @pytest.mark.parametrize("after", [2, 4, 6])
-def test_a_cycle_killed_after_some_batches_loses_no_host(fed: dict[str, Any], after: int) -> None:
-    kill_cycle(fed, after)
-    master = st.open_store(fed["url"])
+def test_a_cycle_killed_after_some_batches_loses_no_host(two_sites: dict[str, Any], after: int) -> None:
+    kill_cycle(two_sites, after)
+    master = st.open_store(two_sites["url"])
     try:
         stored = master.fed_topology.index("a") | master.fed_topology.index("b")
         assert stored, "the killed cycle stored no object: it did not stop part-way"
-        assert refresh_due(master.fed_topology, fed["config"], master.clock())  # no last_pull saved: due
-        rep = run_cycle(master.fed_topology, fed["config"])
+        assert refresh_due(master.fed_topology, two_sites["config"], master.clock())  # no last_pull saved: due
+        rep = run_cycle(master.fed_topology, two_sites["config"])
         assert all(r.ok for r in rep.children.values()), rep.warnings
-        assert sorted(set(fed["expected"]) - set(hosts(master))) == []  # no host lost
-        assert hosts(master) == fed["expected"]
-        assert not refresh_due(master.fed_topology, fed["config"], master.clock())
+        assert sorted(set(two_sites["expected"]) - set(hosts(master))) == []  # no host lost
+        assert hosts(master) == two_sites["expected"]
+        assert not refresh_due(master.fed_topology, two_sites["config"], master.clock())
         # the cycle after stays incremental: nothing changed, nothing fetched, nothing merged
-        rep = run_cycle(master.fed_topology, fed["config"])
+        rep = run_cycle(master.fed_topology, two_sites["config"])
         assert [r.fetched for r in rep.children.values()] == [0, 0] and rep.merged["hosts"] == 0
-        assert hosts(master) == fed["expected"]
+        assert hosts(master) == two_sites["expected"]
     finally:
         master.close()
 
 
-def kill_cycle(fed: dict[str, Any], after: int) -> None:
+def kill_cycle(two_sites: dict[str, Any], after: int) -> None:
     """Run one cycle in a process that SIGKILLs itself when it has stored ``after`` batches."""
-    children = ["%s=%s" % (n, s.url) for n, s in fed["servers"].items()]
-    proc = subprocess.run([sys.executable, "-c", KILLER, fed["url"], TOKEN, str(after)] + children,
+    children = ["%s=%s" % (n, s.url) for n, s in two_sites["servers"].items()]
+    proc = subprocess.run([sys.executable, "-c", KILLER, two_sites["url"], TOKEN, str(after)] + children,
                           capture_output=True, text=True, timeout=120, env={"PYTHONPATH": ":".join(sys.path)})
     assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
 
 
-def test_an_incremental_cycle_killed_part_way_loses_no_change(fed: dict[str, Any], tmp_path: Path) -> None:
-    master = st.open_store(fed["url"])
+def test_an_incremental_cycle_killed_part_way_loses_no_change(two_sites: dict[str, Any], tmp_path: Path) -> None:
+    master = st.open_store(two_sites["url"])
     try:
-        run_cycle(master.fed_topology, fed["config"])
+        run_cycle(master.fed_topology, two_sites["config"])
         for i in (0, 1, 2, 3):  # a new interface each (merged in full): 4 devices, 3 objects each, 12 changes
-            put_device(fed["stores"]["a"], "sw%d" % i, "netconf", ietf_config("sw%d" % i, 3))
-        kill_cycle(fed, 2)  # 2 pages of 4 stored of the 3 the change takes
+            put_device(two_sites["stores"]["a"], "sw%d" % i, "netconf", ietf_config("sw%d" % i, 3))
+        kill_cycle(two_sites, 2)  # 2 pages of 4 stored of the 3 the change takes
         assert master.fed_topology.pulls.all()["a"]["cursor"] > 0
-        rep = run_cycle(master.fed_topology, fed["config"])
+        rep = run_cycle(master.fed_topology, two_sites["config"])
         assert rep.children["a"].fetched == 4  # incremental: only the last page was left to pull
-        reference = st.open_store(str(tmp_path / "reference-2.db"))
-        run_cycle(reference.fed_topology, fed["config"])
-        expected = hosts(reference)
-        reference.close()
+        expected = expected_hosts(two_sites["config"], tmp_path / "reference-2.db")
         assert [sorted(hosts(master)[d]["vars"]["netsync_interfaces"]) for d in ("sw0", "sw3")] == \
             [["eth0", "eth1", "eth2"]] * 2
         assert hosts(master) == expected
@@ -132,7 +93,8 @@ def test_an_incremental_cycle_killed_part_way_loses_no_change(fed: dict[str, Any
         master.close()
 
 
-def test_a_cycle_stopped_by_an_exception_loses_no_host(fed: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cycle_stopped_by_an_exception_loses_no_host(two_sites: dict[str, Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     real, calls = sync.apply_objects, []
 
     def apply_then_fail(*args: Any, **kwargs: Any) -> Any:
@@ -141,14 +103,14 @@ def test_a_cycle_stopped_by_an_exception_loses_no_host(fed: dict[str, Any], monk
         calls.append(1)
         return real(*args, **kwargs)
 
-    master = st.open_store(fed["url"])
+    master = st.open_store(two_sites["url"])
     try:
         monkeypatch.setattr(sync, "apply_objects", apply_then_fail)
         with pytest.raises(KeyError, match="injected"):
-            run_cycle(master.fed_topology, fed["config"])
+            run_cycle(master.fed_topology, two_sites["config"])
         monkeypatch.setattr(sync, "apply_objects", real)
-        run_cycle(master.fed_topology, fed["config"])
-        assert sorted(set(fed["expected"]) - set(hosts(master))) == []  # no host lost
-        assert hosts(master) == fed["expected"]
+        run_cycle(master.fed_topology, two_sites["config"])
+        assert sorted(set(two_sites["expected"]) - set(hosts(master))) == []  # no host lost
+        assert hosts(master) == two_sites["expected"]
     finally:
         master.close()
