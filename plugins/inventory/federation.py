@@ -69,8 +69,8 @@ options:
         incremental again.
       - "Lean mode: C([{types: [Device]}]) keeps only the devices. Each host then has C(netsync_device)
         and the flags but an empty C(netsync_interfaces), so loading the inventory (what every playbook
-        pays before its first task) costs about half of the full model's: at 10,000 hosts 1.4 s of CPU and
-        89 MiB against 3.1 s and 185 MiB (C(docs/federation-inventory.md) has the figures). Use it when
+        pays before its first task) takes about half of the full model's memory: at 10,000 hosts 1.5 s of CPU
+        and 88 MiB against 1.8 s and 184 MiB (C(docs/federation-inventory.md) has the figures). Use it when
         playbooks need the hosts, groups and device properties but not the interfaces and addresses."
     type: list
     elements: dict
