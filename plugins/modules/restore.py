@@ -20,11 +20,14 @@ description:
     C(default-operation=replace) of the whole stored configuration, then C(commit) with C(<confirmed/>) and
     O(confirm_timeout) seconds when the device offers C(:confirmed-commit), confirmed the same way; a plain
     commit otherwise. A failure before the commit discards the candidate; the lock is always released."
-  - "Arista EOS (over C(network_cli)): a configuration session, C(rollback clean-config), the stored lines
-    (an C(exit) wherever a block ends), C(commit) - the session replaces the running configuration atomically
-    and a rejected line aborts it, as C(arista.eos.eos_config) does for C(replace=config). EOS' C(commit timer)
-    is not used: there is no automatic rollback if the restore cuts the management path; O(confirm_timeout)
-    and O(comment) are not used."
+  - "Arista EOS (over C(network_cli), through C(arista.eos)' cliconf): a configuration session of its own
+    (C(configure session netsync_restore_<hex>)), C(rollback clean-config), the stored lines (an C(exit)
+    wherever a block ends; a banner's text as it is, up to its C(EOF)), then C(commit timer) O(confirm_timeout)
+    as C(hh:mm:ss) (1 minute to 24 hours): the session replaces the running configuration atomically, on trial.
+    Then C(show hostname) proves the connection still works and C(configure session <name>
+    commit) confirms; if that fails, EOS rolls back by itself when the timer ends, and the task fails saying
+    so. A line the device rejects stops the restore before the commit (C(abort)): nothing changes, and the
+    task fails with the device's message. O(comment) is not used."
   - "Cisco IOS-XR (over C(network_cli), through C(cisco.iosxr)'s cliconf): C(configure exclusive), the stored
     lines, C(commit replace confirmed) O(confirm_timeout) (clamped to IOS-XR's 30..65535 seconds), answering its
     question with C(yes): the lines replace the whole running configuration atomically, on trial. Then
@@ -65,7 +68,7 @@ options:
     description:
       - Seconds the device waits for the confirmation before it rolls back by itself. Junos and IOS-XE count
         whole minutes, so they get this rounded up (at least 1 minute; IOS-XE at most 120). IOS-XR takes 30 to
-        65535 seconds (clamped). EOS does not use it.
+        65535 seconds (clamped). EOS gets it as its C(commit timer), from 1 minute to 24 hours (clamped).
     type: int
     default: 300
   comment:

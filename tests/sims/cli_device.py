@@ -13,6 +13,7 @@ import logging
 import socket
 import time
 from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 from tests.sims.cli_config import CliConfig
 from tests.sims.cli_platforms import PLATFORMS, State, logging_targets, syslog_datagram, syslog_text
@@ -52,6 +53,8 @@ class CliDevice:
         self.files: dict[str, str] = {}
         self.rejects: set[str] = set()
         self.trial: asyncio.TimerHandle | None = None
+        self.timer_session: str | None = None  # EOS: the session committed with commit timer, while it runs
+        self.trial_rollback: Optional[Callable[[], None]] = None  # what the trial runs at its end (EOS abort: now)
         self.trial_scale = 1.0
         self.cut_in_trial = False  # fault: the next command while a confirmed replace waits ends the session
         self._seq = 100

@@ -24,6 +24,11 @@ IOS-XR (``plugins/module_utils/device/cli_restore_ios.py``, ``cli_restore_iosxr.
   ``cisco.iosxr``'s cliconf answers with ``yes``), then the lines typed in this session become the
   whole running configuration; a confirmed one is rolled back after SECONDS unless ``commit`` comes
   first (Cisco IOS-XR "commit confirmed": "enter commit to confirm").
+- EOS: a line the device refuses (``device.rejects``) gets ``% Invalid input``; in a configuration
+  session ``commit timer HH:MM:SS`` commits it and leaves configuration mode, and the configuration
+  goes back to what it was when the timer ends unless ``configure session NAME commit`` comes first
+  (``configure session NAME abort`` goes back at once); ``show configuration sessions`` lists that
+  session as ``pendingCommitTimer`` meanwhile (Arista's "Config Session Commit Timer").
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from tests.sims.cli_shell import CliServer, CliShell
 
 FS = "bootflash:"
 STAMP = "Nov 30 2026 09:00:00 +00:00"
+_TIMER = re.compile(r"commit timer (\d{1,2}):([0-5]\d):([0-5]\d)")
 XR_QUESTION = "This commit will replace or remove the entire running configuration. Continue? [no]: "
 _OPEN = re.compile(r'^set (\w+) \[open "([^"]+)" (w|w\+|a)\]$')
 _PUTS = re.compile(r"^puts -nonewline \$(\w+) \[binary format H\* ([0-9a-fA-F]*)\]$")
@@ -139,6 +145,8 @@ class RestoreShell(CliShell):
                 return ""
         if self.dev.platform.name == "iosxr" and line.startswith("configure"):
             self.typed = []
+        if self.dev.platform.name == "eos":
+            return self._eos_exec(line)
         return super().exec_command(line)
 
     def _ios_replace(self, path: str, options: list[str]) -> str:
@@ -163,8 +171,10 @@ class RestoreShell(CliShell):
             self._start_trial(before, 60 * int(options[options.index("timer") + 1]))
         return "Total number of passes: 1\nRollback Done"
 
-    # -- IOS-XR -------------------------------------------------------------------------------
+    # -- IOS-XR (and EOS' commit timer) -------------------------------------------------------
     def config_command(self, line: str) -> str | None:
+        if self.dev.platform.name == "eos":
+            return self._eos_config(line)
         if self.dev.platform.name != "iosxr":
             return super().config_command(line)
         if line in self.dev.rejects:
@@ -181,6 +191,38 @@ class RestoreShell(CliShell):
         if words[0] not in ("show", "do", "commit", "abort", "end"):
             self.typed.append(line)
         return super().config_command(line)
+
+    # -- EOS ----------------------------------------------------------------------------------
+    def _eos_config(self, line: str) -> str | None:
+        if line in self.dev.rejects:
+            return self.invalid()
+        if self.session is not None and line.startswith("commit timer"):
+            m = _TIMER.fullmatch(line)
+            if m is None:
+                return self.invalid()
+            before, name = self.dev.config, self.session
+            super().config_command("commit")  # the session's configuration goes live; EOS leaves configuration mode
+            self.dev.timer_session = name
+            self._start_trial(before, 3600 * int(m.group(1)) + 60 * int(m.group(2)) + int(m.group(3)))
+            return ""
+        return super().config_command(line)
+
+    def _eos_exec(self, line: str) -> str | None:
+        words = line.split()
+        pending = self.dev.timer_session if self.dev.trial is not None else None
+        if words[:2] == ["configure", "session"] and len(words) == 4 and words[3] in ("commit", "abort"):
+            if words[2] != pending:
+                return "%% Session %s is not pending a commit timer" % words[2]
+            if words[3] == "abort":  # back to the configuration before the timed commit, now
+                assert self.dev.trial is not None and self.dev.trial_rollback is not None
+                self.dev.trial.cancel()
+                self.dev.trial_rollback()
+            self._end_trial()
+            self.dev.timer_session = None
+            return ""
+        if line == "show configuration sessions" and pending is not None:
+            return super().exec_command(line) + "\n   %-22s pendingCommitTimer" % pending
+        return super().exec_command(line)
 
     def _xr_replace(self, seconds: int) -> None:
         target = CliConfig("", block_users=self.dev.platform.block_users)
@@ -201,7 +243,7 @@ class RestoreShell(CliShell):
                 self.dev.commit(before, "system", "rollback", ["(rollback: not confirmed)"])
 
         handle = asyncio.get_running_loop().call_later(seconds * self.dev.trial_scale, roll_back)
-        self.dev.trial = handle
+        self.dev.trial, self.dev.trial_rollback = handle, roll_back
 
     def _end_trial(self) -> None:
         if self.dev.trial is not None:

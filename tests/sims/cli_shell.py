@@ -152,6 +152,8 @@ class CliShell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             return eos_version_json(s)
         if line == "show hostname | json" and p.name == "eos":
             return '{\n  "fqdn": "%s",\n  "hostname": "%s"\n}' % (self.dev.hostname, self.dev.hostname)
+        if line == "show hostname" and p.name == "eos":
+            return "Hostname: %s\nFQDN:     %s" % (self.dev.hostname, self.dev.hostname)
         if line.startswith("show version"):
             s.hostname = self.dev.hostname
             return p.show_version(s)

@@ -4,11 +4,10 @@
 """Restore on the CLI platforms that have a whole-configuration replace netsync.fleet can drive.
 
 Arista EOS: a configuration session (``configure session``), ``rollback clean-config`` (the
-session starts from an empty configuration), the stored lines, then ``commit``: the running
-configuration becomes exactly the stored one, atomically, and a line the device rejects aborts
-the session without touching the running configuration. This is what ``arista.eos.eos_config``
-does for ``replace: config``, through the same cliconf ``edit_config``. EOS' ``commit timer``
-(its commit confirmed) is not used yet.
+session starts from an empty configuration), the stored lines, then ``commit timer`` (EOS' commit
+confirmed), confirmed by ``configure session <name> commit`` once the connection still works
+(``cli_restore_eos.py``): the running configuration becomes exactly the stored one, atomically, and a
+line the device rejects aborts the session without touching the running configuration.
 
 Cisco IOS-XR: ``commit replace confirmed`` of the stored lines entered in a configuration
 session (``cli_restore_iosxr.py``). Cisco IOS/IOS-XE: the stored text written to the device's
@@ -23,23 +22,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_eos import eos_restore
 from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_ios import ios_restore
 from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_iosxr import iosxr_restore
-from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_lines import block_lines
 
 #: (cliconf connection, stored raw text, commit comment, confirm timeout in seconds) -> how it committed
 Restorer = Callable[[Any, str, str, int], str]
-
-
-def eos_lines(raw: str) -> list[str]:
-    """The lines to enter for a stored EOS ``show running-config`` (``block_lines``)."""
-    return block_lines(raw)
-
-
-def eos_restore(connection: Any, raw: str, comment: str, confirm_timeout: int) -> str:
-    connection.edit_config(candidate=eos_lines(raw), commit=True, replace="config")
-    return "configure session + rollback clean-config + commit"
-
 
 #: platform name -> (stored formats it restores, how)
 RESTORERS: dict[str, tuple[tuple[str, ...], Restorer]] = {

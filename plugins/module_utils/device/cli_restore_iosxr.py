@@ -58,10 +58,11 @@ def failure_kind(exc: BaseException) -> str:
     return "rpc_error"
 
 
-def send(connection: Any, command: str, **prompt: str) -> str:
-    """One command through cliconf ``get``; a refusal becomes a DeviceError with the device's words."""
+def send(connection: Any, command: str, **options: Any) -> str:
+    """One command through cliconf ``get`` (``options``: its ``prompt``, ``answer``, ``sendonly``); a
+    refusal becomes a DeviceError with the device's words."""
     try:
-        return str(connection.get(command=command, **prompt) or "")
+        return str(connection.get(command=command, **options) or "")
     except Exception as exc:
         if is_internal_error(exc):
             raise

@@ -1,7 +1,7 @@
 """The lines an EOS restore enters (no server)."""
 from __future__ import annotations
 
-from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore import eos_lines
+from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore_eos import eos_lines
 
 RUNNING = """! Command: show running-config
 ! device: edge1 (vEOS, EOS-4.30.1F)

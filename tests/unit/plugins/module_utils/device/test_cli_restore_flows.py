@@ -1,5 +1,6 @@
 """The order of the IOS-XE and IOS-XR restores' commands against a fake cliconf connection (no server):
-what is sent, what a refusal stops, what is cleaned up, and what an unconfirmed replace says."""
+what is sent, what a refusal stops, what is cleaned up, and what an unconfirmed replace says. The fake
+serves the EOS restore's tests too (test_cli_restore_eos.py)."""
 from __future__ import annotations
 
 from typing import Any, Callable, Optional
@@ -26,9 +27,13 @@ class FakeCliconf:
     def __init__(self, answer: Callable[[str], Any]) -> None:
         self.answer = answer
         self.sent: list[tuple[str, Optional[str]]] = []
+        self.sendonly: list[str] = []  # commands sent without waiting for the prompt
 
-    def get(self, command: str, prompt: Optional[str] = None, answer: Optional[str] = None) -> str:
+    def get(self, command: str, prompt: Optional[str] = None, answer: Optional[str] = None,
+            sendonly: bool = False) -> str:
         self.sent.append((command, answer))
+        if sendonly:
+            self.sendonly.append(command)
         out = self.answer(command)
         if isinstance(out, BaseException):
             raise out
