@@ -32,8 +32,9 @@ class Meta:
         return str(rows[0]["value"]) if rows else None
 
     def set(self, key: str, value: str) -> None:
-        if self.db.execute("UPDATE %s SET value = ? WHERE key = ?" % self.table, (value, key)) == 0:
-            self.db.execute("INSERT INTO %s (key, value) VALUES (?, ?)" % self.table, (key, value))
+        """Insert or replace, in one statement (two writers of a new key at once never collide)."""
+        self.db.execute("INSERT INTO %s (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+                        "excluded.value" % self.table, (key, value))
 
     def reserve(self, count: int) -> int:
         """Reserve ``count`` sequence numbers (inside a write transaction); returns the first."""

@@ -24,6 +24,7 @@ STATUSES = (IN_SYNC, OUT_OF_SYNC, SYNCHRONIZING, SYNC_FAILED)
 
 DEFAULT_SETTINGS: dict[str, Any] = dict(settings_rules.DEFAULTS)
 GLOBAL = ""  # settings scope of the global values
+SETTINGS_VERSION = "settings_version"  # store_meta key: one more at every change of the settings table
 
 _DEVICE_COLUMNS = ("name, host, port, platform, facts, managed_status, connection_state, status_reason, "
                    "created_at, updated_at, status_changed_at, last_synced, last_commit_time")
@@ -116,7 +117,8 @@ class DeviceStore:
         with self.db.transaction():
             for table in ("snapshots", "status_history"):
                 self.db.execute("DELETE FROM %s WHERE device = ?" % table, (name,))
-            self.db.execute("DELETE FROM settings WHERE scope = ?", (name,))
+            if self.db.execute("DELETE FROM settings WHERE scope = ?", (name,)):
+                self._bump_settings_version()
             self.db.execute("DELETE FROM damper_state WHERE device = ?", (name,))  # no job for it, ever
             return self.db.execute("DELETE FROM devices WHERE name = ?", (name,)) > 0
 
@@ -224,6 +226,17 @@ class DeviceStore:
         values, _ignored = settings_rules.effective(stored)  # a bad stored value: its default, not a crash
         return values
 
+    def settings_version(self) -> int:
+        """A number that changes with every change of the settings (0 before the first): whoever holds
+        a ``settings_by_device`` read knows with one lookup whether it is still current."""
+        rows = self.db.query("SELECT value FROM store_meta WHERE key = ?", (SETTINGS_VERSION,))
+        return int(rows[0]["value"]) if rows else 0
+
+    def _bump_settings_version(self) -> None:
+        """In the transaction that changes the settings."""
+        self.db.execute("INSERT INTO store_meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET "
+                        "value = CAST(CAST(store_meta.value AS INTEGER) + 1 AS TEXT)", (SETTINGS_VERSION,))
+
     def settings_by_device(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         """Effective settings of every device in one read: the global values (for devices
         without overrides) and, per device with overrides, its own effective values."""
@@ -261,8 +274,11 @@ class DeviceStore:
                 stored = current.get(key, DEFAULT_SETTINGS[key] if device is None else None)
                 if stored == value and (key in current or device is None):
                     continue
-                self.db.execute("DELETE FROM settings WHERE scope = ? AND key = ?", (scope, key))
-                self.db.execute("INSERT INTO settings (scope, key, value) VALUES (?, ?, ?)",
-                                (scope, key, json.dumps(value)))
+                # one statement: a DELETE then INSERT lost to a concurrent writer on PostgreSQL (the second
+                # INSERT of the key failed with a unique violation)
+                self.db.execute("INSERT INTO settings (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) "
+                                "DO UPDATE SET value = excluded.value", (scope, key, json.dumps(value)))
                 changed[key] = value
+            if changed:
+                self._bump_settings_version()
         return changed

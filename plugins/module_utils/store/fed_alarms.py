@@ -101,6 +101,7 @@ class FedAlarmStore:
     def save_metric_sources(self, name: str, obj: str, config: str, at: float, sources: Any) -> None:
         body = json.dumps(sources, sort_keys=True)
         with self.db.transaction():
-            self.db.execute("DELETE FROM fed_metric_sources WHERE name = ? AND object = ?", (name, obj))
             self.db.execute("INSERT INTO fed_metric_sources (name, object, config, determined_at, body) "
-                            "VALUES (?, ?, ?, ?, ?)", (name, obj, config, at, body))
+                            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, object) DO UPDATE SET config = excluded.config, "
+                            "determined_at = excluded.determined_at, body = excluded.body",
+                            (name, obj, config, at, body))

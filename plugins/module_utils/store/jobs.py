@@ -109,8 +109,8 @@ class JobStore:
         report; the leader's, and a standby's (``role``) beside them."""
         key = "listener_counters" if role == "leader" else "listener_counters:%s" % role
         value = json.dumps({"at": at, "counters": counters, "role": role}, sort_keys=True)
-        if self.db.execute("UPDATE store_meta SET value = ? WHERE key = ?", (value, key)) == 0:
-            self.db.execute("INSERT INTO store_meta (key, value) VALUES (?, ?)", (key, value))
+        self.db.execute("INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                        "value = excluded.value", (key, value))
 
     def listener_counters(self) -> Optional[dict[str, Any]]:
         """The leader's counters document, with the standby's under ``standby`` when there is one."""
@@ -133,8 +133,8 @@ class JobStore:
     def save_damper_states(self, states: dict[str, dict[str, Any]]) -> None:
         """Persist damper states (one transaction for the batch)."""
         now = self.clock()
+        rows = [(device, json.dumps(state, sort_keys=True), now) for device, state in states.items()]
         with self.db.transaction():
-            for device, state in states.items():
-                self.db.execute("DELETE FROM damper_state WHERE device = ?", (device,))
-                self.db.execute("INSERT INTO damper_state (device, state, updated_at) VALUES (?, ?, ?)",
-                                (device, json.dumps(state, sort_keys=True), now))
+            self.db.executemany("INSERT INTO damper_state (device, state, updated_at) VALUES (?, ?, ?) "
+                                "ON CONFLICT (device) DO UPDATE SET state = excluded.state, "
+                                "updated_at = excluded.updated_at", rows)

@@ -138,5 +138,5 @@ class SnapshotFeed:
         """Save a named cursor (a ``store_meta`` row ``cursor:<name>``) in one transaction."""
         with self.db.transaction():
             key = "cursor:" + name
-            if self.db.execute("UPDATE store_meta SET value = ? WHERE key = ?", (value, key)) == 0:
-                self.db.execute("INSERT INTO store_meta (key, value) VALUES (?, ?)", (key, value))
+            self.db.execute("INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                            "value = excluded.value", (key, value))

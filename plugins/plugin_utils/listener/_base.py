@@ -65,6 +65,7 @@ class ListenerBase:
         self._unknown_refresh_at: Optional[float] = None
         self.alarm_signals = SignalBuffer()  # alarms, written by flush
         self._settings_values: Optional[tuple[dict[str, Any], dict[str, dict[str, Any]]]] = None
+        self._settings_version: Optional[int] = None  # the store's settings version of that read
         self._settings_made: dict[tuple[Any, ...], Settings] = {}
         if self.leading:
             self._load_states()
@@ -87,7 +88,9 @@ class ListenerBase:
         by_hostname: dict[str, str] = {}
         status: dict[str, str] = {}
         platforms: dict[str, str] = {}
+        version = self.store.devices.settings_version()  # before the read: a change after it is seen
         self._settings_values = self.store.devices.settings_by_device()
+        self._settings_version = version
         self._settings_made = {}
         for row in self.store.devices.all():
             name = row["name"]
@@ -134,18 +137,19 @@ class ListenerBase:
         return made
 
     def _current_settings(self, name: str) -> Settings:
-        """A new state's settings, read from the store now (a device's first notification follows the
-        settings module at once); the last refresh's when the store cannot be read."""
+        """A new state's settings as the store has them now (a device's first notification follows the
+        settings module at once): the last read of every device's settings while the store's settings
+        version is the one read with it (one lookup), else read again; the last read's when the store
+        cannot be read. One query per new device, not a read of its settings: a burst of first commits
+        from a large fleet reads the settings once."""
         try:
-            values = self.store.devices.get_settings(name)
+            version = self.store.devices.settings_version()
+            if version != self._settings_version or self._settings_values is None:
+                self._settings_values = self.store.devices.settings_by_device()
+                self._settings_version = version
         except Exception:  # the store is down: the message is still mapped and damped
             self.counters["settings-read-errors"] += 1
-            return self._settings(name)
-        key = tuple(values.get(k) for k in _DAMPER_KEYS)
-        made = self._settings_made.get(key)
-        if made is None:
-            made = self._settings_made[key] = self._make_settings(values)
-        return made
+        return self._settings(name)
 
     def _make_settings(self, values: dict[str, Any]) -> Settings:
         overrides: dict[str, Any] = {k: values[k] for k in _DAMPER_KEYS if k in values}

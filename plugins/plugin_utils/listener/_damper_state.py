@@ -73,7 +73,12 @@ def _bool(value: object, what: str) -> bool:
     return value
 
 
-@dataclass(frozen=True)
+def _fields(obj: Any) -> dict[str, Any]:
+    """A dataclass instance's fields as a new dict (its fields only: no deep copy, unlike ``asdict``)."""
+    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Auto-resync settings of one device (seconds)."""
 
@@ -107,7 +112,7 @@ class Settings:
         return Settings.from_dict({**self.to_dict(), **overrides})
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return _fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Settings:
@@ -134,7 +139,7 @@ def _settings_from(data: object) -> Settings:
         return Settings.from_dict(dict(items))
 
 
-@dataclass
+@dataclass(slots=True)
 class Read:
     """What a job read: when (listener clock) and, if known, the commit it saw."""
 
@@ -144,7 +149,7 @@ class Read:
     commit_seq: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return _fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Read:
@@ -157,7 +162,7 @@ class Read:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Backlog:
     """Notified commits not yet synced, of one kind (see ``backlog_key``)."""
 
@@ -167,7 +172,7 @@ class Backlog:
     commit_seq: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return _fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Backlog:
@@ -192,7 +197,7 @@ def backlog_key(entry: Backlog) -> str:
     return "plain"
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingJob:
     """A job waiting for its due time."""
 
@@ -202,7 +207,7 @@ class PendingJob:
     postponed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return _fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PendingJob:
@@ -219,7 +224,7 @@ class PendingJob:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class RunningJob:
     """The job holding the device: dispatched (``job_id`` None) or started.
 
@@ -240,7 +245,7 @@ class RunningJob:
     alive_at: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = dict(vars(self))
+        out = _fields(self)
         out["read"] = None if self.read is None else self.read.to_dict()
         return out
 
@@ -266,7 +271,7 @@ class RunningJob:
         return job
 
 
-@dataclass
+@dataclass(slots=True)
 class DeviceState:
     """Everything the damper knows about one device."""
 
@@ -284,7 +289,7 @@ class DeviceState:
     def to_dict(self) -> dict[str, Any]:
         # By hand, not dataclasses.asdict: asdict deep-copies every value and was half the
         # listener's ingest time at fleet size (benchmarks/listener/bench_scale.py).
-        out: dict[str, Any] = {"v": STATE_VERSION, **vars(self)}
+        out: dict[str, Any] = {"v": STATE_VERSION, **_fields(self)}
         out["settings"] = self.settings.to_dict()
         out["pending"] = None if self.pending is None else self.pending.to_dict()
         out["running"] = None if self.running is None else self.running.to_dict()

@@ -319,7 +319,11 @@ def test_json_round_trip_and_validation() -> None:
     assert s.backlog and s.synced is None
     s.synced = s.running.read
     assert s.to_dict() == {"v": 1, **dataclasses.asdict(s)}
-    assert s.to_dict()["running"]["read"] is not s.running.read.__dict__  # a copy, not the live object
+    out = s.to_dict()
+    out["running"]["read"]["job_id"] = "changed"  # a new dict, not the live object's fields
+    out["backlog"].clear()
+    assert s.running.read.job_id != "changed" and s.backlog
+    assert not hasattr(s, "__dict__") and not hasattr(s.running, "__dict__")  # slots: no dict per object
     with pytest.raises(ValueError):
         DeviceState.from_dict({**data, "status": "Bogus"})
     with pytest.raises(ValueError):

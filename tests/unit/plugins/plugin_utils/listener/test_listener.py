@@ -318,6 +318,24 @@ def test_settings_a_new_state_reads_now_and_a_followed_device_at_the_next_refres
     assert lis.states["r1"].settings.resync_delay == 7.0 and lis.states["r2"].settings.resync_delay == 3.0
 
 
+def test_first_notifications_read_the_settings_again_only_when_they_changed(store: st.Store, clock: Clock,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A burst of first commits from a large fleet: one lookup of the settings version per new device, and
+    one read of every device's settings only when the version moved (set_settings, a device removed)."""
+    lis = Listener(store, reindex_every=3600.0)
+    lis.refresh(T0)
+    reads: list[int] = []
+    real = store.devices.settings_by_device
+    monkeypatch.setattr(store.devices, "settings_by_device", lambda: reads.append(1) or real())
+    lis.ingest_syslog(completed("r1"), "10.0.0.1", T0 + 1)
+    assert reads == []  # the refresh's read is current
+    store.devices.set_settings({"resync_delay": 4}, device="r2")
+    store.devices.set_settings({"resync_delay": 4}, device="r2")  # no change, no new version
+    assert lis.ingest_syslog(completed("r2"), "10.0.0.2", T0 + 2).due == T0 + 6  # type: ignore[union-attr]
+    lis.ingest_syslog(completed("r3"), "127.0.0.1", T0 + 3)
+    assert reads == [1]
+
+
 def test_manual_resync_takes_over_the_pending_job(store: st.Store, clock: Clock) -> None:
     lis = Listener(store)
     lis.poll_jobs(clock.now)  # jobs before the listener's first poll are not followed
