@@ -216,9 +216,12 @@ class SqliteDatabase(Database):
         fd = os.open("%s.%s.lock" % (self.path, name), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # BlockingIOError: another open file holds it
+        except BlockingIOError:  # another open file holds it (any other error goes up, naming itself)
             os.close(fd)
             return False
+        except BaseException:
+            os.close(fd)
+            raise
         self._locks[name] = fd
         return True
 
