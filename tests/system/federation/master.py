@@ -2,6 +2,7 @@
 ``tests/system/plugins/plugin_utils/federation_master/conftest.py``)."""
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -54,3 +55,44 @@ def two_children(tmp_path: Path, master_url: str) -> Iterator[dict[str, Any]]:
             srv.stop()
         for s in stores.values():
             s.close()
+
+
+# A run of the master that SIGKILLs itself when it has stored ``after`` batches of objects (each with its
+# cursor) and is about to store the next one. Arguments: store URL, token, after, marker, what to run
+# (``cycle``: sync.run_cycle; ``inventory``: inventory_data, which takes the sync lock), then the children
+# as ``name=url``. With a marker path (not ``-``) it first writes its pid there and waits 2 s (another
+# run starts meanwhile).
+KILLED_RUN = """
+import os, pathlib, signal, sys, time
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import sync
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import ChildSpec, FederationConfig
+from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import inventory_data
+url, token, after, marker, entry, children = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], \
+    sys.argv[6:]
+real, calls = sync.apply_objects, []
+def apply_then_die(copies, child, objects, deleted):
+    if objects or deleted:  # a batch to store (a page without changes is not counted)
+        if len(calls) == after:
+            if marker != "-":
+                pathlib.Path(marker).write_text(str(os.getpid()))
+                time.sleep(2)
+            os.kill(os.getpid(), signal.SIGKILL)
+        calls.append(1)
+    return real(copies, child, objects, deleted)
+sync.apply_objects = apply_then_die
+master = st.open_store(url)
+config = FederationConfig([ChildSpec(c.split("=", 1)[0], c.split("=", 1)[1], token) for c in children],
+                          page_size=4, timeout=10)
+if entry == "cycle":
+    sync.run_cycle(master.fed_topology, config)
+else:
+    inventory_data(master.fed_topology, config)
+print("the run ended without being killed")
+"""
+
+
+def killed_run(sites: dict[str, Any], after: int, entry: str, marker: str = "-") -> list[str]:
+    """The command line of ``KILLED_RUN`` against ``sites`` (``two_children``)."""
+    children = ["%s=%s" % (n, s.url) for n, s in sites["servers"].items()]
+    return [sys.executable, "-c", KILLED_RUN, sites["url"], TOKEN, str(after), marker, entry] + children

@@ -19,7 +19,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import sync
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import inventory_data
 from tests.support.datagen import ietf_config, put_device
-from tests.system.federation.master import TOKEN, expected_hosts, hosts
+from tests.system.federation.master import expected_hosts, hosts, killed_run
 
 pytestmark = pytest.mark.system  # child servers
 
@@ -116,40 +116,12 @@ def test_two_runs_at_once_run_their_cycles_one_after_the_other(two_sites: dict[s
     assert stored == expected
 
 
-# A run that holds the cycle and is SIGKILLed part-way: it stores ``after`` batches, writes its pid to
-# ``marker``, waits (another run starts meanwhile), and kills itself.
-HOLDER = """
-import os, pathlib, signal, sys, time
-from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import sync
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import ChildSpec, FederationConfig
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.inventory import inventory_data
-url, token, marker, children = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-real, calls = sync.apply_objects, []
-def apply_then_die(copies, child, objects, deleted):
-    if objects or deleted:
-        if len(calls) == 2:
-            pathlib.Path(marker).write_text(str(os.getpid()))
-            time.sleep(2)
-            os.kill(os.getpid(), signal.SIGKILL)
-        calls.append(1)
-    return real(copies, child, objects, deleted)
-sync.apply_objects = apply_then_die
-master = st.open_store(url)
-config = FederationConfig([ChildSpec(c.split("=", 1)[0], c.split("=", 1)[1], token) for c in children],
-                          page_size=4, timeout=10)
-inventory_data(master.fed_topology, config)
-print("the run ended without being killed")
-"""
-
-
 def test_a_run_waiting_for_a_killed_run_goes_on_and_loses_no_host(two_sites: dict[str, Any], tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     marker = tmp_path / "holder.pid"
-    children = ["%s=%s" % (n, s.url) for n, s in two_sites["servers"].items()]
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, two_sites["url"], TOKEN, str(marker)] + children,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env={"PYTHONPATH": ":".join(sys.path)})
+    # a run that holds the cycle, stores 2 batches, writes its pid, waits 2 s and is SIGKILLed
+    holder = subprocess.Popen(killed_run(two_sites, 2, "inventory", str(marker)), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": ":".join(sys.path)})
     try:
         deadline = time.monotonic() + 60
         while not marker.exists() and holder.poll() is None and time.monotonic() < deadline:

@@ -14,33 +14,9 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import sync
 from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.sync import refresh_due, run_cycle
 from tests.support.datagen import ietf_config, put_device
-from tests.system.federation.master import TOKEN, expected_hosts, hosts
+from tests.system.federation.master import expected_hosts, hosts, killed_run
 
 pytestmark = pytest.mark.system  # child servers
-
-# The killed cycle: a process that runs one cycle and SIGKILLs itself when it has stored N batches of objects
-# (each with its cursor) and is about to store the next one.
-KILLER = """
-import os, signal, sys
-from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master import sync
-from ansible_collections.netsync.fleet.plugins.plugin_utils.federation_master.config import ChildSpec, FederationConfig
-url, token, after, children = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
-real, calls = sync.apply_objects, []
-def apply_then_die(copies, child, objects, deleted):
-    if objects or deleted:  # a batch to store (a page without changes is not counted)
-        if len(calls) == after:
-            os.kill(os.getpid(), signal.SIGKILL)
-        calls.append(1)
-    return real(copies, child, objects, deleted)
-sync.apply_objects = apply_then_die
-master = st.open_store(url)
-config = FederationConfig([ChildSpec(c.split("=", 1)[0], c.split("=", 1)[1], token) for c in children],
-                          page_size=4, timeout=10)
-sync.run_cycle(master.fed_topology, config)
-print("cycle ended without being killed")
-"""
-
 
 def test_reference_cycle_has_every_device(two_sites: dict[str, Any]) -> None:
     assert sorted(two_sites["expected"]) == sorted("sw%d" % i for i in range(12))
@@ -69,9 +45,8 @@ def test_a_cycle_killed_after_some_batches_loses_no_host(two_sites: dict[str, An
 
 def kill_cycle(two_sites: dict[str, Any], after: int) -> None:
     """Run one cycle in a process that SIGKILLs itself when it has stored ``after`` batches."""
-    children = ["%s=%s" % (n, s.url) for n, s in two_sites["servers"].items()]
-    proc = subprocess.run([sys.executable, "-c", KILLER, two_sites["url"], TOKEN, str(after)] + children,
-                          capture_output=True, text=True, timeout=120, env={"PYTHONPATH": ":".join(sys.path)})
+    proc = subprocess.run(killed_run(two_sites, after, "cycle"), capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": ":".join(sys.path)})
     assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
 
 
