@@ -1,6 +1,6 @@
 """The listener at fleet size: ingest, memory and restart with 10,000 and 100,000 managed devices.
 
-Usage: .venv/bin/python benchmarks/listener/bench_scale.py [--devices 10000,100000] [--store URL]
+Usage: .venv/bin/python benchmarks/listener/bench_scale.py [--devices 10000,100000] [--store URL] [--repeat N]
 
 For each fleet size, in a fresh process (so memory is the listener's own):
 
@@ -15,11 +15,14 @@ For each fleet size, in a fresh process (so memory is the listener's own):
 Peers, measured in the same run:
 
 * ingest: the same pipeline on a 1,000-device fleet: the ratio of lines per second says what
-  the fleet size itself costs per line;
+  the fleet size itself costs per line (its pass takes about 0.1 s, so its rate is the median of
+  5 fresh processes, run just before each measured fleet);
 * restart: the floor of reading the same rows: one ``SELECT`` of the persisted states, each
   JSON document decoded (no damper objects, no index).
 
-Prints a table; asserts no timing.
+With ``--repeat N`` each fleet size and its 1,000-device peer run N times (a fresh pair of
+processes each time, the peer first), one row per run, then the medians. Prints a table; asserts
+no timing.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +46,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.listener.core import
 
 FLUSH_EVERY = 1000
 BASE = 1000  # the peer fleet size
+BASE_RUNS = 5  # its 1,000 lines take about 0.1 s: the median of this many fresh processes
 
 
 def _rss_kib() -> int:
@@ -133,6 +138,7 @@ def main() -> None:
     ap.add_argument("--devices", default="10000,100000", help="fleet sizes, comma-separated")
     ap.add_argument("--store", default=None, help="store URL (default: a SQLite file per fleet size); a "
                     "PostgreSQL URL must name an empty database, it is filled")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each fleet size (default 1); medians printed")
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -141,22 +147,36 @@ def main() -> None:
     sizes = [int(x) for x in args.devices.split(",") if x]
     print("python %s on %s, %d cores, load at start %.1f"
           % (platform.python_version(), platform.machine(), os.cpu_count() or 0, os.getloadavg()[0]))
-    print("%9s %12s %9s %12s %9s %10s %10s %9s %9s"
+    print("%12s %12s %9s %12s %9s %10s %10s %9s %9s"
           % ("devices", "ingest l/s", "vs 1k", "damped l/s", "RSS MiB", "B/device", "restart s",
              "floor s", "vs floor"))
     for size in sizes:
-        base = _run_child(BASE, None)
-        base_rate = BASE / base["ingest_s"]
-        res = _run_child(size, args.store)
-        rate, repeat = size / res["ingest_s"], size / res["repeat_s"]
-        print("%9s %12s %8.2fx %12s %9.1f %10.0f %10.2f %9.2f %8.2fx"
-              % ("{:,}".format(size), "{:,.0f}".format(rate), rate / base_rate, "{:,.0f}".format(repeat),
-                 res["rss_growth_mib"], res["rss_growth_mib"] * 1048576 / size, res["restart_s"],
-                 res["restart_floor_s"], res["restart_s"] / res["restart_floor_s"]))
-        print("  first refresh %.2f s; counters %s; load now %.1f"
-              % (res["first_refresh_s"], ", ".join("%s %d" % kv for kv in sorted(res["counters"].items())),
-                 os.getloadavg()[0]))
+        rows = []
+        for run in range(1, max(1, args.repeat) + 1):
+            base_s = statistics.median(_run_child(BASE, None)["ingest_s"] for _ in range(BASE_RUNS))
+            res = _run_child(size, args.store)
+            row = _row(size, base_s, res)
+            rows.append(row)
+            _print_row("{:,}".format(size) if args.repeat <= 1 else "{:,} #{}".format(size, run), row)
+            print("  first refresh %.2f s; counters %s; load now %.1f"
+                  % (res["first_refresh_s"], ", ".join("%s %d" % kv for kv in sorted(res["counters"].items())),
+                     os.getloadavg()[0]))
+        if len(rows) > 1:
+            _print_row("median", {key: statistics.median(r[key] for r in rows) for key in rows[0]})
 
+
+def _row(size: int, base_s: float, res: dict[str, Any]) -> dict[str, float]:
+    rate = size / res["ingest_s"]
+    return {"rate": rate, "vs_base": rate / (BASE / base_s), "repeat": size / res["repeat_s"],
+            "rss_mib": res["rss_growth_mib"], "per_device": res["rss_growth_mib"] * 1048576 / size,
+            "restart_s": res["restart_s"], "floor_s": res["restart_floor_s"],
+            "vs_floor": res["restart_s"] / res["restart_floor_s"]}
+
+
+def _print_row(label: str, row: dict[str, float]) -> None:
+    print("%12s %12s %8.2fx %12s %9.1f %10.0f %10.2f %9.2f %8.2fx"
+          % (label, "{:,.0f}".format(row["rate"]), row["vs_base"], "{:,.0f}".format(row["repeat"]), row["rss_mib"],
+             row["per_device"], row["restart_s"], row["floor_s"], row["vs_floor"]))
 
 if __name__ == "__main__":
     main()
