@@ -8,6 +8,10 @@ the real ansible-rulebook (`extensions/eda/rulebooks/auto_resync.yml`), makes a 
 commits on another device, and shows the one damped resync and the status history. It ends by
 exporting the store's history to a git repository (`netsync.fleet.git_export`, one commit per
 snapshot, authors and dates from the devices) and printing its `git log`.
+
+Everything is written under `.demo/` of the checkout (emptied first), or under the folder
+`NETSYNC_DEMO_DIR` names, which must be missing or empty (`tests/system/test_demo.py` runs the
+demo that way).
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from tests.sims.junos_sim import SimFleet  # noqa: E402
 from tests.system.helpers import from_sim, write_inventory  # noqa: E402
 from tests.system.rulebook import RulebookRunner, free_port, settled  # noqa: E402
 
-WORK = REPO / ".demo"
+WORK = Path(os.environ.get("NETSYNC_DEMO_DIR") or REPO / ".demo").resolve()
 BOLD, DIM, END = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 
 
@@ -132,8 +136,14 @@ def git_history(inventory: Path, devices: list[str]) -> None:
 
 
 def main() -> int:
-    shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir()
+    if os.environ.get("NETSYNC_DEMO_DIR"):
+        if WORK.exists() and any(WORK.iterdir()):
+            print("NETSYNC_DEMO_DIR=%s is not empty: the demo writes only into a new or empty folder" % WORK,
+                  file=sys.stderr)
+            return 2
+    else:
+        shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True, exist_ok=True)
     store_url = str(WORK / "fleet.db")
     say("Starting 3 simulated Junos devices (NETCONF over SSH on 127.0.0.1)")
     fleet = SimFleet(3, users={"admin": "secret"})
