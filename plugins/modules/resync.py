@@ -32,6 +32,13 @@ description:
     C(ignore_unreachable), retries and AWX treat them as such; the others fail the task.
   - An invalid connection option taken from a host variable names that variable
     (for example C(netsync_timeout)).
+  - A run stopped by SIGTERM (C(kill), systemd, a supervisor) or SIGINT (Ctrl-C) while it reads
+    devices ends every job in flight failed (C(cancelled by signal N)), gives each such device back
+    the status it had before the job and releases its claim, so the next resync starts at once; with
+    ansible-core's per-host workers as with the C(netsync.fleet.fleet) strategy's pool processes and
+    threads. Only a resync killed outright (SIGKILL, out of memory, a killed container) leaves its
+    device C(Synchronizing) until its claim expires (four times C(timeout), at least 120 s); the next
+    resync then recovers it and its status history says so.
   - "Opt-in and experimental (C(netsync_resync_batch: auto) or C(true)): with 2 to 100 hosts in
     the play, the first host's worker starts one batch process that resyncs the play's hosts
     (C(ansible_play_batch), so C(--limit) and C(serial) apply) in a pool of

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -18,3 +19,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if servers or item.get_closest_marker("system") or item.get_closest_marker("postgres"):
             raise pytest.UsageError("%s is a unit test but needs %s: move it under tests/system"
                                     % (item.nodeid, ", ".join(sorted(servers)) or "a system marker"))
+
+
+@pytest.fixture(autouse=True)
+def not_told_to_stop() -> Iterator[None]:
+    """A test that sends the process SIGTERM or SIGINT leaves ``tasks.cancel.requested()`` true (as a
+    process told to stop stays so); here each test starts as a process that was not."""
+    from ansible_collections.netsync.fleet.plugins.module_utils.tasks import cancel
+
+    yield
+    cancel._requested.clear()

@@ -125,6 +125,11 @@ class Store:
         self.fed_alarms = FedAlarmStore(db)
         self.snapshot_feed = SnapshotFeed(db)
 
+    @property
+    def open_url(self) -> str:
+        """The URL this store was opened with, credentials included (to open it again; never log it)."""
+        return self._open_url
+
     def mask_key(self) -> bytes:
         """This store's random key for secret markers (``device/secrets.py``), made on first use."""
         rows = self.db.query("SELECT value FROM store_meta WHERE key = 'mask_key'")

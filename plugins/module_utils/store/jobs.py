@@ -44,6 +44,11 @@ class JobStore:
         self.db.execute("UPDATE jobs SET state = ?, ended_at = ?, message = ? WHERE id = ?",
                         ("done" if ok else "failed", self.clock(), message[:2000], job_id))
 
+    def fail_if_running(self, job_id: str, message: str) -> bool:
+        """End the job failed unless it has already ended (a job that stored its snapshot stays done)."""
+        return bool(self.db.execute("UPDATE jobs SET state = 'failed', ended_at = ?, message = ? WHERE id = ? "
+                                    "AND state = 'running'", (self.clock(), message[:2000], job_id)))
+
     def recent(self, device: Optional[str] = None, limit: int = 100) -> list[dict[str, Any]]:
         if device is None:
             return self.db.query("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?", (int(limit),))

@@ -12,8 +12,9 @@ Promises that hold when things fail:
   the status history says so.
 - A late writer whose claim is gone (expired, taken over) changes nothing: its job ends
   failed (``claim lost``) and the newer snapshot stays the latest.
-- A cancel (SIGTERM as AWX sends, SIGINT), a store error or a bug ends the job as failed and
-  puts back the device's status from before the job, never leaving ``Synchronizing``.
+- A cancel (SIGTERM, SIGINT: ``tasks/cancel.py``, whichever thread runs the job), a store error or
+  a bug ends the job as failed and puts back the device's status from before the job, never
+  leaving ``Synchronizing``.
 
 ``only_if_changed`` is the cheap consistency check that catches a commit whose notification
 was lost: where the device tells its last commit without a configuration read (Junos
@@ -22,17 +23,15 @@ the one the latest snapshot holds; anywhere else the configuration is read and c
 """
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 import time
 import uuid
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text
 from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_text
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import abandon, cancellable, in_flight
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
@@ -42,28 +41,8 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import 
 CLAIM_POLL = 0.5
 
 
-class Cancelled(Exception):
-    """The run was told to stop (SIGTERM)."""
-
-
 def claim_ttl(timeout: float) -> float:
     return max(120.0, 4.0 * float(timeout))
-
-
-@contextlib.contextmanager
-def cancel_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM into ``Cancelled`` while the resync runs (main thread only), then restore."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise Cancelled("cancelled by signal %d" % signum)
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _claim(store: st.Store, name: str, job_id: str, timeout: float) -> Optional[dict[str, Any]]:
@@ -86,14 +65,8 @@ def _start(store: st.Store, name: str, job_id: str, origin: str, row: dict[str, 
 
 
 def _abandon(store: st.Store, name: str, job_id: str, before: str, why: str) -> None:
-    """The job ends failed; the device gets back its status from before the job."""
     try:
-        with store.transaction():
-            if store.devices.holds_claim(name, job_id):
-                status = st.OUT_OF_SYNC if before == st.SYNCHRONIZING else before
-                store.devices.set_status(name, status, "job %s ended without a result: %s" % (job_id, why))
-                store.devices.release(name, job_id)
-            store.jobs.finished(job_id, False, why)
+        abandon(store, name, job_id, before, why)
     except Exception:  # the store itself failed: the claim expires and the next resync recovers
         pass
 
@@ -122,7 +95,7 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
             raise TaskFailed("device %s is being resynced by job %s; it did not finish within %ss"
                              % (name, holder.get("claim_job"), target.timeout), error="busy",
                              managed_status=row["managed_status"])
-        with cancel_on_sigterm():
+        with cancellable(), in_flight(store.open_url, name, job_id, row["managed_status"]):
             try:
                 _start(store, name, job_id, params.get("origin") or "manual", row)
                 return _resync(store, name, row, target, job_id, opener, diff)

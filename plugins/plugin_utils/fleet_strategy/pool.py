@@ -8,7 +8,9 @@ strategy forks ``processes`` pool workers (default: the number of CPUs, at most 
 ansible-core ``WorkerProcess`` (so it detaches, proxies ``Display`` through the final queue,
 propagates signals, occupies a worker slot that ``has_dead_workers`` and the task queue
 manager's cleanup watch) whose ``_run`` runs its share of the hosts in a pool of threads
-(``runner.InProcessRunner``). The fork copies the hosts' variables as it does for a worker.
+(``runner.InProcessRunner``). The fork copies the hosts' variables as it does for a worker. A
+SIGTERM or SIGINT (ansible-playbook passes them on to its workers) first gives back the devices of
+the resyncs in flight (``tasks/cancel.py``), then ends the process as it ends a worker.
 With ``processes`` 0, the hosts run in threads of ansible-playbook itself.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ import math
 import os
 from typing import Any, Optional
 
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import cancellable
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import InProcessRunner
 
 ENV = "NETSYNC_FLEET_PROCESSES"
@@ -56,9 +59,10 @@ def pool_worker_class() -> Any:
         def _run(self) -> None:  # in the forked child
             runner = InProcessRunner(self._netsync_threads, self._final_q, self._loader, self._variable_manager,
                                      self._shared_loader_obj)
-            for host, task, task_vars, play_context in self._netsync_entries:
-                runner.submit(host, task, task_vars, play_context)
-            runner.close()
+            with cancellable():  # SIGTERM/SIGINT: the hosts' resyncs in flight give their devices back first
+                for host, task, task_vars, play_context in self._netsync_entries:
+                    runner.submit(host, task, task_vars, play_context)
+                runner.close()
 
     return PoolWorker
 

@@ -11,16 +11,19 @@ for the host (``post_validate`` writes the host's templated values into them), a
 object is left alone (a worker empties its own copy of ``host.vars`` before it exits). One more
 thing a worker per host could not do: the hosts' tasks share their store handles (``StoreReuse``:
 a handle a host's task closed serves the next host's task in this runner; all are closed with the
-task, ``release_stores``).
+task, ``release_stores``). Once the process is told to stop (``tasks/cancel.py``), no host that
+has not started starts, no result is sent, and the threads (daemons, ``threads.py``) do not hold up
+the exit.
 """
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreReuse
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import cancel
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.context import IN_PROCESS
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.threads import DaemonPool
 
 
 class InProcessRunner:
@@ -32,14 +35,14 @@ class InProcessRunner:
         self.loader = loader
         self.variable_manager = variable_manager
         self.shared_loader_obj = shared_loader_obj
-        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pool: Optional[DaemonPool] = None
         self._lock = threading.Lock()
         self.stores = StoreReuse()
 
     def submit(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any) -> None:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.size, thread_name_prefix="netsync-fleet")
+                self._pool = DaemonPool(self.size, "netsync-fleet")
             pool = self._pool
         pool.submit(self.run_host, host, task.copy(exclude_tasks=True), task_vars, play_context)
 
@@ -49,6 +52,8 @@ class InProcessRunner:
         from ansible.executor.task_executor import TaskExecutor
 
         IN_PROCESS.set(True)  # this pool's threads run nothing else
+        if cancel.requested():  # the run was told to stop: no host starts any more
+            return
         try:
             with _task.TaskContext(task), self.stores.active():
                 result = TaskExecutor(host, task, task_vars, play_context, self.loader, self.shared_loader_obj,
@@ -56,6 +61,8 @@ class InProcessRunner:
         except BaseException as exc:  # TaskExecutor.run catches task errors; this is a bug: the host fails
             result = _error_utils.result_dict_from_exception(exc)
         result["in_process"] = True
+        if cancel.requested():  # the run is stopping: nobody reads results any more
+            return
         self.send(host, task, result)
 
     def send(self, host: Any, task: Any, result: dict[str, Any]) -> None:
@@ -83,5 +90,6 @@ class InProcessRunner:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True)
+            stopping = cancel.requested()  # told to stop: drop the hosts not started, leave the running ones
+            pool.shutdown(wait=not stopping, cancel=stopping)
         self.stores.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import cancellable
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import (
     TASK_KEYWORDS_FOR_WORKERS, host_connection, host_in_process, is_template, task_verdict,
 )
@@ -115,7 +116,10 @@ class FleetStrategyMixin:
     def _wait_on_pending_results(self, iterator: Any) -> Any:
         self._netsync_start()  # linear has queued every host of the task
         try:
-            return super()._wait_on_pending_results(iterator)  # type: ignore[misc]
+            # SIGTERM/SIGINT: the resyncs in flight in this process's threads give their devices back,
+            # then ansible-core's handler passes the signal on to the workers and stops the run
+            with cancellable():
+                return super()._wait_on_pending_results(iterator)  # type: ignore[misc]
         finally:  # every host of the task has finished: no store handle outlives it
             if self._netsync_runner is not None:
                 self._netsync_runner.release_stores()

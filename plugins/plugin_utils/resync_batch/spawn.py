@@ -16,6 +16,7 @@ import shutil
 import stat
 from typing import Any
 
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import cancellable
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.resync import run_resync
 from ansible_collections.netsync.fleet.plugins.plugin_utils.resync_batch import protocol as proto
 from ansible_collections.netsync.fleet.plugins.plugin_utils.resync_batch.batch import Batch
@@ -71,7 +72,8 @@ def _batch_main(action: Any, task_vars: dict[str, Any], path: str, hosts: list[s
         proto.sweep(os.path.dirname(path))
         batch = Batch(size, run_resync, lambda host, n: proto.batch_job_id(path, host, n))
         try:
-            run_until_done(batch, sock, sock_path, playbook_pid, idle, host_requests(action, task_vars, hosts))
+            with cancellable():  # SIGTERM/SIGINT to the batch: its resyncs in flight give their devices back
+                run_until_done(batch, sock, sock_path, playbook_pid, idle, host_requests(action, task_vars, hosts))
         finally:
             batch.close()
     finally:

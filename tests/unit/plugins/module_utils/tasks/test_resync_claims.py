@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import ConfigRead
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks import resync as rs
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import Cancelled
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import TaskFailed, run_device
 from tests.support.fake_device import FakeDevice, opener
 
@@ -129,14 +130,14 @@ def test_sigterm_ends_the_job_failed_with_a_true_status(imported: Path) -> None:
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGTERM))
     timer.start()
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(rs.Cancelled):
+    with pytest.raises(Cancelled):
         rs.run_resync(_params(imported), False, False, opener=opener(dev))
     dev.release.set()
     assert signal.getsignal(signal.SIGTERM) is before  # restored
     assert _status(imported) == "In Sync"  # as before the job, never Synchronizing
     with st.open_store(str(imported / "s.db")) as store:
         job = store.jobs.recent("r1")[0]
-        assert job["state"] == "failed" and "Cancelled" in job["message"]
+        assert job["state"] == "failed" and job["message"] == "cancelled by signal 15"
     out = rs.run_resync(_params(imported), False, False, opener=opener(FakeDevice()))  # the claim was released
     assert out["managed_status"] == "In Sync"
 

@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resync jobs in flight, given back when their process is told to stop (SIGTERM, SIGINT).
+
+A resync claims its device and sets it ``Synchronizing`` (``tasks/resync.py``). When the process
+is told to stop part-way, every job of the process still in flight ends failed, and its device
+gets back its status from before the job and loses its claim, so the next resync does not wait
+for the claim to expire. That holds wherever the jobs run: in the main thread (a worker process
+of ansible-core's linear strategy) or in threads (the fleet strategy's pool processes, its threads
+inside ansible-playbook, the resync batch). Then the signal does what it did before: ansible-core's
+worker exits, ansible-playbook passes it on to its workers and stops; where nothing handled it,
+the main thread raises :class:`Cancelled` (SIGTERM) or ``KeyboardInterrupt`` (SIGINT).
+
+Only the main thread may set a signal handler: :func:`cancellable` is entered there, around a
+resync in the main thread or around the threads that run resyncs; in another thread it does
+nothing, and the main thread's handler gives that thread's jobs back. A job that cannot be given
+back (the store fails; SIGKILL) keeps its claim until it expires, and the next resync recovers
+its device.
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Cancelled(BaseException):
+    """The process was told to stop (SIGTERM) while a resync ran. A BaseException, as
+    ``KeyboardInterrupt``: no ``except Exception`` on the way (a device error's classification,
+    ncclient, ansible-core's task executor) may take it for a failure of the device."""
+
+
+@dataclass(frozen=True)
+class InFlight:
+    url: str  # the store's URL as opened (never logged)
+    name: str
+    job_id: str
+    before: str  # the device's status before the job
+
+
+_lock = threading.Lock()
+_jobs: dict[str, InFlight] = {}
+_requested = threading.Event()
+_previous: dict[int, Any] = {}  # signal -> its handler before the outermost cancellable()
+
+
+def abandon(store: st.Store, name: str, job_id: str, before: str, why: str) -> None:
+    """The job ends failed unless it has ended; if it still holds its device, the device gets back
+    its status from before the job (never ``Synchronizing``) and is released. One transaction."""
+    with store.transaction():
+        if store.devices.holds_claim(name, job_id):
+            status = st.OUT_OF_SYNC if before == st.SYNCHRONIZING else before
+            store.devices.set_status(name, status, "job %s ended without a result: %s" % (job_id, why))
+            store.devices.release(name, job_id)
+        store.jobs.fail_if_running(job_id, why)
+
+
+@contextlib.contextmanager
+def in_flight(url: str, name: str, job_id: str, before: str) -> Iterator[None]:
+    """While the job runs, a signal to the process gives its device back (:func:`give_back`)."""
+    with _lock:
+        _jobs[job_id] = InFlight(url, name, job_id, before)
+    try:
+        yield
+    finally:
+        with _lock:
+            _jobs.pop(job_id, None)
+
+
+def requested() -> bool:
+    """Was the process told to stop? Once true, true for the process's life: its thread pools start
+    no more hosts and do not wait for the running ones."""
+    return _requested.is_set()
+
+
+def give_back(why: str) -> int:
+    """:func:`abandon` every job in flight in this process, each over a connection of its own
+    (another thread may be inside a transaction on the job's). How many were given back."""
+    with _lock:
+        jobs = list(_jobs.values())
+    done = 0
+    for job in jobs:
+        try:
+            with st.open_store(job.url, create=False) as store:
+                abandon(store, job.name, job.job_id, job.before, why)
+            done += 1
+        except Exception:  # the store itself failed: the claim expires, the next resync recovers
+            continue
+    return done
+
+
+_giving_back = threading.Event()  # the main thread's handler is giving the jobs back
+
+
+def _handler(signum: int, frame: Any) -> None:
+    previous = _previous.get(signum, signal.SIG_DFL)
+    _requested.set()
+    if _giving_back.is_set():
+        # a second signal (ansible-playbook sends SIGTERM after SIGINT when its workers are slow to
+        # end) ran this handler inside the first one's: the first finishes giving back, then acts
+        return
+    why = "cancelled by signal %d" % signum
+    _giving_back.set()
+    try:
+        give_back(why)
+    finally:
+        _giving_back.clear()
+    if callable(previous):
+        previous(signum, frame)  # ansible-core's worker exits; ansible-playbook passes it on and stops
+    raise Cancelled(why)
+
+
+@contextlib.contextmanager
+def cancellable() -> Iterator[None]:
+    """Main thread only (elsewhere, or inside another ``cancellable``, a no-op): SIGTERM and SIGINT
+    give back every job in flight in this process, then do what they did before. A signal that was
+    ignored stays ignored. The handlers before are restored on the way out."""
+    if threading.current_thread() is not threading.main_thread() or _previous:
+        yield
+        return
+    _previous.update({signum: signal.getsignal(signum) for signum in SIGNALS})
+    try:
+        for signum, handler in _previous.items():
+            if handler is not signal.SIG_IGN:
+                signal.signal(signum, _handler)
+        yield
+    finally:
+        for signum, handler in _previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        _previous.clear()  # requested() stays true: a process told to stop starts no more hosts

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsync.fleet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The runner's pool of threads: daemon threads, so that a run told to stop is not held up by them.
+
+``concurrent.futures.ThreadPoolExecutor`` joins its threads when the interpreter exits: after a
+Ctrl-C (ansible-playbook ends with ``KeyboardInterrupt``), the in-process hosts' device reads in
+flight held the exit for up to their timeouts, although their devices had been given back
+(``tasks/cancel.py``). These threads are daemons: ``shutdown(wait=True)`` joins them as usual at
+the end of a task; after a stop, ``shutdown(wait=False, cancel=True)`` drops the hosts that have not
+started and the interpreter leaves the running ones behind.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any, Callable, Optional
+
+Job = Optional[tuple[Callable[..., Any], tuple[Any, ...]]]
+
+
+class DaemonPool:
+    """Up to ``size`` daemon threads, started as work arrives; each job runs once, in submission order."""
+
+    def __init__(self, size: int, name: str) -> None:
+        self.size = max(1, int(size))
+        self.name = name
+        self._queue: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the pool is shut down")
+            self._queue.put((fn, args))
+            if self._idle == 0 and len(self._threads) < self.size:
+                thread = threading.Thread(target=self._work, name="%s_%d" % (self.name, len(self._threads)),
+                                          daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._idle = max(0, self._idle - 1)
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            fn, args = job
+            try:
+                fn(*args)
+            except BaseException:  # the job reports its own errors; a thread never dies of one
+                pass
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self, wait: bool = True, cancel: bool = False) -> None:
+        """No more jobs; with ``cancel`` the queued ones are dropped; with ``wait`` the running ones are joined."""
+        with self._lock:
+            self._closed = True
+            if cancel:
+                while True:
+                    try:
+                        if self._queue.get_nowait() is None:
+                            continue
+                    except queue.Empty:
+                        break
+            threads = list(self._threads)
+        for _thread in threads:  # one end mark for each thread
+            self._queue.put(None)
+        if wait:
+            for thread in threads:
+                thread.join()

@@ -1,0 +1,88 @@
+"""A resync run stopped part-way by a signal, through real ansible-playbook: every device whose read
+was in flight gets back its status from before the job, its claim is released and its job ends
+failed saying why. Never a device left ``Synchronizing`` until its claim expires.
+
+SIGTERM is what ``kill``, systemd and a supervisor send; SIGINT is Ctrl-C in a terminal (ansible-core
+passes both on to its worker processes, which it has put in sessions of their own). Each with the
+per-host workers of ansible-core's linear strategy, and with the fleet strategy's pool processes and
+its threads inside ansible-playbook. The devices answer after 6 s, so that every read is in flight when
+the signal comes: the test waits until the store shows all of them ``Synchronizing``.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from tests.system.helpers import REPO, VENV_BIN, ansible_env, onboarded_junos_fleet, run_playbook
+
+pytestmark = pytest.mark.system
+
+NAMES = ["r1", "r2", "r3", "r4"]
+RESYNC = REPO / "playbooks/resync.yml"
+MODES = {
+    "linear": {},
+    "fleet-processes": {"ANSIBLE_STRATEGY": "netsync.fleet.fleet", "NETSYNC_FLEET_PROCESSES": "2"},
+    "fleet-threads": {"ANSIBLE_STRATEGY": "netsync.fleet.fleet", "NETSYNC_FLEET_PROCESSES": "0"},
+}
+
+
+def _statuses(store: str) -> dict[str, str]:
+    with st.open_store(store) as s:
+        return {name: (s.devices.get(name) or {}).get("managed_status", "") for name in NAMES}
+
+
+def _wait_all_synchronizing(store: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if set(_statuses(store).values()) == {st.SYNCHRONIZING}:
+            return
+        assert proc.poll() is None, "ansible-playbook ended before the reads: %s" % proc.communicate()[1][-2000:]
+        time.sleep(0.05)
+    raise AssertionError("the devices were not all Synchronizing: %s" % _statuses(store))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_signal_gives_every_device_in_flight_back_its_status(tmp_path: Path, junos_sim: Callable[..., Any],
+                                                                mode: str, signum: int) -> None:
+    fleet = onboarded_junos_fleet(tmp_path, junos_sim, NAMES)
+    store = fleet["store"]
+    assert set(_statuses(store).values()) == {st.IN_SYNC}
+    for sim in fleet["sims"].values():
+        sim.faults.delay = 6.0
+    env = ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode])
+    started = time.time()
+    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC)],
+                            cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        _wait_all_synchronizing(store, proc)
+        os.kill(proc.pid, signum)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode != 0
+    assert time.time() - started < 30, "the run went on after the signal"
+    time.sleep(1.0)  # nothing left running changes the store afterwards
+    assert _statuses(store) == {name: st.IN_SYNC for name in NAMES}, err[-2000:]
+    with st.open_store(store) as s:
+        for name in NAMES:
+            job = s.jobs.recent(name)[0]
+            assert job["started_at"] >= started
+            assert job["state"] == "failed" and "signal %d" % signum in job["message"], job
+            last = s.devices.status_history(name, 5)[-1]  # oldest first
+            assert last["status"] == st.IN_SYNC and "ended without a result" in last["reason"], last
+    for sim in fleet["sims"].values():
+        sim.faults.delay = 0.0
+    again = run_playbook(RESYNC, fleet["inventory"], store, timeout=120)  # no claim left to wait for
+    assert again.rc == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert _statuses(store) == {name: st.IN_SYNC for name in NAMES}

@@ -1,0 +1,140 @@
+"""tasks/cancel.py: a signal gives back every resync job in flight in the process, whichever thread
+runs it, then does what it did before; a job that has ended is left as it is."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks import cancel
+
+
+@pytest.fixture
+def claimed(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """A store with r1 and r2 claimed by running jobs, both Synchronizing (were In Sync)."""
+    url = str(tmp_path / "s.db")
+    with st.open_store(url) as s:
+        for name in ("r1", "r2"):
+            s.devices.upsert(name, "192.0.2.1", 830, "junos", {})
+            s.devices.set_status(name, st.IN_SYNC, "imported")
+            assert s.devices.claim(name, "job-" + name, 300) is None
+            s.jobs.started("job-" + name, name)
+            s.devices.set_status(name, st.SYNCHRONIZING, "job started")
+    yield url, ["r1", "r2"]
+
+
+def _state(url: str, name: str) -> tuple[str, str, str]:
+    with st.open_store(url) as s:
+        job = s.jobs.get("job-" + name) or {}
+        return (s.devices.get(name) or {})["managed_status"], job["state"], job.get("message") or ""
+
+
+def test_a_signal_gives_back_the_jobs_of_other_threads_then_calls_the_handler_before(
+        claimed: tuple[str, list[str]]) -> None:
+    url, names = claimed
+    seen: list[int] = []
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    running = threading.Event()
+    release = threading.Event()
+
+    def job(name: str) -> None:  # a resync in a pool thread: registered, blocked in its read
+        with cancel.cancellable(), cancel.in_flight(url, name, "job-" + name, st.IN_SYNC):  # no-op here
+            running.set()
+            release.wait(10)
+
+    try:
+        threads = [threading.Thread(target=job, args=(n,)) for n in names]
+        with cancel.cancellable():
+            for thread in threads:
+                thread.start()
+            running.wait(5)
+            with pytest.raises(cancel.Cancelled, match="signal 15"):
+                os.kill(os.getpid(), signal.SIGTERM)
+                threading.Event().wait(1)  # the handler runs here, in the main thread
+            assert cancel.requested()
+        release.set()
+        for thread in threads:
+            thread.join(5)
+        assert seen == [signal.SIGTERM]  # the handler from before ran after the jobs were given back
+        for name in names:
+            status, state, message = _state(url, name)
+            assert (status, state, message) == (st.IN_SYNC, "failed", "cancelled by signal 15")
+        with st.open_store(url) as s:
+            assert s.devices.claim("r1", "next", 300) is None  # released: the next job need not wait
+        assert signal.getsignal(signal.SIGTERM) is not cancel._handler  # restored on the way out
+        assert cancel.requested()  # and the process stays told to stop
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_a_job_that_ended_is_left_as_it_ended(claimed: tuple[str, list[str]]) -> None:
+    url, _ = claimed
+    with st.open_store(url) as s:  # r1's job stored its snapshot and released the device
+        s.devices.set_status("r1", st.IN_SYNC, "job read the configuration")
+        s.devices.release("r1", "job-r1")
+        s.jobs.finished("job-r1", True, "snapshot 2")
+        s.devices.claim("r1", "job-later", 300)  # a later job holds it now
+        cancel.abandon(s, "r1", "job-r1", st.IN_SYNC, "cancelled by signal 2")
+        assert s.jobs.get("job-r1")["state"] == "done"  # type: ignore[index]
+        assert s.devices.holds_claim("r1", "job-later")
+
+
+def test_a_device_that_was_synchronizing_before_goes_out_of_sync(claimed: tuple[str, list[str]]) -> None:
+    url, _ = claimed
+    with st.open_store(url) as s:
+        cancel.abandon(s, "r2", "job-r2", st.SYNCHRONIZING, "bug")
+    assert _state(url, "r2")[0] == st.OUT_OF_SYNC
+
+
+def test_an_ignored_signal_stays_ignored(claimed: tuple[str, list[str]]) -> None:
+    url, _ = claimed
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with cancel.cancellable(), cancel.in_flight(url, "r1", "job-r1", st.IN_SYNC):
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is cancel._handler
+        assert _state(url, "r1")[0] == st.SYNCHRONIZING
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_a_second_signal_inside_the_first_waits_for_it(claimed: tuple[str, list[str]],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    url, names = claimed
+    calls: list[str] = []
+    real = cancel.give_back
+
+    def give_back(why: str) -> int:  # ansible-playbook's SIGTERM arrives while SIGINT's give back runs
+        calls.append(why)
+        if len(calls) == 1:
+            cancel._handler(signal.SIGTERM, None)
+        return real(why)
+    monkeypatch.setattr(cancel, "give_back", give_back)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with cancel.cancellable():
+            with cancel.in_flight(url, "r1", "job-r1", st.IN_SYNC), cancel.in_flight(url, "r2", "job-r2", st.IN_SYNC):
+                with pytest.raises(KeyboardInterrupt):
+                    cancel._handler(signal.SIGINT, None)
+        assert calls == ["cancelled by signal 2"]
+        assert {_state(url, n)[2] for n in names} == {"cancelled by signal 2"}
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_outside_the_main_thread_cancellable_changes_no_handler() -> None:
+    found: list[Any] = []
+
+    def other() -> None:
+        with cancel.cancellable():
+            found.append(signal.getsignal(signal.SIGTERM))
+    before = signal.getsignal(signal.SIGTERM)
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(5)
+    assert found == [before]
