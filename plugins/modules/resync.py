@@ -36,9 +36,11 @@ description:
     devices ends every job in flight failed (C(cancelled by signal N)), gives each such device back
     the status it had before the job and releases its claim, so the next resync starts at once; with
     ansible-core's per-host workers as with the C(netsync.fleet.fleet) strategy's pool processes and
-    threads. Only a resync killed outright (SIGKILL, out of memory, a killed container) leaves its
-    device C(Synchronizing) until its claim expires (four times C(timeout), at least 120 s); the next
-    resync then recovers it and its status history says so.
+    threads. A resync killed outright (SIGKILL, out of memory, a stopped container) leaves its device
+    C(Synchronizing); the next resync recovers it (the killed job ends failed, the status history
+    says "recovered") at once when the killed process ran on the same machine and in the same PID
+    namespace, else once the claim has expired (four times C(timeout), at least 120 s; until then a
+    resync of that device fails with RV(error=busy) after waiting C(timeout)).
   - "Opt-in and experimental (C(netsync_resync_batch: auto) or C(true)): with 2 to 100 hosts in
     the play, the first host's worker starts one batch process that resyncs the play's hosts
     (C(ansible_play_batch), so C(--limit) and C(serial) apply) in a pool of

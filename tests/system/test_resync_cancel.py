@@ -86,3 +86,52 @@ def test_a_signal_gives_every_device_in_flight_back_its_status(tmp_path: Path, j
     again = run_playbook(RESYNC, fleet["inventory"], store, timeout=120)  # no claim left to wait for
     assert again.rc == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert _statuses(store) == {name: st.IN_SYNC for name in NAMES}
+
+
+def _kill_every_process_of(pid: int) -> None:
+    """SIGKILL to ansible-playbook and each of its children, as when its container is stopped or the
+    machine runs out of memory. (ansible-runner's cancel of an AWX/AAP job sends SIGKILL to the process
+    group only: ansible-core's workers and the strategy's pool processes, in sessions of their own, live
+    on and finish their reads; the next resync waits for their claims.)"""
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split()
+    for child in children:
+        os.kill(int(child), signal.SIGKILL)
+    os.killpg(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_run_killed_outright_is_recovered_by_the_next_at_once(tmp_path: Path, junos_sim: Callable[..., Any],
+                                                               mode: str) -> None:
+    """Nothing can give the devices back, but the next resync on this machine sees the claims'
+    processes dead and recovers the devices at once, instead of waiting for the claims to expire
+    (at least 120 s: the next resync would fail busy after its timeout)."""
+    fleet = onboarded_junos_fleet(tmp_path, junos_sim, NAMES)
+    store = fleet["store"]
+    for sim in fleet["sims"].values():
+        sim.faults.delay = 6.0
+    env = ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode])
+    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC)],
+                            cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        _wait_all_synchronizing(store, proc)
+        with st.open_store(store) as s:
+            killed = {name: s.jobs.recent(name)[0]["id"] for name in NAMES}
+    finally:
+        _kill_every_process_of(proc.pid)
+        proc.communicate()
+    for sim in fleet["sims"].values():
+        sim.faults.delay = 0.0
+    time.sleep(1)
+    assert _statuses(store) == {name: st.SYNCHRONIZING for name in NAMES}  # nothing gave them back
+    started = time.monotonic()
+    again = run_playbook(RESYNC, fleet["inventory"], store, "-e", "netsync_timeout=20", timeout=120)
+    assert again.rc == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert time.monotonic() - started < 20  # no claim waited for
+    assert _statuses(store) == {name: st.IN_SYNC for name in NAMES}
+    with st.open_store(store) as s:
+        for name in NAMES:
+            old = s.jobs.get(killed[name]) or {}
+            assert old["state"] == "failed" and "its process was killed" in old["message"], old
+            reasons = [row["reason"] for row in s.devices.status_history(name, 5)]
+            assert any("recovered" in reason for reason in reasons), reasons

@@ -39,6 +39,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.store._db import (
     Database, StoreError, connect, redact_url,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.store import _reuse
+from ansible_collections.netsync.fleet.plugins.module_utils.store._process import this_process as claim_owner
 from ansible_collections.netsync.fleet.plugins.module_utils.store._reuse import StoreReuse
 from ansible_collections.netsync.fleet.plugins.module_utils.store._schema import migrate
 from ansible_collections.netsync.fleet.plugins.module_utils.store.alarms import AlarmStore
@@ -53,7 +54,8 @@ from ansible_collections.netsync.fleet.plugins.module_utils.store.metrics import
 from ansible_collections.netsync.fleet.plugins.module_utils.store.snapshot_feed import SnapshotFeed
 from ansible_collections.netsync.fleet.plugins.module_utils.store.topology import TopologyStore
 
-__all__ = ["Store", "StoreError", "StoreReuse", "open_store", "default_store_url", "STATUSES", "DEFAULT_SETTINGS",
+__all__ = ["Store", "StoreError", "StoreReuse", "claim_owner", "open_store", "default_store_url", "STATUSES",
+           "DEFAULT_SETTINGS",
            "IN_SYNC", "OUT_OF_SYNC", "SYNCHRONIZING", "SYNC_FAILED", "DeviceStore", "JobStore", "LeaseStore",
            "TopologyStore",
            "AlarmStore", "MetricStore", "FedTopologyStore", "FedAlarmStore", "sqlite_path_missing", "redact_url",

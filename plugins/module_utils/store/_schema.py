@@ -298,6 +298,11 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE TABLE fed_pending (device TEXT PRIMARY KEY)",
     ],
+    # 10: the process holding a device's claim (store/_process.py): a claim whose process was killed
+    # on this machine is taken over at once instead of when it expires
+    [
+        "ALTER TABLE devices ADD COLUMN claim_owner TEXT",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

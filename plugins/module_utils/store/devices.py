@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional
 
 
 from ansible_collections.netsync.fleet.plugins.module_utils.common import settings as settings_rules
+from ansible_collections.netsync.fleet.plugins.module_utils.store import _process
 from ansible_collections.netsync.fleet.plugins.module_utils.store._db import Database, StoreError
 
 IN_SYNC = "In Sync"
@@ -63,18 +64,29 @@ class DeviceStore:
         return _device_row(rows[0]) if rows else None
 
     # -- claims: one resync of a device at a time ----------------------------------------------
-    def claim(self, name: str, job_id: str, ttl: float) -> Optional[dict[str, Any]]:
-        """Claim the device for ``job_id`` for ``ttl`` seconds. None when claimed; else the holder
-        (``claim_job``, ``claim_until``). An expired claim is taken over."""
+    def claim(self, name: str, job_id: str, ttl: float, owner: Optional[str] = None) -> Optional[dict[str, Any]]:
+        """Claim the device for ``job_id`` for ``ttl`` seconds, on behalf of the process ``owner``
+        (``_process.this_process()``). None when claimed; else the holder (``claim_job``,
+        ``claim_until``). An expired claim is taken over, and so is one whose process has died on
+        this machine (``_process.is_dead``)."""
         now = self.clock()
         with self.db.transaction():
             taken = self.db.execute(
-                "UPDATE devices SET claim_job = ?, claim_until = ? WHERE name = ? AND "
-                "(claim_job IS NULL OR claim_until < ? OR claim_job = ?)", (job_id, now + ttl, name, now, job_id))
+                "UPDATE devices SET claim_job = ?, claim_until = ?, claim_owner = ? WHERE name = ? AND "
+                "(claim_job IS NULL OR claim_until < ? OR claim_job = ?)",
+                (job_id, now + ttl, owner, name, now, job_id))
             if taken:
                 return None
-            rows = self.db.query("SELECT claim_job, claim_until FROM devices WHERE name = ?", (name,))
-            return dict(rows[0]) if rows else {"claim_job": None, "claim_until": None}
+            rows = self.db.query("SELECT claim_job, claim_until, claim_owner FROM devices WHERE name = ?", (name,))
+            if not rows:
+                return {"claim_job": None, "claim_until": None}
+            holder = dict(rows[0])
+            dead = _process.is_dead(holder.pop("claim_owner"))
+            if dead and self.db.execute("UPDATE devices SET claim_job = ?, claim_until = ?, claim_owner = ? "
+                                        "WHERE name = ? AND claim_job = ?",
+                                        (job_id, now + ttl, owner, name, holder["claim_job"])):
+                return None  # the same holder, dead: taken over (never another claim that came meanwhile)
+            return holder
 
     def holds_claim(self, name: str, job_id: str) -> bool:
         """Inside the caller's write transaction: does ``job_id`` still hold a live claim (row locked)?"""
@@ -85,8 +97,8 @@ class DeviceStore:
         return bool(rows) and rows[0]["claim_job"] == job_id and float(rows[0]["claim_until"] or 0) >= self.clock()
 
     def release(self, name: str, job_id: str) -> None:
-        self.db.execute("UPDATE devices SET claim_job = NULL, claim_until = NULL WHERE name = ? AND claim_job = ?",
-                        (name, job_id))
+        self.db.execute("UPDATE devices SET claim_job = NULL, claim_until = NULL, claim_owner = NULL WHERE name = ? "
+                        "AND claim_job = ?", (name, job_id))
 
     def all(self) -> list[dict[str, Any]]:
         rows = self.db.query("SELECT %s FROM devices ORDER BY name" % _DEVICE_COLUMNS)

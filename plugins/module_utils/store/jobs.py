@@ -49,6 +49,11 @@ class JobStore:
         return bool(self.db.execute("UPDATE jobs SET state = 'failed', ended_at = ?, message = ? WHERE id = ? "
                                     "AND state = 'running'", (self.clock(), message[:2000], job_id)))
 
+    def fail_running_of(self, device: str, message: str) -> int:
+        """End failed every job of ``device`` still running (a new job recovers the device from them)."""
+        return self.db.execute("UPDATE jobs SET state = 'failed', ended_at = ?, message = ? WHERE device = ? "
+                               "AND state = 'running'", (self.clock(), message[:2000], device))
+
     def recent(self, device: Optional[str] = None, limit: int = 100) -> list[dict[str, Any]]:
         if device is None:
             return self.db.query("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?", (int(limit),))

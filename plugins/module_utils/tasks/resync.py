@@ -8,8 +8,9 @@ Promises that hold when things fail:
 - Never two resyncs of one device at once, whoever starts them: the job claims the device in
   the store for ``claim_ttl`` seconds (four RPC timeouts, at least two minutes). A second
   resync waits up to its timeout for the claim, then fails with ``error: busy``. A claim of a
-  killed run expires and is taken over; its device, left ``Synchronizing``, is recovered and
-  the status history says so.
+  killed run is taken over at once when its process is seen dead on this machine
+  (``store/_process.py``), else when it expires; its device, left ``Synchronizing``, is
+  recovered, the killed job ends failed, and the status history says so.
 - A late writer whose claim is gone (expired, taken over) changes nothing: its job ends
   failed (``claim lost``) and the newer snapshot stays the latest.
 - A cancel (SIGTERM, SIGINT: ``tasks/cancel.py``, whichever thread runs the job), a store error or
@@ -48,8 +49,9 @@ def claim_ttl(timeout: float) -> float:
 def _claim(store: st.Store, name: str, job_id: str, timeout: float) -> Optional[dict[str, Any]]:
     """Claim the device, waiting up to ``timeout`` for another job's claim; the holder if still busy."""
     deadline = time.monotonic() + timeout
+    owner = st.claim_owner()  # this process: a resync that finds it dead takes the claim over at once
     while True:
-        holder = store.devices.claim(name, job_id, claim_ttl(timeout))
+        holder = store.devices.claim(name, job_id, claim_ttl(timeout), owner)
         if holder is None or time.monotonic() >= deadline:
             return holder
         time.sleep(CLAIM_POLL)
@@ -57,9 +59,13 @@ def _claim(store: st.Store, name: str, job_id: str, timeout: float) -> Optional[
 
 def _start(store: st.Store, name: str, job_id: str, origin: str, row: dict[str, Any]) -> None:
     reason = "job %s started" % job_id
-    if row["managed_status"] == st.SYNCHRONIZING:
+    recovered = row["managed_status"] == st.SYNCHRONIZING
+    if recovered:
         reason += " (recovered: the previous job left the device Synchronizing and never finished)"
     with store.transaction():
+        if recovered:  # this job holds the claim: a job of the device still running was killed or lost it
+            store.jobs.fail_running_of(name, "ended without a result: its process was killed or it lost its "
+                                             "claim; job %s recovered the device" % job_id)
         store.jobs.started(job_id, name, origin)
         store.devices.set_status(name, st.SYNCHRONIZING, reason)
 
