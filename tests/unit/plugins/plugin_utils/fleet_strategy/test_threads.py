@@ -1,6 +1,8 @@
 """fleet_strategy/threads.py: the runner's daemon threads."""
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 
@@ -60,3 +62,36 @@ def test_a_failing_job_does_not_end_its_thread() -> None:
     pool.submit(ran.append, 1)
     pool.shutdown(wait=True)
     assert ran == [1] and len(pool._threads) == 1
+
+
+def test_stop_signals_reach_the_main_thread_while_it_joins() -> None:
+    pool = DaemonPool(2, "t")
+    masks: list[set[int]] = []
+    release = threading.Event()
+
+    def job() -> None:
+        masks.append(set(signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+        child = threading.Thread(target=lambda: masks.append(set(signal.pthread_sigmask(signal.SIG_BLOCK, []))))
+        child.start()  # an SSH or NETCONF thread started by the job inherits the mask
+        child.join()
+        release.wait(10)
+
+    class Stop(Exception):
+        pass
+
+    def handler(signum: int, frame: object) -> None:
+        raise Stop()
+    before = signal.signal(signal.SIGTERM, handler)
+    try:
+        pool.submit(job)
+        while len(masks) < 2:
+            time.sleep(0.01)
+        assert all({signal.SIGTERM, signal.SIGINT} <= mask for mask in masks)
+        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()  # from a thread that does not block it
+        begin = time.monotonic()
+        with pytest.raises(Stop):
+            pool.shutdown(wait=True)  # the job runs on for 10 s
+        assert time.monotonic() - begin < 2
+    finally:
+        release.set()
+        signal.signal(signal.SIGTERM, before)
