@@ -10,7 +10,9 @@ for the claim to expire. That holds wherever the jobs run: in the main thread (a
 of ansible-core's linear strategy) or in threads (the fleet strategy's pool processes, its threads
 inside ansible-playbook, the resync batch). Then the signal does what it did before: ansible-core's
 worker exits, ansible-playbook passes it on to its workers and stops; where nothing handled it,
-the main thread raises :class:`Cancelled` (SIGTERM) or ``KeyboardInterrupt`` (SIGINT).
+the main thread raises :class:`Cancelled` (SIGTERM) or ``KeyboardInterrupt`` (SIGINT). A job that
+the main thread itself runs (a worker of the linear strategy) is interrupted with
+:class:`Cancelled` instead, and gives its device back on its own way out.
 
 Only the main thread may set a signal handler: :func:`cancellable` is entered there, around a
 resync in the main thread or around the threads that run resyncs; in another thread it does
@@ -43,6 +45,7 @@ class InFlight:
     name: str
     job_id: str
     before: str  # the device's status before the job
+    thread: int  # the thread that runs the job
 
 
 _lock = threading.Lock()
@@ -66,7 +69,7 @@ def abandon(store: st.Store, name: str, job_id: str, before: str, why: str) -> N
 def in_flight(url: str, name: str, job_id: str, before: str) -> Iterator[None]:
     """While the job runs, a signal to the process gives its device back (:func:`give_back`)."""
     with _lock:
-        _jobs[job_id] = InFlight(url, name, job_id, before)
+        _jobs[job_id] = InFlight(url, name, job_id, before, threading.get_ident())
     try:
         yield
     finally:
@@ -80,20 +83,24 @@ def requested() -> bool:
     return _requested.is_set()
 
 
-def give_back(why: str) -> int:
-    """:func:`abandon` every job in flight in this process, each over a connection of its own
-    (another thread may be inside a transaction on the job's). How many were given back."""
+def give_back(why: str) -> bool:
+    """:func:`abandon` every job in flight in this process that another thread runs, each over a
+    connection of its own (that thread may be inside a transaction on the job's). True when the
+    calling thread runs one itself: the signal interrupted it, perhaps inside a write transaction
+    that a second connection would wait for; it gives its device back itself once the exception
+    has rolled that transaction back (``run_resync``)."""
+    me = threading.get_ident()
     with _lock:
         jobs = list(_jobs.values())
-    done = 0
     for job in jobs:
+        if job.thread == me:
+            continue
         try:
             with st.open_store(job.url, create=False) as store:
                 abandon(store, job.name, job.job_id, job.before, why)
-            done += 1
         except Exception:  # the store itself failed: the claim expires, the next resync recovers
             continue
-    return done
+    return any(job.thread == me for job in jobs)
 
 
 _giving_back = threading.Event()  # the main thread's handler is giving the jobs back
@@ -101,6 +108,7 @@ _giving_back = threading.Event()  # the main thread's handler is giving the jobs
 
 def _handler(signum: int, frame: Any) -> None:
     previous = _previous.get(signum, signal.SIG_DFL)
+    first = not _requested.is_set()
     _requested.set()
     if _giving_back.is_set():
         # a second signal (ansible-playbook sends SIGTERM after SIGINT when its workers are slow to
@@ -109,9 +117,13 @@ def _handler(signum: int, frame: Any) -> None:
     why = "cancelled by signal %d" % signum
     _giving_back.set()
     try:
-        give_back(why)
+        own = give_back(why)
     finally:
         _giving_back.clear()
+    if own:  # the job this handler interrupted ends and gives its device back on the way out
+        if first:
+            raise Cancelled(why)
+        return  # a later signal (ansible-playbook's SIGTERM after SIGINT) must not cut that way out short
     if callable(previous):
         previous(signum, frame)  # ansible-core's worker exits; ansible-playbook passes it on and stops
     raise Cancelled(why)

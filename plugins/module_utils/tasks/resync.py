@@ -32,7 +32,9 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text
 from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_text
-from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import abandon, cancellable, in_flight
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import (
+    Cancelled, abandon, cancellable, in_flight,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
@@ -108,7 +110,8 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
             except TaskFailed:
                 raise
             except BaseException as exc:  # cancel, store error, bug: a true status, never Synchronizing
-                _abandon(store, name, job_id, row["managed_status"], "%s: %s" % (type(exc).__name__, exc))
+                why = str(exc) if isinstance(exc, Cancelled) else "%s: %s" % (type(exc).__name__, exc)
+                _abandon(store, name, job_id, row["managed_status"], why)
                 raise
 
 

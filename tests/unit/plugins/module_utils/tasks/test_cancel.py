@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -103,28 +104,71 @@ def test_an_ignored_signal_stays_ignored(claimed: tuple[str, list[str]]) -> None
         signal.signal(signal.SIGINT, before)
 
 
+def _in_flight_elsewhere(url: str, names: list[str]) -> tuple[list[threading.Thread], threading.Event]:
+    """Jobs of ``names`` in flight in threads of their own (as in a pool process), until released."""
+    release = threading.Event()
+    ready = threading.Barrier(len(names) + 1)
+
+    def job(name: str) -> None:
+        with cancel.in_flight(url, name, "job-" + name, st.IN_SYNC):
+            ready.wait(5)
+            release.wait(10)
+    threads = [threading.Thread(target=job, args=(n,)) for n in names]
+    for thread in threads:
+        thread.start()
+    ready.wait(5)
+    return threads, release
+
+
 def test_a_second_signal_inside_the_first_waits_for_it(claimed: tuple[str, list[str]],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     url, names = claimed
     calls: list[str] = []
     real = cancel.give_back
 
-    def give_back(why: str) -> int:  # ansible-playbook's SIGTERM arrives while SIGINT's give back runs
+    def give_back(why: str) -> bool:  # ansible-playbook's SIGTERM arrives while SIGINT's give back runs
         calls.append(why)
         if len(calls) == 1:
             cancel._handler(signal.SIGTERM, None)
         return real(why)
     monkeypatch.setattr(cancel, "give_back", give_back)
     before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    threads, release = _in_flight_elsewhere(url, names)
     try:
         with cancel.cancellable():
-            with cancel.in_flight(url, "r1", "job-r1", st.IN_SYNC), cancel.in_flight(url, "r2", "job-r2", st.IN_SYNC):
-                with pytest.raises(KeyboardInterrupt):
-                    cancel._handler(signal.SIGINT, None)
+            with pytest.raises(KeyboardInterrupt):  # then the handler from before
+                cancel._handler(signal.SIGINT, None)
         assert calls == ["cancelled by signal 2"]
-        assert {_state(url, n)[2] for n in names} == {"cancelled by signal 2"}
+        assert {_state(url, n) for n in names} == {(st.IN_SYNC, "failed", "cancelled by signal 2")}
     finally:
+        release.set()
+        for thread in threads:
+            thread.join(5)
         signal.signal(signal.SIGINT, before)
+
+
+def test_a_job_of_the_interrupted_thread_gives_its_device_back_itself(claimed: tuple[str, list[str]]) -> None:
+    """The signal comes while the main thread's own job is inside a write transaction: the handler
+    must not wait for that lock on a second connection (it would wait for itself); it interrupts
+    the job, whose way out rolls the transaction back and gives the device back."""
+    url, _ = claimed
+    seen: list[int] = []
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    try:
+        with st.open_store(url) as s, cancel.cancellable():
+            with cancel.in_flight(url, "r1", "job-r1", st.IN_SYNC):
+                begin = time.monotonic()
+                with pytest.raises(cancel.Cancelled):
+                    with s.transaction():
+                        s.devices.set_status("r1", st.SYNCHRONIZING, "inside the job's transaction")
+                        cancel._handler(signal.SIGTERM, None)
+                assert time.monotonic() - begin < 5  # no wait for its own lock
+                cancel._handler(signal.SIGTERM, None)  # a second signal on the way out: it returns
+                cancel.abandon(s, "r1", "job-r1", st.IN_SYNC, "cancelled by signal 15")  # as run_resync does
+        assert seen == []  # the interrupted job ends first; the process then ends as its caller decides
+        assert _state(url, "r1") == (st.IN_SYNC, "failed", "cancelled by signal 15")
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def test_outside_the_main_thread_cancellable_changes_no_handler() -> None:
