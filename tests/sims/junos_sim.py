@@ -143,6 +143,11 @@ class JunosSim(StartStop):
 
     # -- host key --------------------------------------------------------------------------
     @property
+    def rpcs_received(self) -> int:
+        """RPCs read off the wire so far (before any ``faults.delay``), all sessions."""
+        return self._core.rpcs_received
+
+    @property
     def host_public_key(self) -> str:
         """``ssh-ed25519 AAAA...`` of the host key."""
         text = self._key.export_public_key("openssh").decode()

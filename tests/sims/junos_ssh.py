@@ -72,6 +72,7 @@ class SimCore:
         self.faults = Faults()
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self.sessions = 0
+        self.rpcs_received = 0  # RPCs read off the wire (before ``delay``), all sessions
 
     def hello(self, session_id: int, user: str) -> bytes:
         """The Junos server hello (with Junos' leading comments)."""
@@ -124,7 +125,10 @@ class NetconfSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             at = self._buf.find(EOM)
             if at < 0:
                 break
-            self._queue.put_nowait(self._buf[:at])
+            msg = self._buf[:at]
+            if msg.strip() and b"<hello" not in msg[:200]:
+                self._core.rpcs_received += 1
+            self._queue.put_nowait(msg)
             self._buf = self._buf[at + len(EOM) :]
 
     def eof_received(self) -> bool:

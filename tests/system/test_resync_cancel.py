@@ -38,32 +38,41 @@ def _statuses(store: str) -> dict[str, str]:
         return {name: (s.devices.get(name) or {}).get("managed_status", "") for name in NAMES}
 
 
-def _wait_all_synchronizing(store: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+def _wait_all_synchronizing(store: str, proc: subprocess.Popen[str], sent: dict[str, int] | None = None,
+                            sims: Any = None, timeout: float = 60) -> None:
+    """Until every device is ``Synchronizing`` (its job started: it may still be connecting) and, given
+    the RPCs each device had before, every device has the read's RPC in hand (its job awaits the reply)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if set(_statuses(store).values()) == {st.SYNCHRONIZING}:
+        if set(_statuses(store).values()) == {st.SYNCHRONIZING} and all(
+                sims[name].rpcs_received > count for name, count in (sent or {}).items()):
             return
         assert proc.poll() is None, "ansible-playbook ended before the reads: %s" % proc.communicate()[1][-2000:]
         time.sleep(0.05)
     raise AssertionError("the devices were not all Synchronizing: %s" % _statuses(store))
 
 
+@pytest.mark.parametrize("phase", ["connecting", "awaiting-reply"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_signal_gives_every_device_in_flight_back_its_status(tmp_path: Path, junos_sim: Callable[..., Any],
-                                                                mode: str, signum: int) -> None:
+                                                                mode: str, signum: int, phase: str) -> None:
+    """``connecting``: the signal comes as soon as every job has started (most are still opening their
+    session); ``awaiting-reply``: once every device has the read's RPC and takes its time to answer (the
+    interrupted session must not then ask the device to close-session and wait for that too)."""
     fleet = onboarded_junos_fleet(tmp_path, junos_sim, NAMES)
     store = fleet["store"]
     assert set(_statuses(store).values()) == {st.IN_SYNC}
     for sim in fleet["sims"].values():
         sim.faults.delay = 6.0
+    sent = {name: sim.rpcs_received for name, sim in fleet["sims"].items()}  # the RPCs before the run
     env = ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode])
     started = time.time()
     proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC)],
                             cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
-        _wait_all_synchronizing(store, proc)
+        _wait_all_synchronizing(store, proc, sent if phase == "awaiting-reply" else None, fleet["sims"])
         os.kill(proc.pid, signum)
         _out, err = proc.communicate(timeout=60)
     finally:

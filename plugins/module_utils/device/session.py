@@ -132,6 +132,9 @@ class DeviceSession:
             if is_internal_error(exc):  # a bug in our code: an internal error, never a device fault
                 raise
             raise classify(exc, self.target) from exc
+        except BaseException:  # a stop signal cut the RPC short: its reply is still due, ask nothing more
+            self.broken = True
+            raise
 
     def facts(self) -> dict[str, Any]:
         return dict(self._guard(self.platform.facts, self.manager))
@@ -199,13 +202,13 @@ def open_session(target: Target) -> DeviceSession:
                         allow_agent=not (target.password or target.key_file),
                         look_for_keys=not (target.password or target.key_file))
         manager = nc_manager.Manager(session, device_handler, timeout=target.timeout)
-    except Exception as exc:
+    except BaseException as exc:  # a stop signal too: its SSH thread and socket go with it
         try:
             if session.transport:
                 session.close()
         except Exception:
             pass
-        if is_internal_error(exc):
+        if not isinstance(exc, Exception) or is_internal_error(exc):
             raise
         raise classify(exc, target, opening=True) from exc
     caps = list(manager.server_capabilities)

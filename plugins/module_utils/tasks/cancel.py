@@ -103,24 +103,26 @@ def give_back(why: str) -> bool:
     return any(job.thread == me for job in jobs)
 
 
-_giving_back = threading.Event()  # the main thread's handler is giving the jobs back
+def _inside_handler(frame: Any) -> bool:
+    """Did this signal interrupt the handler of an earlier one (wherever in it, its first line too)?"""
+    while frame is not None:
+        if frame.f_code is _handler.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _handler(signum: int, frame: Any) -> None:
+    if _inside_handler(frame):
+        # a second signal (ansible-playbook sends SIGTERM a few milliseconds after passing SIGINT on)
+        # ran this handler inside the first one's, perhaps before its first line: the first goes on
+        # giving back and acts as its own signal says (this one changes nothing, not even ``first``)
+        return
     previous = _previous.get(signum, signal.SIG_DFL)
     first = not _requested.is_set()
     _requested.set()
-    if _giving_back.is_set():
-        # a second signal (ansible-playbook sends SIGTERM after SIGINT when its workers are slow to
-        # end) ran this handler inside the first one's: the first finishes giving back, then acts
-        return
     why = "cancelled by signal %d" % signum
-    _giving_back.set()
-    try:
-        own = give_back(why)
-    finally:
-        _giving_back.clear()
-    if own:  # the job this handler interrupted ends and gives its device back on the way out
+    if give_back(why):  # the job this handler interrupted ends and gives its device back on the way out
         if first:
             raise Cancelled(why)
         return  # a later signal (ansible-playbook's SIGTERM after SIGINT) must not cut that way out short

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_a_second_signal_inside_the_first_waits_for_it(claimed: tuple[str, list[
     def give_back(why: str) -> bool:  # ansible-playbook's SIGTERM arrives while SIGINT's give back runs
         calls.append(why)
         if len(calls) == 1:
-            cancel._handler(signal.SIGTERM, None)
+            cancel._handler(signal.SIGTERM, sys._getframe())  # the frame it interrupted
         return real(why)
     monkeypatch.setattr(cancel, "give_back", give_back)
     before = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -182,3 +183,28 @@ def test_outside_the_main_thread_cancellable_changes_no_handler() -> None:
     thread.start()
     thread.join(5)
     assert found == [before]
+
+
+def test_a_second_signal_at_the_first_handlers_very_entry_defers_to_it(claimed: tuple[str, list[str]]) -> None:
+    """Ctrl-C: ansible-playbook passes SIGINT to its workers and sends SIGTERM a few milliseconds later
+    (it does not wait for them). When SIGTERM's handler runs before the first line of SIGINT's (Python
+    runs pending handlers at the start of a function), the job ends as SIGINT said, once."""
+    url, _ = claimed
+    nested: list[str] = []
+
+    def at_entry(frame: Any, event: str, arg: Any) -> None:  # SIGTERM arrives as SIGINT's handler starts
+        if event == "call" and frame.f_code is cancel._handler.__code__ and not nested:
+            nested.append("SIGTERM")
+            cancel._handler(signal.SIGTERM, frame)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with cancel.cancellable(), cancel.in_flight(url, "r1", "job-r1", st.IN_SYNC):
+            with pytest.raises(cancel.Cancelled, match="signal 2"):
+                sys.setprofile(at_entry)
+                try:
+                    cancel._handler(signal.SIGINT, None)
+                finally:
+                    sys.setprofile(None)
+        assert nested == ["SIGTERM"] and cancel.requested()
+    finally:
+        signal.signal(signal.SIGINT, before)
