@@ -39,8 +39,14 @@ description:
     threads. A resync killed outright (SIGKILL, out of memory, a stopped container) leaves its device
     C(Synchronizing); the next resync recovers it (the killed job ends failed, the status history
     says "recovered") at once when the killed process ran on the same machine and in the same PID
-    namespace, else once the claim has expired (four times C(timeout), at least 120 s; until then a
-    resync of that device fails with RV(error=busy) after waiting C(timeout)).
+    namespace, else once its lease lapses (until then a resync of that device fails with
+    RV(error=busy) after waiting C(timeout)).
+  - A job's claim on its device is a lease that its process renews every quarter of the environment
+    variable C(NETSYNC_CLAIM_LEASE) (seconds, default 60, at least 2; not a number fails the task with
+    RV(error=invalid_environment)), for at most four times C(timeout) (at least 120 s). A process
+    that stops renewing (killed on another machine or in a deleted AWX/AAP job pod sharing a
+    PostgreSQL store, frozen) loses its devices within one lease; should it go on, it stores nothing
+    and fails with RV(error=claim_lost).
   - "Opt-in and experimental (C(netsync_resync_batch: auto) or C(true)): with 2 to 100 hosts in
     the play, the first host's worker starts one batch process that resyncs the play's hosts
     (C(ansible_play_batch), so C(--limit) and C(serial) apply) in a pool of
@@ -190,7 +196,11 @@ in_process:
   returned: when the fleet strategy ran the task
   type: bool
 error:
-  description: The failure's kind when the read failed.
+  description:
+    - The failure's kind. A failed read names its cause (unreachable, auth_failed, host_key_unknown,
+      host_key_mismatch, timeout, rpc_error, malformed_reply); C(busy) another job held the device
+      for all of C(timeout); C(claim_lost) this job lost its claim and stored nothing;
+      C(invalid_environment) C(NETSYNC_CLAIM_LEASE) is not a valid number of seconds.
   returned: failure
   type: str
   sample: unreachable

@@ -96,6 +96,12 @@ class DeviceStore:
         rows = self.db.query(sql, (name,))
         return bool(rows) and rows[0]["claim_job"] == job_id and float(rows[0]["claim_until"] or 0) >= self.clock()
 
+    def renew_claim(self, name: str, job_id: str, until: float) -> bool:
+        """Extend ``job_id``'s claim to ``until``; never a claim that has lapsed (it may be being
+        taken over) nor another job's."""
+        return bool(self.db.execute("UPDATE devices SET claim_until = ? WHERE name = ? AND claim_job = ? "
+                                    "AND claim_until >= ?", (until, name, job_id, self.clock())))
+
     def release(self, name: str, job_id: str) -> None:
         self.db.execute("UPDATE devices SET claim_job = NULL, claim_until = NULL, claim_owner = NULL WHERE name = ? "
                         "AND claim_job = ?", (name, job_id))

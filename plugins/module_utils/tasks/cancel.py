@@ -65,6 +65,16 @@ def abandon(store: st.Store, name: str, job_id: str, before: str, why: str) -> N
         store.jobs.fail_if_running(job_id, why)
 
 
+def block_stop_signals() -> None:
+    """In a thread of our own, first thing: SIGTERM and SIGINT go to the main thread, whose handler
+    gives the jobs back. (A thread that took the signal would leave the handler waiting until the main
+    thread's blocking call returns.)"""
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, set(SIGNALS))
+    except (AttributeError, OSError, ValueError):  # no pthread_sigmask here: joins in slices still serve
+        pass
+
+
 @contextlib.contextmanager
 def in_flight(url: str, name: str, job_id: str, before: str) -> Iterator[None]:
     """While the job runs, a signal to the process gives its device back (:func:`give_back`)."""

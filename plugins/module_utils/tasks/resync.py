@@ -6,11 +6,12 @@
 Promises that hold when things fail:
 
 - Never two resyncs of one device at once, whoever starts them: the job claims the device in
-  the store for ``claim_ttl`` seconds (four RPC timeouts, at least two minutes). A second
-  resync waits up to its timeout for the claim, then fails with ``error: busy``. A claim of a
-  killed run is taken over at once when its process is seen dead on this machine
-  (``store/_process.py``), else when it expires; its device, left ``Synchronizing``, is
-  recovered, the killed job ends failed, and the status history says so.
+  the store, a lease its process renews (``tasks/lease.py``) for at most ``claim_ttl`` seconds
+  (four RPC timeouts, at least two minutes). A second resync waits up to its timeout for the
+  claim, then fails with ``error: busy``. A claim of a killed run is taken over at once when its
+  process is seen dead on this machine (``store/_process.py``), else when its lease lapses; its
+  device, left ``Synchronizing``, is recovered, the killed job ends failed, and the status history
+  says so.
 - A late writer whose claim is gone (expired, taken over) changes nothing: its job ends
   failed (``claim lost``) and the newer snapshot stays the latest.
 - A cancel (SIGTERM, SIGINT: ``tasks/cancel.py``, whichever thread runs the job), a store error or
@@ -32,6 +33,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text
 from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_text
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.lease import kept, lease_seconds
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import (
     Cancelled, abandon, cancellable, in_flight,
 )
@@ -48,12 +50,13 @@ def claim_ttl(timeout: float) -> float:
     return max(120.0, 4.0 * float(timeout))
 
 
-def _claim(store: st.Store, name: str, job_id: str, timeout: float) -> Optional[dict[str, Any]]:
-    """Claim the device, waiting up to ``timeout`` for another job's claim; the holder if still busy."""
+def _claim(store: st.Store, name: str, job_id: str, timeout: float, lease: float) -> Optional[dict[str, Any]]:
+    """Claim the device for one lease (``tasks/lease.py``), waiting up to ``timeout`` for another
+    job's claim; the holder if still busy."""
     deadline = time.monotonic() + timeout
     owner = st.claim_owner()  # this process: a resync that finds it dead takes the claim over at once
     while True:
-        holder = store.devices.claim(name, job_id, claim_ttl(timeout), owner)
+        holder = store.devices.claim(name, job_id, min(lease, claim_ttl(timeout)), owner)
         if holder is None or time.monotonic() >= deadline:
             return holder
         time.sleep(CLAIM_POLL)
@@ -98,12 +101,18 @@ def run_resync(params: dict[str, Any], check_mode: bool, diff: bool,
                 result["pending_import"], result["msg"] = True, PENDING_NOTE % name
             return result
         job_id: str = params.get("job_id") or "manual-%s" % uuid.uuid4().hex[:12]
-        holder = _claim(store, name, job_id, target.timeout)
+        try:
+            lease = lease_seconds()
+        except ValueError as exc:
+            raise TaskFailed(str(exc), error="invalid_environment") from None
+        holder = _claim(store, name, job_id, target.timeout, lease)
         if holder is not None:
             raise TaskFailed("device %s is being resynced by job %s; it did not finish within %ss"
                              % (name, holder.get("claim_job"), target.timeout), error="busy",
                              managed_status=row["managed_status"])
-        with cancellable(), in_flight(store.open_url, name, job_id, row["managed_status"]):
+        limit = store.clock() + claim_ttl(target.timeout)
+        with cancellable(), in_flight(store.open_url, name, job_id, row["managed_status"]), \
+                kept(store.open_url, name, job_id, limit, lease):
             try:
                 _start(store, name, job_id, params.get("origin") or "manual", row)
                 return _resync(store, name, row, target, job_id, opener, diff)

@@ -16,9 +16,10 @@ thread's device read returned (seen: 39 s).
 from __future__ import annotations
 
 import queue
-import signal
 import threading
 from typing import Any, Callable, Optional
+
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import block_stop_signals
 
 Job = Optional[tuple[Callable[..., Any], tuple[Any, ...]]]
 
@@ -52,7 +53,7 @@ class DaemonPool:
         # SIGTERM and SIGINT go to the main thread, whose handler gives the devices back
         # (tasks/cancel.py): a signal the kernel gave this thread (or the SSH and NETCONF threads it
         # starts, which inherit the mask) would wait until the main thread ran Python code again
-        _block_stop_signals()
+        block_stop_signals()
         while True:
             job = self._queue.get()
             if job is None:
@@ -83,10 +84,3 @@ class DaemonPool:
             for thread in threads:
                 while thread.is_alive():  # in slices: a signal's handler runs in this thread between them
                     thread.join(0.2)
-
-
-def _block_stop_signals() -> None:
-    try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    except (AttributeError, OSError, ValueError):  # no pthread_sigmask here: the timed joins still serve
-        pass
