@@ -144,3 +144,50 @@ def test_a_run_killed_outright_is_recovered_by_the_next_at_once(tmp_path: Path, 
             assert old["state"] == "failed" and "its process was killed" in old["message"], old
             reasons = [row["reason"] for row in s.devices.status_history(name, 5)]
             assert any("recovered" in reason for reason in reasons), reasons
+
+
+def _processes_of_run(marker: str) -> list[str]:
+    out = subprocess.run(["ps", "-eww", "-o", "pid=,stat=,args="], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if marker in line and "ansible-playbook" in line
+            and " Z" not in line[:16]]
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_run_cancelled_as_awx_does_leaves_true_statuses_and_no_process(tmp_path: Path,
+                                                                         junos_sim: Callable[..., Any],
+                                                                         mode: str) -> None:
+    """AWX/AAP's cancel (ansible-runner): SIGKILL to ansible-playbook's process group only. ansible-core's
+    workers and the strategy's pool processes, in sessions of their own, are not in it: each finishes its
+    read and stores it, then ends (it must not linger with the device's claim); the strategy's threads
+    die with ansible-playbook and the next resync recovers their devices at once."""
+    fleet = onboarded_junos_fleet(tmp_path, junos_sim, NAMES)
+    store = fleet["store"]
+    for sim in fleet["sims"].values():
+        sim.faults.delay = 3.0
+    sent = {name: sim.rpcs_received for name, sim in fleet["sims"].items()}
+    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC)],
+                            cwd=str(REPO), env=ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode]),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    marker = str(fleet["inventory"])
+    try:
+        _wait_all_synchronizing(store, proc, sent, fleet["sims"])
+        running = _processes_of_run(marker)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    assert len(running) >= 1 + (len(NAMES) if mode == "linear" else 1 if mode == "fleet-processes" else 0), running
+    end = time.monotonic() + 30
+    while _processes_of_run(marker) and time.monotonic() < end:
+        time.sleep(0.2)
+    assert _processes_of_run(marker) == []  # every process of the run ended by itself
+    for sim in fleet["sims"].values():
+        sim.faults.delay = 0.0
+    if mode != "fleet-threads":  # the reads went on without ansible-playbook and were stored
+        assert _statuses(store) == {name: st.IN_SYNC for name in NAMES}
+        with st.open_store(store) as s:
+            assert {s.jobs.recent(name)[0]["state"] for name in NAMES} == {"done"}
+    started = time.monotonic()
+    again = run_playbook(RESYNC, fleet["inventory"], store, "-e", "netsync_timeout=20", timeout=120)
+    assert again.rc == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert time.monotonic() - started < 20  # no claim waited for
+    assert _statuses(store) == {name: st.IN_SYNC for name in NAMES}
