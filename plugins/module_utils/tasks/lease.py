@@ -53,7 +53,7 @@ class Held:
 
 
 _lock = threading.Lock()
-_held: dict[str, Held] = {}
+_held: dict[tuple[str, str], Held] = {}  # (job, device) -> the claim
 _renewer: Optional[threading.Thread] = None
 _wake = threading.Event()
 
@@ -111,11 +111,11 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 def kept(url: str, name: str, job_id: str, limit: float, lease: float) -> Iterator[None]:
     """While the job runs, this process renews its claim on the device."""
     with _lock:
-        _held[job_id] = Held(url, name, job_id, limit, lease)
+        _held[(job_id, name)] = Held(url, name, job_id, limit, lease)
         _start_renewer()
     _wake.set()  # an idle renewer sleeps a quarter of the default lease: it wakes for this one's
     try:
         yield
     finally:
         with _lock:
-            _held.pop(job_id, None)
+            _held.pop((job_id, name), None)

@@ -91,3 +91,14 @@ def test_a_forked_child_holds_none_of_its_parents_claims(url: str) -> None:
         assert os.read(read, 16) == b"0"
         os.close(read)
         os.close(write)
+
+
+def test_one_job_id_on_two_devices_renews_both(url: str) -> None:
+    """A ``job_id`` the user set for the whole play: each device's claim is its own."""
+    with st.open_store(url) as s:
+        s.devices.upsert("r2", "192.0.2.2", 830, "junos", {})
+        for name in ("r1", "r2"):
+            assert s.devices.claim(name, "nightly", 2.0, ELSEWHERE) is None
+    limit = time.time() + 300
+    with lease.kept(url, "r1", "nightly", limit, 2.0), lease.kept(url, "r2", "nightly", limit, 2.0):
+        assert lease.renew_all() == 2
