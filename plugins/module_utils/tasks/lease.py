@@ -56,6 +56,7 @@ _lock = threading.Lock()
 _held: dict[tuple[str, str], Held] = {}  # (job, device) -> the claim
 _renewer: Optional[threading.Thread] = None
 _wake = threading.Event()
+_period = DEFAULT_LEASE / 4  # what the renewer sleeps between renewals
 
 
 def renew_all() -> int:
@@ -80,12 +81,14 @@ def renew_all() -> int:
 
 
 def _run() -> None:
+    global _period
     block_stop_signals()  # SIGTERM and SIGINT go to the main thread, whose handler gives the devices back
     while True:
         with _lock:
-            wait = min((job.lease for job in _held.values()), default=DEFAULT_LEASE) / 4
-        _wake.wait(wait)
-        _wake.clear()
+            _period = min((job.lease for job in _held.values()), default=DEFAULT_LEASE) / 4
+        if _wake.wait(_period):  # woken for a shorter lease: sleep that instead; nothing is due yet
+            _wake.clear()
+            continue
         renew_all()
 
 
@@ -98,10 +101,10 @@ def _start_renewer() -> None:
 
 def _forget_after_fork() -> None:
     """A forked child holds none of its parent's claims, and has no renewer yet."""
-    global _renewer, _lock
-    _lock = threading.Lock()
+    global _renewer, _lock, _wake, _period
+    _lock, _wake = threading.Lock(), threading.Event()
     _held.clear()
-    _renewer = None
+    _renewer, _period = None, DEFAULT_LEASE / 4
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
@@ -113,7 +116,8 @@ def kept(url: str, name: str, job_id: str, limit: float, lease: float) -> Iterat
     with _lock:
         _held[(job_id, name)] = Held(url, name, job_id, limit, lease)
         _start_renewer()
-    _wake.set()  # an idle renewer sleeps a quarter of the default lease: it wakes for this one's
+        if lease / 4 < _period:  # the renewer sleeps longer than this lease allows (once per process, as
+            _wake.set()          # a rule: every job of a run has the same lease); no renewal per job
     try:
         yield
     finally:
