@@ -109,7 +109,14 @@ class NetsyncAction(ActionBase):
 
     def run(self, tmp: Any = None, task_vars: Optional[dict[str, Any]] = None) -> dict[str, Any]:
         result: dict[str, Any] = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
+        result.update(self.run_direct(task_vars or {}))
+        return result
+
+    def run_direct(self, task_vars: dict[str, Any]) -> dict[str, Any]:
+        """The task's own run: ``run`` without ``ActionBase.run``'s checks of async, check mode
+        support, arguments and remote temporary directory, which concern none of these controller-side
+        actions (the fleet strategy's direct path calls this with no connection)."""
+        result: dict[str, Any] = {}
         runner = self.task_runner(task_vars)
         params, error, extra = self.task_params(task_vars)
         if params is None:

@@ -20,6 +20,12 @@ description:
     C(notify), C(any_errors_fatal), C(max_fail_percentage) and callback events (AWX/AAP job
     events, one C(v2_runner_on_ok), C(v2_runner_on_failed) or C(v2_runner_on_unreachable) per host)
     are unchanged. The hosts' variables are computed per host by ansible-core, as with C(linear).
+  - A plain resync task (no C(when), C(changed_when), C(failed_when), C(retries), C(until) or C(become),
+    and no template in its keywords, as in C(playbooks/resync.yml)) takes the direct path on hosts whose
+    connection is C(local), C(ssh) or C(netconf) - the task is validated once for all its hosts and each
+    host runs the action without ansible-core's per-host task executor, with the executor's result
+    handling (the same results, events and recap). C(-vv) says which path a task takes;
+    C(NETSYNC_FLEET_DIRECT=0) turns it off.
   - Every other task, and a resync task using C(delegate_to), C(async), C(timeout), C(throttle),
     C(loop)/C(with_*), C(until), or a templated action, runs in ansible-core's workers exactly as with
     C(linear). So does a host whose connection is C(ansible.netcommon.network_cli).

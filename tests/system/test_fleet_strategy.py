@@ -51,17 +51,21 @@ def jobs_since(store: str, since: float) -> dict[str, int]:
     return helpers.jobs_since(store, since, NAMES)
 
 
-@pytest.mark.parametrize("processes", ["2", "0"])  # two pool processes; threads in ansible-playbook itself
+# two pool processes; threads in ansible-playbook itself; the direct path (a plain task) or, switched
+# off, ansible-core's task executor in the pool's threads
+@pytest.mark.parametrize("processes,direct", [("2", "1"), ("0", "1"), ("2", "0")])
 def test_recap_and_events_per_host_with_a_failing_and_an_unreachable_device(fleet: dict[str, Any],
-                                                                            processes: str) -> None:
+                                                                            processes: str, direct: str) -> None:
     sims = fleet["sims"]
     sims["r1"].cli_commit(user="ops", set_commands=["set interfaces ge-0/0/1 description fleet-change"])
     sims["r4"].faults.reject_auth = True
     sims["r5"].faults.rpc_error_on = "get-configuration"
     since = time.time()
-    env = dict(strategy_env(fleet), NETSYNC_FLEET_PROCESSES=processes)
-    run = run_playbook(RESYNC, fleet["inventory"], fleet["store"], env_extra=env)
+    env = dict(strategy_env(fleet), NETSYNC_FLEET_PROCESSES=processes, NETSYNC_FLEET_DIRECT=direct)
+    run = run_playbook(RESYNC, fleet["inventory"], fleet["store"], "-vv", env_extra=env)
     assert run.rc == 4, run.stderr[-3000:]  # ansible-playbook: 4 when a host was unreachable
+    path = "direct" if direct == "1" else "through ansible-core's task executor: NETSYNC_FLEET_DIRECT is off"
+    assert "task %r runs in-process %s" % (TASK, path) in run.stdout
     stats = run.stats
     assert {h: (stats[h]["ok"], stats[h]["changed"], stats[h]["failures"], stats[h]["unreachable"]) for h in NAMES} == {
         "r1": (1, 1, 0, 0), "r2": (1, 0, 0, 0), "r3": (1, 0, 0, 0), "r4": (0, 0, 0, 1), "r5": (0, 0, 1, 0)}
@@ -141,3 +145,29 @@ def test_the_batch_stands_down_inside_the_strategy(fleet: dict[str, Any]) -> Non
     assert sorted(res) == NAMES
     assert all(r["in_process"] is True and "batch" not in r for r in res.values())
     assert jobs_since(fleet["store"], since) == {n: 1 for n in NAMES}
+
+
+VOLATILE = ("job_id", "snapshot_version", "commit_time", "commit_seq", "sha256")
+
+
+def test_the_direct_path_gives_what_the_task_executor_gives(fleet: dict[str, Any]) -> None:
+    """The same play over the same faults, direct and through the executor: the same result keys and
+    values per host (but the job's own ids and versions), the same events, recap and exit code."""
+    sims = fleet["sims"]
+    sims["r4"].faults.reject_auth = True
+    sims["r5"].faults.rpc_error_on = "get-configuration"
+    seen: dict[str, Any] = {}
+    for direct in ("1", "0"):
+        sims["r1"].cli_commit(user="ops", set_commands=["set interfaces ge-0/0/1 description run-%s" % direct])
+        fleet["events"].write_text("")
+        env = dict(strategy_env(fleet), NETSYNC_FLEET_DIRECT=direct)
+        run = run_playbook(RESYNC, fleet["inventory"], fleet["store"], "--diff", env_extra=env)
+        res = run.results(TASK)
+        seen[direct] = {
+            "rc": run.rc, "stats": run.stats, "events": events_of(fleet, TASK),
+            "results": {h: {k: ("<%s>" % type(v).__name__ if k in VOLATILE or k == "diff" else v)
+                            for k, v in r.items()} for h, r in res.items()},
+        }
+    assert seen["1"]["results"]["r1"]["changed"] is True and seen["1"]["rc"] == 4
+    assert seen["1"]["results"]["r5"]["failed"] is True and seen["1"]["results"]["r4"]["unreachable"] is True
+    assert seen["1"] == seen["0"]

@@ -26,6 +26,10 @@ TASK_KEYWORDS_FOR_WORKERS = {
     "until": "until/retries",
 }
 PERSISTENT_CLI = frozenset(("ansible.netcommon.network_cli", "network_cli"))
+# connections whose magic variables (ansible_host, ansible_port, ansible_user) the play context gives as
+# the connection plugin would (no port default but NETCONF's 830): the direct path needs no plugin loaded
+DIRECT_CONNECTIONS = frozenset(("", "local", "ansible.builtin.local", "ssh", "ansible.builtin.ssh", "netconf",
+                                "ansible.netcommon.netconf"))
 
 
 def is_template(value: Any) -> bool:
@@ -57,3 +61,8 @@ def host_connection(task_vars: dict[str, Any], template: Callable[[Any], Any], t
 
 def host_in_process(connection: str) -> bool:
     return connection not in PERSISTENT_CLI
+
+
+def host_direct(connection: str) -> bool:
+    """The host may take the direct path (``direct.py``) when its task does."""
+    return connection in DIRECT_CONNECTIONS

@@ -23,7 +23,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import InProcessRunner
 
 ENV = "NETSYNC_FLEET_PROCESSES"
-Entry = tuple[Any, Any, dict[str, Any], Any]  # host, task, task vars, play context
+Entry = tuple[Any, Any, dict[str, Any], Any, bool]  # host, task, task vars, play context, direct path
 
 
 def pool_processes(environ: Optional[dict[str, str]] = None, cpus: Optional[int] = None) -> int:
@@ -51,7 +51,7 @@ def pool_worker_class() -> Any:
         """A worker process that runs several hosts' tasks, each in a thread of its pool."""
 
         def __init__(self, entries: list[Entry], threads: int, **kwargs: Any) -> None:
-            host, task, task_vars, play_context = entries[0]
+            host, task, task_vars, play_context, _direct = entries[0]
             super().__init__(host=host, task=task, task_vars=task_vars, play_context=play_context, **kwargs)
             self._netsync_entries = entries
             self._netsync_threads = threads
@@ -60,8 +60,8 @@ def pool_worker_class() -> Any:
             runner = InProcessRunner(self._netsync_threads, self._final_q, self._loader, self._variable_manager,
                                      self._shared_loader_obj)
             with cancellable():  # SIGTERM/SIGINT: the hosts' resyncs in flight give their devices back first
-                for host, task, task_vars, play_context in self._netsync_entries:
-                    runner.submit(host, task, task_vars, play_context)
+                for host, task, task_vars, play_context, direct in self._netsync_entries:
+                    runner.submit(host, task, task_vars, play_context, direct)
                 runner.close()
 
     return PoolWorker

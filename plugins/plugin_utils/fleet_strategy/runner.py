@@ -11,7 +11,8 @@ for the host (``post_validate`` writes the host's templated values into them), a
 object is left alone (a worker empties its own copy of ``host.vars`` before it exits). One more
 thing a worker per host could not do: the hosts' tasks share their store handles (``StoreReuse``:
 a handle a host's task closed serves the next host's task in this runner; all are closed with the
-task, ``release_stores``). Once the process is told to stop (``tasks/cancel.py``), no host that
+task, ``release_stores``). A plain task's host skips the executor altogether (``direct.py``: the
+task is validated once for all hosts). Once the process is told to stop (``tasks/cancel.py``), no host that
 has not started starts, no result is sent, and the threads (daemons, ``threads.py``) do not hold up
 the exit.
 """
@@ -23,6 +24,7 @@ from typing import Any, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreReuse
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks import cancel
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.context import IN_PROCESS
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.direct import Validated, run_direct
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.threads import DaemonPool
 
 
@@ -38,15 +40,20 @@ class InProcessRunner:
         self._pool: Optional[DaemonPool] = None
         self._lock = threading.Lock()
         self.stores = StoreReuse()
+        self.validated = Validated()
 
-    def submit(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any) -> None:
+    def submit(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any, direct: bool = False) -> None:
+        """Run the host's task in a thread: ``direct`` (``direct.py``) with the task validated once for all
+        hosts, else through ``TaskExecutor`` with a copy of the task of its own."""
         with self._lock:
             if self._pool is None:
                 self._pool = DaemonPool(self.size, "netsync-fleet")
             pool = self._pool
-        pool.submit(self.run_host, host, task.copy(exclude_tasks=True), task_vars, play_context)
+        pool.submit(self.run_host, host, task if direct else task.copy(exclude_tasks=True), task_vars, play_context,
+                    direct)
 
-    def run_host(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any) -> None:
+    def run_host(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any,
+                 direct: bool = False) -> None:
         from ansible._internal import _task
         from ansible._internal._errors import _error_utils
         from ansible.executor.task_executor import TaskExecutor
@@ -56,9 +63,13 @@ class InProcessRunner:
             return
         try:
             with _task.TaskContext(task), self.stores.active():
-                result = TaskExecutor(host, task, task_vars, play_context, self.loader, self.shared_loader_obj,
-                                      self.final_q, self.variable_manager).run()
-        except BaseException as exc:  # TaskExecutor.run catches task errors; this is a bug: the host fails
+                if direct:
+                    task, result = run_direct(host, task, task_vars, play_context, self.loader,
+                                              self.shared_loader_obj, self.validated)
+                else:
+                    result = TaskExecutor(host, task, task_vars, play_context, self.loader, self.shared_loader_obj,
+                                          self.final_q, self.variable_manager).run()
+        except BaseException as exc:  # both catch task errors; this is a bug: the host fails
             result = _error_utils.result_dict_from_exception(exc)
         result["in_process"] = True
         if cancel.requested():  # the run is stopping: nobody reads results any more

@@ -18,8 +18,11 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import cancellable
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.direct import (
+    ENV as DIRECT_ENV, direct_enabled, task_keywords, why_not,
+)
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import (
-    TASK_KEYWORDS_FOR_WORKERS, host_connection, host_in_process, is_template, task_verdict,
+    TASK_KEYWORDS_FOR_WORKERS, host_connection, host_direct, host_in_process, is_template, task_verdict,
 )
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.loader_lock import guard_plugin_loading
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool import Entry, pool_processes, start_pool
@@ -43,8 +46,14 @@ def internals_missing(strategy: Any) -> Optional[str]:
         from ansible.executor.task_executor import TaskExecutor  # noqa: F401
         from ansible.executor.task_result import _RawTaskResult  # noqa: F401
         from ansible.executor.process.worker import WorkerProcess  # noqa: F401
+        from ansible._internal._display_utils import DeferredWarningContext  # noqa: F401
+        from ansible._internal._errors._captured import AnsibleActionCapturedError  # noqa: F401
+        from ansible._internal._errors._error_utils import result_dict_from_exception  # noqa: F401
+        from ansible.errors import AnsibleTaskError  # noqa: F401
     except ImportError as exc:
         return str(exc)
+    if not callable(getattr(TaskExecutor, "_apply_task_result_compat", None)):
+        return "TaskExecutor has no _apply_task_result_compat"
     return None
 
 
@@ -59,6 +68,8 @@ class FleetStrategyMixin:
 
         self._netsync_display = Display()
         self._netsync_verdicts: dict[str, tuple[bool, str]] = {}
+        self._netsync_directs: dict[str, bool] = {}
+        self._netsync_direct_on = direct_enabled()
         self._netsync_queued: list[Entry] = []
         self._netsync_processes = pool_processes()
         self._netsync_broken = internals_missing(self)
@@ -78,11 +89,27 @@ class FleetStrategyMixin:
                                                                                                verdict[1]))
         return verdict
 
-    def _netsync_in_process(self, host: Any, task: Any, task_vars: dict[str, Any]) -> bool:
+    def _netsync_direct(self, task: Any) -> bool:
+        """The task's hosts may skip ansible-core's task executor (``direct.py``)."""
+        uuid = task._uuid
+        direct = self._netsync_directs.get(uuid)
+        if direct is None:
+            why = why_not(task_keywords(task)) if self._netsync_direct_on else "%s is off" % DIRECT_ENV
+            direct = why is None
+            self._netsync_directs[uuid] = direct
+            self._netsync_display.vv("netsync.fleet.fleet: task %r runs in-process %s" % (
+                task.get_name(), "direct" if direct else "through ansible-core's task executor: %s" % why))
+        return direct
+
+    def _netsync_path(self, host: Any, task: Any, task_vars: dict[str, Any]) -> Optional[bool]:
+        """None: the host's task goes to a worker; else in-process, True when direct."""
         if self._netsync_broken or not self._netsync_verdict(task)[0]:
-            return False
-        return host_in_process(host_connection(task_vars, lambda value: self._netsync_template(value, task_vars),
-                                               task.connection))
+            return None
+        connection = host_connection(task_vars, lambda value: self._netsync_template(value, task_vars),
+                                     task.connection)
+        if not host_in_process(connection):
+            return None
+        return host_direct(connection) and self._netsync_direct(task)
 
     def _netsync_template(self, value: Any, task_vars: dict[str, Any]) -> Any:
         if not is_template(value):
@@ -92,14 +119,15 @@ class FleetStrategyMixin:
         return TemplateEngine(loader=self._loader, variables=task_vars).template(value)  # type: ignore[attr-defined]
 
     def _queue_task(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any) -> None:
-        if not self._netsync_in_process(host, task, task_vars):
+        direct = self._netsync_path(host, task, task_vars)
+        if direct is None:
             super()._queue_task(host, task, task_vars, play_context)  # type: ignore[misc]
             return
         self._queued_task_cache[(host.name, task._uuid)] = {  # type: ignore[attr-defined]
             "host": host, "task": task, "task_vars": task_vars, "play_context": play_context}
         self._tqm.send_callback("v2_runner_on_start", host, task)  # type: ignore[attr-defined]
         self._pending_results += 1  # type: ignore[attr-defined,has-type]
-        self._netsync_queued.append((host, task, task_vars, play_context))
+        self._netsync_queued.append((host, task, task_vars, play_context, direct))
 
     def _netsync_start(self) -> None:
         """Run the queued hosts: in pool processes, else (none configured or no free slot) in threads here."""
@@ -110,8 +138,8 @@ class FleetStrategyMixin:
             self._netsync_runner = InProcessRunner(
                 len(self._workers) or 1, self._final_q, self._loader,  # type: ignore[attr-defined]
                 self._variable_manager, _shared_loader_obj())  # type: ignore[attr-defined]
-        for host, task, task_vars, play_context in entries:
-            self._netsync_runner.submit(host, task, task_vars, play_context)
+        for host, task, task_vars, play_context, direct in entries:
+            self._netsync_runner.submit(host, task, task_vars, play_context, direct)
 
     def _wait_on_pending_results(self, iterator: Any) -> Any:
         self._netsync_start()  # linear has queued every host of the task

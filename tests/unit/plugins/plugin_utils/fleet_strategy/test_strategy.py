@@ -64,7 +64,9 @@ class Task:
         self._uuid = "uuid-" + action
         self.collections: list[str] = []
         self.connection = "ssh"
-        for key in fs._KEYWORD_ATTRS.values():
+        names = ("name", "args", "when", "no_log", "vars", *fs._KEYWORD_ATTRS.values())
+        self.fattributes = {key: None for key in names}
+        for key in self.fattributes:
             setattr(self, key, keywords.get(key))
 
     def get_name(self) -> str:
@@ -74,11 +76,13 @@ class Task:
 class Runner:
     def __init__(self) -> None:
         self.submitted: list[str] = []
+        self.direct: dict[str, bool] = {}
         self.closed = False
         self.releases = 0
 
-    def submit(self, host: Any, task: Any, task_vars: Any, play_context: Any) -> None:
+    def submit(self, host: Any, task: Any, task_vars: Any, play_context: Any, direct: bool = False) -> None:
         self.submitted.append(host.name)
+        self.direct[host.name] = direct
 
     def release_stores(self) -> None:
         self.releases += 1
@@ -170,3 +174,35 @@ def test_cleanup_closes_the_pool_then_the_base(monkeypatch: Any) -> None:
 
 def test_in_process_is_false_outside_the_pool() -> None:
     assert in_process() is False
+
+
+def test_plain_tasks_take_the_direct_path_on_connections_that_need_no_plugin(monkeypatch: Any) -> None:
+    monkeypatch.delenv("NETSYNC_FLEET_DIRECT", raising=False)
+    s = strategy(monkeypatch)
+    plain = Task("resync", args={"origin": "manual"})
+    s._queue_task(Host("r1"), plain, {"ansible_connection": "ansible.netcommon.netconf"}, "pc")
+    s._queue_task(Host("r2"), plain, {}, "pc")  # the task's connection (ssh)
+    s._queue_task(Host("r3"), plain, {"ansible_connection": "paramiko_ssh"}, "pc")  # its own port default: 22
+    s._wait_on_pending_results(None)
+    assert s._netsync_runner.direct == {"r1": True, "r2": True, "r3": False}  # type: ignore[union-attr]
+
+
+def test_templated_or_conditional_tasks_go_through_the_task_executor(monkeypatch: Any) -> None:
+    monkeypatch.delenv("NETSYNC_FLEET_DIRECT", raising=False)
+    s = strategy(monkeypatch)
+    tasks = {"r1": Task("resync", args={"origin": "{{ why }}"}), "r2": Task("resync", when=["x"]),
+             "r3": Task("resync", name="resync {{ inventory_hostname }}"), "r4": Task("resync", vars={"a": "{{ b }}"})}
+    for name, task in tasks.items():
+        task._uuid = "uuid-" + name
+        s._queue_task(Host(name), task, {}, "pc")
+    s._wait_on_pending_results(None)
+    # task vars are the host's own (templated lazily): not a reason
+    assert s._netsync_runner.direct == {"r1": False, "r2": False, "r3": False, "r4": True}  # type: ignore[union-attr]
+
+
+def test_direct_path_switched_off(monkeypatch: Any) -> None:
+    monkeypatch.setenv("NETSYNC_FLEET_DIRECT", "0")
+    s = strategy(monkeypatch)
+    s._queue_task(Host("r1"), Task("resync"), {}, "pc")
+    s._wait_on_pending_results(None)
+    assert s._netsync_runner.direct == {"r1": False}  # type: ignore[union-attr]
