@@ -16,6 +16,8 @@ devices and runs, in rotating order, three arms, each timed wall to wall as a pr
   must say ``in_process: true``; the hosts run in the strategy's pool processes (default: the CPUs, at
   most 2);
 - ``strategy_threads``: the same with ``NETSYNC_FLEET_PROCESSES=0`` (threads inside ansible-playbook);
+- ``strategy_executor``: the strategy with ``NETSYNC_FLEET_DIRECT=0`` (each host through ansible-core's
+  task executor in the pool's threads, not the direct path);
 - ``noop``: a playbook with one ``debug`` task over the same hosts and forks: what ansible-core's
   per-host machinery alone costs (no correctness check: it does no device work).
 
@@ -122,7 +124,7 @@ def run_floor(fleet: Fleet, forks: int, changed: list[str], marker: str) -> tupl
     return wall, {"ok": not problems and proc.returncode == 0, "problems": problems[:20]}
 
 
-OURS_ARMS = ("batch", "per_host", "strategy", "strategy_threads")
+OURS_ARMS = ("batch", "per_host", "strategy", "strategy_threads", "strategy_executor")
 
 
 def run_ours(fleet: Fleet, store: str, forks: int, arm: str, changed: list[str],
@@ -132,8 +134,11 @@ def run_ours(fleet: Fleet, store: str, forks: int, arm: str, changed: list[str],
         extra.update(ANSIBLE_STRATEGY="netsync.fleet.fleet", ANSIBLE_DEPRECATION_WARNINGS="0")
         if arm == "strategy_threads":
             extra["NETSYNC_FLEET_PROCESSES"] = "0"
+        if arm == "strategy_executor":
+            extra["NETSYNC_FLEET_DIRECT"] = "0"
+    verbose = ("-vv",) if arm.startswith("strategy") else ()  # the strategy says which path the task took
     start = time.perf_counter()
-    run = run_playbook(OURS, fleet.inventory, store, "--forks", str(forks), timeout=1800, env_extra=extra)
+    run = run_playbook(OURS, fleet.inventory, store, "--forks", str(forks), *verbose, timeout=1800, env_extra=extra)
     wall = time.perf_counter() - start
     check = check_ours(run, store, fleet.names, changed, marker)
     check["failed_hosts"] = dict(list(failed_hosts(run).items())[:20])
@@ -143,6 +148,10 @@ def run_ours(fleet: Fleet, store: str, forks: int, arm: str, changed: list[str],
         if outside:
             check["ok"] = False
             check["problems"].append("not run in-process: %s" % outside[:20])
+        path = "through ansible-core's task executor" if arm == "strategy_executor" else "direct"
+        if "runs in-process %s" % path not in run.stdout:
+            check["ok"] = False
+            check["problems"].append("the resync task did not run in-process %s" % path)
     check["problems"] = check["problems"][:20]
     return wall, check
 
