@@ -19,6 +19,7 @@ pytestmark = pytest.mark.system
 
 RESYNC = REPO / "playbooks/resync.yml"
 PLAY = REPO / "tests/system/playbooks/fleet_strategy.yml"
+DIRECT_PLAY = REPO / "tests/system/playbooks/fleet_strategy_direct.yml"
 TASK = "Read the committed configuration and store a snapshot if it changed"
 NAMES = ["r1", "r2", "r3", "r4", "r5"]
 
@@ -171,3 +172,27 @@ def test_the_direct_path_gives_what_the_task_executor_gives(fleet: dict[str, Any
     assert seen["1"]["results"]["r1"]["changed"] is True and seen["1"]["rc"] == 4
     assert seen["1"]["results"]["r5"]["failed"] is True and seen["1"]["results"]["r4"]["unreachable"] is True
     assert seen["1"] == seen["0"]
+
+
+@pytest.mark.parametrize("direct", ["1", "0"])
+def test_register_handlers_and_no_log_on_the_direct_path(fleet: dict[str, Any], direct: str) -> None:
+    sims = fleet["sims"]
+    sims["r1"].cli_commit(user="ops", set_commands=["set interfaces ge-0/0/1 description registered"])
+    sims["r5"].faults.rpc_error_on = "get-configuration"
+    run = run_playbook(DIRECT_PLAY, fleet["inventory"], fleet["store"], "-vv",
+                       env_extra=dict(fleet["env"], NETSYNC_FLEET_DIRECT=direct))
+    assert run.rc == 0, run.stderr[-3000:]  # r5's failure is ignored in the first play; the second ignores nothing
+    path = "direct" if direct == "1" else "through ansible-core's task executor"
+    assert "task 'Resync' runs in-process %s" % path in run.stdout
+    assert "task 'Resync quietly' runs in-process %s" % path in run.stdout
+    res = run.results("Resync")
+    assert all(res[h]["in_process"] is True for h in NAMES)
+    assert res["r5"]["failed"] is True and res["r5"]["error"] == "rpc_error"
+    seen = {h: r["ansible_facts"]["seen"] for h, r in run.results("Read the registered result").items()}
+    assert seen == {"r1": "r1:2:False", "r2": "r2:1:False", "r3": "r3:1:False", "r4": "r4:1:False",
+                    "r5": "r5:1:True"}
+    assert sorted(run.results("Changed device")) == ["r1"]  # the handler, for the changed host only
+    quiet = run.results("Resync quietly")
+    assert sorted(quiet) == NAMES[:4]
+    for result in quiet.values():  # censored by ansible-core: nothing of the result but changed
+        assert "hidden" in result["censored"] and "snapshot_version" not in result and "job_id" not in result
