@@ -150,8 +150,11 @@ def native(value: Any) -> Any:
         return {native(k): native(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [native(v) for v in value]
+    kind = type(value)
+    if kind in _NATIVE or isinstance(value, bool):
+        return value
     for base in _NATIVE:
-        if isinstance(value, base) and type(value) is not base and not isinstance(value, bool):
+        if isinstance(value, base):  # a subclass: ansible-core's tagged str, int or float
             return base(value)
     return value
 
