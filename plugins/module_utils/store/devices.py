@@ -39,6 +39,15 @@ def _device_row(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _facts_hostname(text: Optional[str]) -> Optional[str]:
+    try:
+        facts = json.loads(text or "{}")
+    except ValueError:
+        return None
+    hostname = facts.get("hostname") if isinstance(facts, dict) else None
+    return hostname if isinstance(hostname, str) else None
+
+
 def coerce_setting(key: str, value: Any) -> Any:
     """A setting's value in its stored type; StoreError for an unknown key or a bad value
     (the rules of ``common/settings.py``, shared with the settings module and the listener)."""
@@ -109,6 +118,18 @@ class DeviceStore:
     def all(self) -> list[dict[str, Any]]:
         rows = self.db.query("SELECT %s FROM devices ORDER BY name" % _DEVICE_COLUMNS)
         return [_device_row(r) for r in rows]
+
+    def index_rows(self) -> list[tuple[str, str, str, str, Optional[str]]]:
+        """(name, host, platform, managed_status, the facts' top-level ``hostname`` if a string) of
+        every device, by name: what the listener's device index needs. SQLite takes the hostname out
+        of the JSON itself (no document decoded in Python per device: 100,000 devices at every refresh)."""
+        if self.db.dialect == "sqlite":
+            sql = ("SELECT name, host, platform, managed_status, CASE WHEN json_valid(facts) THEN CASE WHEN "
+                   "json_type(facts, '$.hostname') = 'text' THEN json_extract(facts, '$.hostname') END END "
+                   "FROM devices ORDER BY name")
+            return [(str(n), str(h), str(p), str(st), hn) for n, h, p, st, hn in self.db.tuples(sql)]
+        rows = self.db.tuples("SELECT name, host, platform, managed_status, facts FROM devices ORDER BY name")
+        return [(str(n), str(h), str(p), str(st), _facts_hostname(f)) for n, h, p, st, f in rows]
 
     def upsert(self, name: str, host: str, port: int, platform: str, facts: dict[str, Any]) -> str:
         """Create or update a device; returns ``created``, ``updated`` or ``unchanged``."""

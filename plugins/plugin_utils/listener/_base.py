@@ -67,6 +67,7 @@ class ListenerBase:
         self._settings_values: Optional[tuple[dict[str, Any], dict[str, dict[str, Any]]]] = None
         self._settings_version: Optional[int] = None  # the store's settings version of that read
         self._settings_made: dict[tuple[Any, ...], Settings] = {}
+        self._settings_global: Optional[tuple[dict[str, Any], Settings]] = None
         if self.leading:
             self._load_states()
 
@@ -92,15 +93,14 @@ class ListenerBase:
         self._settings_values = self.store.devices.settings_by_device()
         self._settings_version = version
         self._settings_made = {}
-        for row in self.store.devices.all():
-            name = row["name"]
-            platforms[name] = str(row["platform"])
-            by_address.setdefault(str(row["host"]).lower(), []).append(name)
-            hostname = (row.get("facts") or {}).get("hostname")
+        self._settings_global = None
+        for name, host, platform, managed_status, hostname in self.store.devices.index_rows():
+            platforms[name] = platform
+            by_address.setdefault(host.lower(), []).append(name)
             for key in (name, hostname):
-                if isinstance(key, str) and key:
+                if key:
                     by_hostname.setdefault(key.lower(), name)
-            status[name] = row["managed_status"]
+            status[name] = managed_status
             state = self.states.get(name)
             if state is None:
                 continue
@@ -129,7 +129,17 @@ class ListenerBase:
         if self._settings_values is None:
             self._settings_values = self.store.devices.settings_by_device()
         global_values, per_device = self._settings_values
-        values = per_device.get(name, global_values)
+        values = per_device.get(name)
+        if values is None:  # most devices: the global values, whose Settings is kept with the very dict read
+            kept = self._settings_global
+            if kept is not None and kept[0] is global_values:
+                return kept[1]
+            made = self._settings_for(global_values)
+            self._settings_global = (global_values, made)
+            return made
+        return self._settings_for(values)
+
+    def _settings_for(self, values: dict[str, Any]) -> Settings:
         key = tuple(values.get(k) for k in _DAMPER_KEYS)
         made = self._settings_made.get(key)
         if made is None:

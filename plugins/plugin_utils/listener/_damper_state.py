@@ -30,12 +30,16 @@ _MAX_BACKOFF_EXPONENT = 32
 
 
 def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    if value.__class__ is dict:  # what JSON gives: the fast path of a restart's 100,000 states
+        return value  # type: ignore[return-value]
     if not isinstance(value, Mapping):
         raise ValueError(f"{what}: expected an object, got {type(value).__name__}")
     return value
 
 
 def _float(value: object, what: str) -> float:
+    if value.__class__ is float and math.isfinite(value):  # type: ignore[arg-type]  # the usual case, first
+        return value  # type: ignore[return-value]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{what}: expected a number, got {value!r}")
     if not math.isfinite(value):
