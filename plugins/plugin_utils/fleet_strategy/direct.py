@@ -19,7 +19,7 @@ import os
 import threading
 from typing import Any, Optional
 
-from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import is_template
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import is_set, is_template
 
 ENV = "NETSYNC_FLEET_DIRECT"
 
@@ -57,7 +57,7 @@ def why_not(keywords: dict[str, Any]) -> Optional[str]:
     """None when a task with these keyword values (its own and inherited, raw) may run direct;
     else why it goes through the task executor."""
     for keyword, why in KEYWORDS_FOR_EXECUTOR.items():
-        if keywords.get(keyword) not in (None, 0, "", [], False):
+        if is_set(keywords.get(keyword)):
             return why
     for keyword, value in keywords.items():
         if keyword not in NOT_TEMPLATED and holds_template(value):
@@ -124,7 +124,6 @@ def run_direct(host: Any, task: Any, task_vars: dict[str, Any], play_context: An
         result.update(warnings=warnings)
     if deprecations := warning_ctx.get_deprecation_warnings():
         result.update(deprecations=deprecations)
-    result.setdefault("changed", False)
     return task, result
 
 

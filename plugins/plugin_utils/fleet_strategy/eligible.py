@@ -32,6 +32,11 @@ DIRECT_CONNECTIONS = frozenset(("", "local", "ansible.builtin.local", "ssh", "an
                                 "ansible.netcommon.netconf"))
 
 
+def is_set(value: Any) -> bool:
+    """A keyword the task uses (ansible-core leaves an unused one None, 0, empty or False)."""
+    return value not in (None, 0, "", [], False)
+
+
 def is_template(value: Any) -> bool:
     return isinstance(value, str) and ("{{" in value or "{%" in value)
 
@@ -45,8 +50,7 @@ def task_verdict(action: Any, keywords: dict[str, Any],
     if fqcn not in IN_PROCESS_ACTIONS:
         return False, "action %s" % (fqcn or action)
     for keyword, why in TASK_KEYWORDS_FOR_WORKERS.items():
-        value = keywords.get(keyword)
-        if value not in (None, 0, "", [], False):
+        if is_set(keywords.get(keyword)):
             return False, why
     return True, fqcn or action
 

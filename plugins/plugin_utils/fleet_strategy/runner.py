@@ -12,9 +12,9 @@ object is left alone (a worker empties its own copy of ``host.vars`` before it e
 thing a worker per host could not do: the hosts' tasks share their store handles (``StoreReuse``:
 a handle a host's task closed serves the next host's task in this runner; all are closed with the
 task, ``release_stores``). A plain task's host skips the executor altogether (``direct.py``: the
-task is validated once for all hosts). Once the process is told to stop (``tasks/cancel.py``), no host that
-has not started starts, no result is sent, and the threads (daemons, ``threads.py``) do not hold up
-the exit.
+task is validated once for all hosts). Once the process is told to stop (``tasks/cancel.py``), no
+host that has not started starts, no result is sent, and the threads (daemons, ``threads.py``) do
+not hold up the exit.
 """
 from __future__ import annotations
 
