@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import socket
 import threading
 import types
 from typing import Any, Optional
@@ -60,6 +61,34 @@ def _loop_with_tick(tick: float) -> Any:
     scope = dict(base.__globals__)
     scope["TICK"] = tick
     return types.FunctionType(base.__code__, scope, base.__name__, base.__defaults__, base.__closure__)
+
+
+def connected_socket(host: str, port: int, timeout: Optional[float]) -> socket.socket:
+    """The TCP connection to a device as ncclient opens it (each address ``getaddrinfo`` gives, in
+    turn; ``SSHError`` "Could not open socket" when none answers), with ``TCP_NODELAY`` set.
+
+    Without it the kernel holds a small write back until the previous one is acknowledged (Nagle),
+    and the device delays that acknowledgement (40 ms on Linux, more elsewhere): the SSH key exchange
+    and authentication stall several times per session. Measured on loopback, a session (open, read,
+    close) took 142 ms against 11 ms with the simulator, 154-171 ms against 104-110 ms with netconfd
+    behind OpenSSH's sshd. OpenSSH's own client sets it for interactive sessions; paramiko and
+    ncclient do not, so ours passes the socket to ncclient (its ``sock`` argument)."""
+    from ncclient.transport.errors import SSHError  # type: ignore[import-untyped]
+
+    for family, kind, proto, _name, address in socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM):
+        try:
+            sock = socket.socket(family, kind, proto)
+            sock.settimeout(timeout)
+        except OSError:
+            continue
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.connect(address)
+        except OSError:
+            sock.close()
+            continue
+        return sock
+    raise SSHError("Could not open socket to %s:%s" % (host, port))
 
 
 _MESSAGE_ID = re.compile(r'message-id="([^"]+)"')
@@ -118,7 +147,15 @@ def session_class(tick: float, first_reply_wait: float, max_reply: int = DEFAULT
             self._where = (host, int(port))
             for path in self._known_hosts:
                 load_for(self._host_keys, path, host, int(port))
-            super().connect(host, port, *args, **kwargs)
+            own = not (args or kwargs.get("sock") or kwargs.get("sock_fd") or kwargs.get("ssh_config"))
+            if own:  # ncclient would open it without TCP_NODELAY
+                kwargs["sock"] = connected_socket(host, int(port), kwargs.get("timeout"))
+            try:
+                super().connect(host, port, *args, **kwargs)
+            except BaseException:
+                if own and getattr(self, "_transport", None) is None:
+                    kwargs["sock"].close()  # no transport took it over
+                raise
 
         def send(self, message: str) -> None:
             super().send(message)
