@@ -39,6 +39,11 @@ notes:
   - The speed-up is the fork and the start of a worker process per host. The threads of a pool
     process share one Python interpreter, so each pool process uses one core.
   - ansible-core's plugin loader is made safe for threads (its module loading is serialised with a lock).
+  - A pool process freezes the objects it inherited from ansible-playbook (C(gc.freeze)) before its hosts
+    start, so its garbage collector does not copy every inherited page; ansible-playbook freezes its own heap
+    at exit (an C(atexit) handler), so the interpreter's last collection has nothing to walk. Reference cycles
+    still alive at exit are then not collected (Python does not promise their C(__del__) at exit anyway).
+    C(NETSYNC_FLEET_GC_FREEZE=0) turns both off.
   - The hosts' resync tasks in one process share their store connections (SQLite or PostgreSQL). A
     connection one host's task closed without an error is taken by the next host's task instead of
     connecting again; all are closed when the task's hosts have finished.

@@ -11,7 +11,8 @@ manager's cleanup watch) whose ``_run`` runs its share of the hosts in a pool of
 (``runner.InProcessRunner``). The fork copies the hosts' variables as it does for a worker. A
 SIGTERM or SIGINT (ansible-playbook passes them on to its workers) first gives back the devices of
 the resyncs in flight (``tasks/cancel.py``), then ends the process as it ends a worker.
-With ``processes`` 0, the hosts run in threads of ansible-playbook itself.
+With ``processes`` 0, the hosts run in threads of ansible-playbook itself. A pool process freezes
+the objects it inherited from the garbage collector first (``heap.py``).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import os
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import cancellable
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.heap import freeze_inherited
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import InProcessRunner
 
 ENV = "NETSYNC_FLEET_PROCESSES"
@@ -57,6 +59,7 @@ def pool_worker_class() -> Any:
             self._netsync_threads = threads
 
         def _run(self) -> None:  # in the forked child
+            freeze_inherited()  # its first full collection would copy every page inherited (heap.py)
             runner = InProcessRunner(self._netsync_threads, self._final_q, self._loader, self._variable_manager,
                                      self._shared_loader_obj)
             with cancellable():  # SIGTERM/SIGINT: the hosts' resyncs in flight give their devices back first

@@ -24,6 +24,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.direc
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import (
     TASK_KEYWORDS_FOR_WORKERS, host_connection, host_direct, host_in_process, is_template, task_verdict,
 )
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.heap import freeze_at_exit
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.loader_lock import guard_plugin_loading
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool import Entry, pool_processes, start_pool
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import InProcessRunner
@@ -73,6 +74,7 @@ class FleetStrategyMixin:
         self._netsync_queued: list[Entry] = []
         self._netsync_processes = pool_processes()
         self._netsync_broken = internals_missing(self)
+        freeze_at_exit()  # ansible-playbook's last collection at exit has nothing to walk (heap.py)
         if self._netsync_broken:
             self._netsync_display.warning("netsync.fleet.fleet: running every task in ansible-core's workers, as the "
                                           "linear strategy (%s)" % self._netsync_broken)

@@ -7,7 +7,7 @@ from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool 
 
 
 def entries(n: int) -> list[Any]:
-    return [("h%d" % i, "task", {}, "pc") for i in range(n)]
+    return [("h%d" % i, "task", {}, "pc", False) for i in range(n)]
 
 
 def test_hosts_dealt_round_robin_and_forks_shared() -> None:
@@ -35,3 +35,28 @@ def test_processes_from_the_environment_else_the_cpus_up_to_two() -> None:
     assert pool_processes({"NETSYNC_FLEET_PROCESSES": "many"}, 8) == 2
     assert pool_processes({}, 1) == 1
     assert pool_processes({}, 16) == 2
+
+
+def test_a_pool_process_freezes_its_inherited_heap_before_its_hosts_run(monkeypatch: Any) -> None:
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy import pool
+
+    calls: list[str] = []
+
+    class Runner:
+        def __init__(self, *args: Any) -> None:
+            calls.append("runner")
+
+        def submit(self, host: Any, *args: Any) -> None:
+            calls.append("host %s" % host)
+
+        def close(self) -> None:
+            calls.append("close")
+
+    monkeypatch.setattr(pool, "InProcessRunner", Runner)
+    monkeypatch.setattr(pool, "freeze_inherited", lambda: calls.append("freeze"))
+    cls = pool.pool_worker_class()
+    worker = cls.__new__(cls)  # its _run only, as in the forked child
+    worker._netsync_entries, worker._netsync_threads = entries(2), 2
+    worker._final_q = worker._loader = worker._variable_manager = worker._shared_loader_obj = None
+    worker._run()
+    assert calls == ["freeze", "runner", "host h0", "host h1", "close"]
