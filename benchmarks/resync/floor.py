@@ -8,6 +8,8 @@ device, in a pool of ``--threads``: open a NETCONF session, check the server's h
 session, O(N^2) per session with paramiko, which would make the floor slow at fleet size),
 ``<get-configuration database="committed" format="xml"/>``, close.
 ncclient's ``TICK`` is lowered to 0.002 s, as our sessions do, so the floor is not slowed by it.
+``--nodelay``: each session's socket is opened with ``TCP_NODELAY`` and given to ncclient (its ``sock``
+argument), as our sessions do (docs/architecture.md); without it, bare ncclient as its users run it.
 Prints ``{name: {"ok", "bytes", "sha256"|"error"}}`` as JSON; the caller checks it and times
 the whole process (Python start-up and imports included, as for ansible-playbook).
 """
@@ -35,14 +37,24 @@ def load_known_hosts(path: str) -> None:
                     KNOWN.setdefault(name, (fields[1], fields[2]))
 
 
+NODELAY = False
+
+
 def read_one(target: dict[str, Any]) -> dict[str, Any]:
+    import socket
+
     from lxml import etree  # type: ignore[import-untyped,unused-ignore]
     from ncclient import manager  # type: ignore[import-untyped]
 
     try:
+        extra: dict[str, Any] = {}
+        if NODELAY:
+            sock = socket.create_connection((target["host"], int(target["port"])), timeout=60)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            extra["sock"] = sock
         with manager.connect(host=target["host"], port=int(target["port"]), username=target["username"],
                              password=target["password"], hostkey_verify=False, allow_agent=False,
-                             look_for_keys=False, timeout=60, device_params={"name": "junos"}) as m:
+                             look_for_keys=False, timeout=60, device_params={"name": "junos"}, **extra) as m:
             key = m._session._transport.get_remote_server_key()
             want = KNOWN.get("[%s]:%s" % (target["host"], target["port"])) or KNOWN.get(target["host"])
             if want is None or (key.get_name(), key.get_base64()) != want:
@@ -57,7 +69,10 @@ def read_one(target: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/resync/floor.py")
     parser.add_argument("--threads", type=int, default=20)
+    parser.add_argument("--nodelay", action="store_true", help="TCP_NODELAY on each session's socket")
     args = parser.parse_args()
+    global NODELAY
+    NODELAY = args.nodelay
     from ncclient.transport import session as nc_session  # type: ignore[import-untyped]
 
     nc_session.TICK = 0.002

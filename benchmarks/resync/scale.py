@@ -8,6 +8,8 @@ devices and runs, in rotating order, three arms, each timed wall to wall as a pr
 
 - ``floor``: ``benchmarks/resync/floor.py``, a thread pool of ``--forks`` bare ncclient sessions
   (open, ``get-configuration`` committed, close) over the same devices;
+- ``floor_nodelay``: the same with ``TCP_NODELAY`` on each session's socket, as our sessions have it
+  (not a default arm: the target is against ``floor``; this one says what the socket option alone gives);
 - ``batch``: ``ansible-playbook playbooks/resync.yml --forks N`` with ``NETSYNC_RESYNC_BATCH=1``
   (the resync batch, whatever the number of hosts);
 - ``per_host``: the same with ``NETSYNC_RESYNC_BATCH=0`` (each worker resyncs its host);
@@ -102,12 +104,14 @@ class Fleet:
             proc.stop()
 
 
-def run_floor(fleet: Fleet, forks: int, changed: list[str], marker: str) -> tuple[float, dict[str, Any]]:
+def run_floor(fleet: Fleet, forks: int, changed: list[str], marker: str,
+              nodelay: bool = False) -> tuple[float, dict[str, Any]]:
     targets = [{"name": d.name, "host": d.host, "port": d.port, "username": d.username, "password": d.password}
                for d in fleet.devices]
     env = dict(os.environ, HOME=str(fleet.home))
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(FLOOR), "--threads", str(forks)], input=json.dumps(targets),
+    proc = subprocess.run([sys.executable, str(FLOOR), "--threads", str(forks)] + (["--nodelay"] if nodelay else []),
+                          input=json.dumps(targets),
                           capture_output=True, text=True, env=env, timeout=900)
     wall = time.perf_counter() - start
     problems: list[str] = []
@@ -201,8 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             for arm in order:
                 if arm == "noop":
                     wall, check[arm] = run_noop(fleet, store, args.forks)
-                elif arm == "floor":
-                    wall, check[arm] = run_floor(fleet, args.forks, changed, marker)
+                elif arm in ("floor", "floor_nodelay"):
+                    wall, check[arm] = run_floor(fleet, args.forks, changed, marker, nodelay=arm == "floor_nodelay")
                 else:
                     # each playbook arm sees the commit as new only once: commit again between arms
                     wall, check[arm] = run_ours(fleet, store, args.forks, arm, changed, marker)
