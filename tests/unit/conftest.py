@@ -29,3 +29,4 @@ def not_told_to_stop() -> Iterator[None]:
 
     yield
     cancel._requested.clear()
+    cancel._reason.clear()

@@ -26,7 +26,7 @@ import contextlib
 import signal
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 
@@ -51,6 +51,7 @@ class InFlight:
 _lock = threading.Lock()
 _jobs: dict[str, InFlight] = {}
 _requested = threading.Event()
+_reason: list[str] = []  # why the process was told to stop (the first signal's), once it was
 _previous: dict[int, Any] = {}  # signal -> its handler before the outermost cancellable()
 
 
@@ -93,6 +94,13 @@ def requested() -> bool:
     return _requested.is_set()
 
 
+def stop_reason() -> Optional[str]:
+    """Why the process was told to stop ("cancelled by signal 15"), or None. A device error that comes
+    after it is that stop's doing (ansible-playbook's exit closes every SSH transport: paramiko's own
+    exit handler), never a failure of the device (``tasks/resync.py``)."""
+    return _reason[0] if _requested.is_set() and _reason else None
+
+
 def give_back(why: str) -> bool:
     """:func:`abandon` every job in flight in this process that another thread runs, each over a
     connection of its own (that thread may be inside a transaction on the job's). True when the
@@ -130,8 +138,10 @@ def _handler(signum: int, frame: Any) -> None:
         return
     previous = _previous.get(signum, signal.SIG_DFL)
     first = not _requested.is_set()
-    _requested.set()
     why = "cancelled by signal %d" % signum
+    if not _reason:
+        _reason.append(why)
+    _requested.set()
     if give_back(why):  # the job this handler interrupted ends and gives its device back on the way out
         if first:
             raise Cancelled(why)

@@ -35,7 +35,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.render import
 from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_text
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.lease import kept, lease_seconds
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import (
-    Cancelled, abandon, cancellable, in_flight,
+    Cancelled, abandon, cancellable, in_flight, stop_reason,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
 from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
@@ -147,14 +147,21 @@ def _read(store: st.Store, name: str, target: Any, opener: Opener, job_id: Optio
         with opener(target) as session:
             return session.read_config()
     except DeviceError as exc:
+        stopping = stop_reason()
+        if job_id is not None and stopping is not None:
+            # the process is stopping and cut this session: the job is given back (run_resync), the
+            # device keeps its status from before, and no alarm says it failed
+            raise Cancelled(stopping) from exc
         if job_id is not None:
             with store.transaction():
                 state = "down" if exc.kind in ("unreachable", "timeout") else None
                 if store.devices.holds_claim(name, job_id):
                     store.devices.set_status(name, st.SYNC_FAILED, str(exc), state)
                     store.devices.release(name, job_id)
-                store.jobs.finished(job_id, False, str(exc))
-                record_resync(store.alarms, store.metrics, name, False, since, str(exc), down=state == "down")
+                    store.jobs.finished(job_id, False, str(exc))
+                    record_resync(store.alarms, store.metrics, name, False, since, str(exc), down=state == "down")
+                else:  # given back or taken over meanwhile: the device is not this job's any more
+                    store.jobs.fail_if_running(job_id, str(exc))
         raise TaskFailed("resync of %s failed: %s" % (name, exc), error=exc.kind,
                          managed_status=st.SYNC_FAILED if job_id is not None else before,
                          snapshot_version=int(previous["version"]) if previous else None) from exc

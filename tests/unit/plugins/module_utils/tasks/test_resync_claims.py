@@ -160,3 +160,62 @@ def test_a_device_left_synchronizing_by_a_killed_run_is_recovered(imported: Path
     with st.open_store(str(imported / "s.db")) as store:
         history = store.devices.status_history("r1", 5)
         assert any("recovered" in h["reason"] for h in history)
+
+
+class CutDevice(SlowDevice):
+    """A read that the process's stop cuts short: it fails as a closed session does (paramiko's exit
+    handler closes every transport of a stopping ansible-playbook)."""
+
+    def read_config(self) -> ConfigRead:
+        self.entered.set()
+        self.release.wait(10)
+        from ansible_collections.netsync.fleet.plugins.module_utils.device.types import DeviceError
+        raise DeviceError("malformed_reply", "r1 (127.0.0.1:830): unexpected reply (EOFError: EOFError)")
+
+
+def _given_back_while_reading(imported: Path, send: Any) -> tuple[list[BaseException], dict[str, Any]]:
+    """A resync in a thread whose read is cut after ``send`` ran (a stop signal's give-back, here
+    in the test's thread); what the thread raised and the job as stored."""
+    from ansible_collections.netsync.fleet.plugins.module_utils.tasks import cancel
+    dev = CutDevice()
+    raised: list[BaseException] = []
+
+    def job() -> None:
+        try:
+            rs.run_resync(_params(imported), False, False, opener=opener(dev))
+        except BaseException as exc:  # noqa: B036 - what the thread ended with is the point
+            raised.append(exc)
+    thread = threading.Thread(target=job)
+    thread.start()
+    assert dev.entered.wait(5)
+    send(cancel)
+    dev.release.set()
+    thread.join(10)
+    with st.open_store(str(imported / "s.db")) as store:
+        return raised, store.jobs.recent("r1")[0]
+
+
+def test_a_read_cut_by_the_stop_is_the_stop_not_a_device_failure(imported: Path) -> None:
+    """The signal's handler gave the job back; the session then dies with the process: the job keeps
+    the signal as its reason, the device its status from before, and no alarm says it failed."""
+    def stop(cancel: Any) -> None:
+        cancel._reason.append("cancelled by signal 2")
+        cancel._requested.set()
+        cancel.give_back("cancelled by signal 2")
+    raised, job = _given_back_while_reading(imported, stop)
+    assert [type(e) for e in raised] == [Cancelled] and str(raised[0]) == "cancelled by signal 2"
+    assert job["state"] == "failed" and job["message"] == "cancelled by signal 2"
+    assert _status(imported) == "In Sync"
+    with st.open_store(str(imported / "s.db")) as store:
+        assert store.alarms.select("active", "r1") == []
+        assert 0.0 not in [value for _at, value in store.metrics.series("jobs_run", "r1", 0, 1e12)]  # no failed run
+
+
+def test_a_read_failing_after_the_device_was_taken_from_the_job_does_not_rewrite_its_end(imported: Path) -> None:
+    """Given back (or taken over) without a stop of this process: the job's end stays as written."""
+    def take(cancel: Any) -> None:
+        cancel.give_back("taken away by the test")
+    raised, job = _given_back_while_reading(imported, take)
+    assert [type(e) for e in raised] == [TaskFailed]
+    assert job["state"] == "failed" and job["message"] == "taken away by the test"
+    assert _status(imported) == "In Sync"
