@@ -15,11 +15,12 @@ own result handling around it (``run_direct``: the same warning capture, failure
 """
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any, Optional
 
-from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import is_set, is_template
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import (
+    is_set, is_template, switched_on,
+)
 
 ENV = "NETSYNC_FLEET_DIRECT"
 
@@ -38,8 +39,7 @@ NOT_TEMPLATED = frozenset(("vars",))
 
 def direct_enabled(environ: Optional[dict[str, str]] = None) -> bool:
     """``NETSYNC_FLEET_DIRECT`` is on unless set to 0, false, no or off."""
-    value = (environ if environ is not None else os.environ).get(ENV, "1")
-    return value.strip().lower() not in ("0", "false", "no", "off")
+    return switched_on(ENV, environ)
 
 
 def holds_template(value: Any) -> bool:

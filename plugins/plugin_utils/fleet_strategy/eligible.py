@@ -11,6 +11,8 @@ Anything else goes to ansible-core's worker, unchanged.
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 IN_PROCESS_ACTIONS = frozenset(("netsync.fleet.resync",))
@@ -30,6 +32,12 @@ PERSISTENT_CLI = frozenset(("ansible.netcommon.network_cli", "network_cli"))
 # the connection plugin would (no port default but NETCONF's 830): the direct path needs no plugin loaded
 DIRECT_CONNECTIONS = frozenset(("", "local", "ansible.builtin.local", "ssh", "ansible.builtin.ssh", "netconf",
                                 "ansible.netcommon.netconf"))
+
+
+def switched_on(name: str, environ: Optional[Mapping[str, str]] = None) -> bool:
+    """An on/off environment switch of the strategy: on unless set to 0, false, no or off."""
+    value = (environ if environ is not None else os.environ).get(name, "1")
+    return value.strip().lower() not in ("0", "false", "no", "off")
 
 
 def is_set(value: Any) -> bool:

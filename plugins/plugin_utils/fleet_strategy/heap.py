@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import atexit
 import gc
-import os
 import threading
 from typing import Optional
+
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.eligible import switched_on
 
 ENV = "NETSYNC_FLEET_GC_FREEZE"
 
@@ -37,8 +38,7 @@ _lock = threading.Lock()
 
 def freeze_enabled(environ: Optional[dict[str, str]] = None) -> bool:
     """On unless ``NETSYNC_FLEET_GC_FREEZE`` is 0, false, no or off."""
-    value = (environ if environ is not None else os.environ).get(ENV, "1")
-    return value.strip().lower() not in ("0", "false", "no", "off")
+    return switched_on(ENV, environ)
 
 
 def freeze_inherited() -> bool:

@@ -93,7 +93,6 @@ class ListenerBase:
         self._settings_values = self.store.devices.settings_by_device()
         self._settings_version = version
         self._settings_made = {}
-        self._settings_global = None
         for name, host, platform, managed_status, hostname in self.store.devices.index_rows():
             platforms[name] = platform
             by_address.setdefault(host.lower(), []).append(name)
