@@ -91,6 +91,22 @@ def test_recap_and_events_per_host_with_a_failing_and_an_unreachable_device(flee
     assert jobs_since(fleet["store"], since) == {n: 1 for n in NAMES}  # one resync per device, no more
 
 
+def test_a_slow_device_holds_up_only_the_thread_reading_it(fleet: dict[str, Any]) -> None:
+    """forks 2: two pool processes of one thread each. While r1 answers slowly, the other process
+    reads every other device: hosts are handed out as threads free up, not dealt to the processes
+    beforehand (dealt round-robin, r3 and r5 waited behind r1 in its process)."""
+    fleet["sims"]["r1"].faults.delay = 2.0  # before each reply: its read takes 4 s or more
+    env = dict(strategy_env(fleet), NETSYNC_FLEET_PROCESSES="2")
+    run = run_playbook(RESYNC, fleet["inventory"], fleet["store"], "--forks", "2", "-vv", env_extra=env)
+    assert run.rc == 0, run.stderr[-3000:]
+    res = run.results(TASK)
+    assert sorted(res) == NAMES and all(res[h]["in_process"] is True for h in NAMES)
+    finished = [json.loads(line)["host"] for line in fleet["events"].read_text().splitlines()
+                if json.loads(line)["task"] == TASK and json.loads(line)["event"] != "start"]
+    assert sorted(finished) == NAMES
+    assert finished[-1] == "r1", finished  # every other device was read while r1 was being read
+
+
 def test_limit_check_and_diff(fleet: dict[str, Any]) -> None:
     sims = fleet["sims"]
     for name in ("r1", "r3"):

@@ -7,8 +7,10 @@ When linear has queued every host of an in-process task and starts waiting for r
 strategy forks ``processes`` pool workers (default: the number of CPUs, at most 2): each is an
 ansible-core ``WorkerProcess`` (so it detaches, proxies ``Display`` through the final queue,
 propagates signals, occupies a worker slot that ``has_dead_workers`` and the task queue
-manager's cleanup watch) whose ``_run`` runs its share of the hosts in a pool of threads
-(``runner.InProcessRunner``). The fork copies the hosts' variables as it does for a worker. A
+manager's cleanup watch) whose ``_run`` runs hosts in a pool of threads
+(``runner.InProcessRunner``), the ``--forks`` threads shared out between the processes. Each
+thread takes the next host as it frees up, whichever process it is in (``claims.py``), in the
+order linear queued them. The fork copies the hosts' variables as it does for a worker. A
 SIGTERM or SIGINT (ansible-playbook passes them on to its workers) first gives back the devices of
 the resyncs in flight (``tasks/cancel.py``), then ends the process as it ends a worker.
 With ``processes`` 0, the hosts run in threads of ansible-playbook itself. A pool process freezes
@@ -16,16 +18,15 @@ the objects it inherited from the garbage collector first (``heap.py``).
 """
 from __future__ import annotations
 
-import math
 import os
 from typing import Any, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import cancellable
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.claims import Claims
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.heap import freeze_inherited
-from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import InProcessRunner
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.runner import Entry, InProcessRunner
 
 ENV = "NETSYNC_FLEET_PROCESSES"
-Entry = tuple[Any, Any, dict[str, Any], Any, bool]  # host, task, task vars, play context, direct path
 
 
 def pool_processes(environ: Optional[dict[str, str]] = None, cpus: Optional[int] = None) -> int:
@@ -36,35 +37,36 @@ def pool_processes(environ: Optional[dict[str, str]] = None, cpus: Optional[int]
     return max(1, min(2, cpus if cpus is not None else (os.cpu_count() or 1)))
 
 
-def plan(entries: list[Entry], processes: int, free_slots: list[int], forks: int) -> list[tuple[int, list[Entry], int]]:
-    """(worker slot, its hosts, its threads) for each pool process: hosts dealt round-robin, the
-    ``forks`` threads shared out; empty when there is no process or free slot to use."""
-    count = min(processes, len(free_slots), len(entries))
+def plan(entries: list[Entry], processes: int, free_slots: list[int], forks: int) -> list[tuple[int, int]]:
+    """(worker slot, its threads) for each pool process: ``forks`` threads in all (no more than the
+    hosts), shared out as evenly as they go; empty when there is no process or free slot to use."""
+    threads = min(max(1, forks), len(entries))
+    count = min(processes, len(free_slots), threads)
     if count <= 0:
         return []
-    threads = max(1, math.ceil(max(1, forks) / count))
-    return [(free_slots[i], entries[i::count], threads) for i in range(count)]
+    return [(free_slots[i], threads // count + (1 if i < threads % count else 0)) for i in range(count)]
 
 
 def pool_worker_class() -> Any:
     from ansible.executor.process.worker import WorkerProcess
 
     class PoolWorker(WorkerProcess):  # type: ignore[misc,valid-type]
-        """A worker process that runs several hosts' tasks, each in a thread of its pool."""
+        """A worker process whose threads run the task's hosts, each taking the next one as it frees up."""
 
-        def __init__(self, entries: list[Entry], threads: int, **kwargs: Any) -> None:
+        def __init__(self, entries: list[Entry], claims: Claims, threads: int, **kwargs: Any) -> None:
             host, task, task_vars, play_context, _direct = entries[0]
             super().__init__(host=host, task=task, task_vars=task_vars, play_context=play_context, **kwargs)
             self._netsync_entries = entries
+            self._netsync_claims = claims
             self._netsync_threads = threads
 
         def _run(self) -> None:  # in the forked child
             freeze_inherited()  # its first full collection would copy every page inherited (heap.py)
+            self._netsync_claims.reading()
             runner = InProcessRunner(self._netsync_threads, self._final_q, self._loader, self._variable_manager,
                                      self._shared_loader_obj)
             with cancellable():  # SIGTERM/SIGINT: the hosts' resyncs in flight give their devices back first
-                for host, task, task_vars, play_context, direct in self._netsync_entries:
-                    runner.submit(host, task, task_vars, play_context, direct)
+                runner.drain(self._netsync_entries, self._netsync_claims.take, self._netsync_threads)
                 runner.close()
 
     return PoolWorker
@@ -81,14 +83,20 @@ def start_pool(strategy: Any, entries: list[Entry], processes: int) -> bool:
     if not parts:
         return False
     cls = pool_worker_class()
-    for slot, part, threads in parts:
-        old = workers[slot]
-        if old is not None:
-            old.close()
-        worker = cls(part, threads, final_q=strategy._final_q, loader=strategy._loader,
-                     variable_manager=strategy._variable_manager,
-                     shared_loader_obj=plugin_loader.get_plugin_loader_namespace(), worker_id=slot,
-                     cliargs=context.CLIARGS)
-        workers[slot] = worker
-        worker.start()
+    claims = Claims(len(entries), sum(threads for _, threads in parts))
+    started = False
+    try:
+        for slot, threads in parts:
+            old = workers[slot]
+            if old is not None:
+                old.close()
+            worker = cls(entries, claims, threads, final_q=strategy._final_q, loader=strategy._loader,
+                         variable_manager=strategy._variable_manager,
+                         shared_loader_obj=plugin_loader.get_plugin_loader_namespace(), worker_id=slot,
+                         cliargs=context.CLIARGS)
+            workers[slot] = worker
+            worker.start()
+            started = True
+    finally:  # a fork that failed: the processes already forked take every host
+        claims.feed() if started else claims.discard()
     return True

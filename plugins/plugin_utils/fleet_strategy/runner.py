@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run one host's task in a thread (of a pool process, or of ansible-playbook), as a worker process would.
 
+In a pool process, ``drain`` starts the process's threads, each taking its next host from the hosts
+shared by every pool process (``claims.py``); in ansible-playbook, ``submit`` queues each host.
+
 A worker process runs ``TaskExecutor(...).run()`` inside ``TaskContext(task)`` and puts a
 ``_RawTaskResult`` on the final queue; ansible-core's result thread turns it into the callbacks,
 the stats, failed and unreachable hosts, ``register`` and handlers. This does exactly that, in a
@@ -19,13 +22,15 @@ not hold up the exit.
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from ansible_collections.netsync.fleet.plugins.module_utils.store import StoreReuse
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks import cancel
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.context import IN_PROCESS
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.direct import Validated, run_direct
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.threads import DaemonPool
+
+Entry = tuple[Any, Any, dict[str, Any], Any, bool]  # host, task, task vars, play context, direct path
 
 
 class InProcessRunner:
@@ -51,6 +56,24 @@ class InProcessRunner:
             pool = self._pool
         pool.submit(self.run_host, host, task if direct else task.copy(exclude_tasks=True), task_vars, play_context,
                     direct)
+
+    def drain(self, entries: Sequence[Entry], take: Callable[[], Optional[int]], threads: int) -> None:
+        """Run ``entries`` in ``threads`` threads, each taking the index of its next host from ``take``
+        (shared with the other pool processes, ``claims.py``) until it gives None or the run is told to stop."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = DaemonPool(self.size, "netsync-fleet")
+            pool = self._pool
+        for _ in range(max(1, threads)):
+            pool.submit(self._take_hosts, entries, take)
+
+    def _take_hosts(self, entries: Sequence[Entry], take: Callable[[], Optional[int]]) -> None:
+        while not cancel.requested():
+            index = take()
+            if index is None:
+                return
+            host, task, task_vars, play_context, direct = entries[index]
+            self.run_host(host, task if direct else task.copy(exclude_tasks=True), task_vars, play_context, direct)
 
     def run_host(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any,
                  direct: bool = False) -> None:

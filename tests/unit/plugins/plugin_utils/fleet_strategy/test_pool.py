@@ -1,8 +1,10 @@
 """How the queued hosts of a task are shared between the pool processes."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.claims import Claims
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool import plan, pool_processes
 
 
@@ -10,23 +12,19 @@ def entries(n: int) -> list[Any]:
     return [("h%d" % i, "task", {}, "pc", False) for i in range(n)]
 
 
-def test_hosts_dealt_round_robin_and_forks_shared() -> None:
-    parts = plan(entries(5), 2, [0, 3, 4], 20)
-    assert [(slot, [e[0] for e in part], threads) for slot, part, threads in parts] == [
-        (0, ["h0", "h2", "h4"], 10), (3, ["h1", "h3"], 10)]
+def test_forks_threads_shared_out_between_the_processes() -> None:
+    assert plan(entries(100), 2, [0, 3, 4], 20) == [(0, 10), (3, 10)]
+    assert plan(entries(100), 3, [0, 1, 2], 20) == [(0, 7), (1, 7), (2, 6)]  # 20 in all, not 21
+    assert plan(entries(100), 2, [5, 6], 1) == [(5, 1)]  # forks 1: one thread, in one process
 
 
-def test_no_more_processes_than_hosts_or_free_slots() -> None:
-    assert [len(p) for _, p, _ in plan(entries(1), 2, [0, 1], 20)] == [1]
-    assert [s for s, _, _ in plan(entries(9), 4, [7], 20)] == [7]
+def test_no_more_threads_than_hosts_nor_processes_than_threads_or_free_slots() -> None:
+    assert plan(entries(5), 2, [0, 1], 20) == [(0, 3), (1, 2)]
+    assert plan(entries(1), 2, [0, 1], 20) == [(0, 1)]
+    assert plan(entries(9), 4, [7], 20) == [(7, 9)]
     assert plan(entries(9), 2, [], 20) == []
     assert plan(entries(9), 0, [0, 1], 20) == []
     assert plan([], 2, [0, 1], 20) == []
-
-
-def test_threads_round_up_and_never_zero() -> None:
-    assert [t for _, _, t in plan(entries(10), 3, [0, 1, 2], 20)] == [7, 7, 7]
-    assert [t for _, _, t in plan(entries(10), 2, [0, 1], 1)] == [1, 1]
 
 
 def test_processes_from_the_environment_else_the_cpus_up_to_two() -> None:
@@ -46,8 +44,9 @@ def test_a_pool_process_freezes_its_inherited_heap_before_its_hosts_run(monkeypa
         def __init__(self, *args: Any) -> None:
             calls.append("runner")
 
-        def submit(self, host: Any, *args: Any) -> None:
-            calls.append("host %s" % host)
+        def drain(self, items: list[Any], take: Any, threads: int) -> None:
+            while (index := take()) is not None:
+                calls.append("host %s" % items[index][0])
 
         def close(self) -> None:
             calls.append("close")
@@ -56,7 +55,10 @@ def test_a_pool_process_freezes_its_inherited_heap_before_its_hosts_run(monkeypa
     monkeypatch.setattr(pool, "freeze_inherited", lambda: calls.append("freeze"))
     cls = pool.pool_worker_class()
     worker = cls.__new__(cls)  # its _run only, as in the forked child
-    worker._netsync_entries, worker._netsync_threads = entries(2), 2
+    claims = Claims(2, 1)
+    worker._netsync_entries, worker._netsync_claims, worker._netsync_threads = entries(2), claims, 1
     worker._final_q = worker._loader = worker._variable_manager = worker._shared_loader_obj = None
+    os.write(claims._write_fd, claims.payload())  # what the parent writes (small: no reader needed yet)
     worker._run()
     assert calls == ["freeze", "runner", "host h0", "host h1", "close"]
+    os.close(claims._read_fd)
