@@ -20,7 +20,7 @@ from typing import Any, Callable
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.helpers import REPO, VENV_BIN, ansible_env, onboarded_junos_fleet, run_playbook
+from tests.system.helpers import REPO, VENV_BIN, ansible_env, jobs_since, onboarded_junos_fleet, run_playbook
 
 pytestmark = pytest.mark.system
 
@@ -190,4 +190,40 @@ def test_a_run_cancelled_as_awx_does_leaves_true_statuses_and_no_process(tmp_pat
     again = run_playbook(RESYNC, fleet["inventory"], store, "-e", "netsync_timeout=20", timeout=120)
     assert again.rc == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert time.monotonic() - started < 20  # no claim waited for
+    assert _statuses(store) == {name: st.IN_SYNC for name in NAMES}
+
+
+@pytest.mark.parametrize("mode", ["linear", "fleet-processes"])
+def test_a_run_cancelled_as_awx_does_starts_no_more_devices(tmp_path: Path, junos_sim: Callable[..., Any],
+                                                          mode: str) -> None:
+    """With fewer forks than devices: after the cancel, the reads in flight finish (as above) and no other
+    device's read starts. ansible-core's workers each read one device; the pool processes, which outlive
+    ansible-playbook in sessions of their own, must not go on through the devices it had queued."""
+    fleet = onboarded_junos_fleet(tmp_path, junos_sim, NAMES)
+    store = fleet["store"]
+    for sim in fleet["sims"].values():
+        sim.faults.delay = 2.0
+    since = time.time()
+    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC),
+                             "--forks", "2"],
+                            cwd=str(REPO), env=ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode]),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    marker = str(fleet["inventory"])
+    try:
+        end = time.monotonic() + 60
+        while time.monotonic() < end and {_statuses(store)[n] for n in ("r1", "r2")} != {st.SYNCHRONIZING}:
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            time.sleep(0.05)
+        assert _statuses(store) == {"r1": st.SYNCHRONIZING, "r2": st.SYNCHRONIZING, "r3": st.IN_SYNC,
+                                    "r4": st.IN_SYNC}
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    end = time.monotonic() + 30
+    while _processes_of_run(marker) and time.monotonic() < end:
+        time.sleep(0.2)
+    assert _processes_of_run(marker) == []
+    with st.open_store(store) as s:
+        assert {n: s.jobs.recent(n)[0]["state"] for n in ("r1", "r2")} == {"r1": "done", "r2": "done"}
+    assert jobs_since(store, since, NAMES) == {"r1": 1, "r2": 1, "r3": 0, "r4": 0}  # r3, r4 never started
     assert _statuses(store) == {name: st.IN_SYNC for name in NAMES}

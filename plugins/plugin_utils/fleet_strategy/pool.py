@@ -13,13 +13,14 @@ thread takes the next host as it frees up, whichever process it is in (``claims.
 order linear queued them. The fork copies the hosts' variables as it does for a worker. A
 SIGTERM or SIGINT (ansible-playbook passes them on to its workers) first gives back the devices of
 the resyncs in flight (``tasks/cancel.py``), then ends the process as it ends a worker.
-With ``processes`` 0, the hosts run in threads of ansible-playbook itself. A pool process freezes
-the objects it inherited from the garbage collector first (``heap.py``).
+Once ansible-playbook is gone (killed outright), a pool process starts no more hosts; the ones in
+flight finish, as a worker's would. With ``processes`` 0, the hosts run in threads of ansible-playbook
+itself. A pool process freezes the objects it inherited from the garbage collector first (``heap.py``).
 """
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import cancellable
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.claims import Claims
@@ -47,6 +48,18 @@ def plan(entries: list[Entry], processes: int, free_slots: list[int], forks: int
     return [(free_slots[i], threads // count + (1 if i < threads % count else 0)) for i in range(count)]
 
 
+def while_parent_lives(take: Callable[[], Optional[int]], parent: Optional[int] = None) -> Callable[[], Optional[int]]:
+    """``take``, until this process's parent (ansible-playbook) is gone: killed (AWX/AAP's cancel sends
+    SIGKILL to its process group, which the pool processes, in sessions of their own, are not in), it
+    reads no result any more, and a worker per host would not start another host either."""
+    parent = os.getppid() if parent is None else parent
+
+    def take_next() -> Optional[int]:
+        return None if os.getppid() != parent else take()
+
+    return take_next
+
+
 def pool_worker_class() -> Any:
     from ansible.executor.process.worker import WorkerProcess
 
@@ -66,7 +79,8 @@ def pool_worker_class() -> Any:
             runner = InProcessRunner(self._netsync_threads, self._final_q, self._loader, self._variable_manager,
                                      self._shared_loader_obj)
             with cancellable():  # SIGTERM/SIGINT: the hosts' resyncs in flight give their devices back first
-                runner.drain(self._netsync_entries, self._netsync_claims.take, self._netsync_threads)
+                runner.drain(self._netsync_entries, while_parent_lives(self._netsync_claims.take),
+                             self._netsync_threads)
                 runner.close()
 
     return PoolWorker

@@ -5,7 +5,9 @@ import os
 from typing import Any
 
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.claims import Claims
-from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool import plan, pool_processes
+from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool import (
+    plan, pool_processes, while_parent_lives,
+)
 
 
 def entries(n: int) -> list[Any]:
@@ -25,6 +27,13 @@ def test_no_more_threads_than_hosts_nor_processes_than_threads_or_free_slots() -
     assert plan(entries(9), 2, [], 20) == []
     assert plan(entries(9), 0, [0, 1], 20) == []
     assert plan([], 2, [0, 1], 20) == []
+
+
+def test_no_host_taken_once_the_parent_is_gone() -> None:
+    taken = iter([0, 1, 2])
+    assert [while_parent_lives(lambda: next(taken))() for _ in range(2)] == [0, 1]  # its parent: this one's
+    orphan = while_parent_lives(lambda: next(taken), parent=os.getppid() + 1)  # as if reparented
+    assert orphan() is None and next(taken) == 2  # nothing taken
 
 
 def test_processes_from_the_environment_else_the_cpus_up_to_two() -> None:
