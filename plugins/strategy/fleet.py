@@ -12,7 +12,7 @@ description:
     is C(netsync.fleet.resync) (by its full name or its short name through C(collections)) is not run by
     one forked worker process per host. Once ansible-core has computed each host's variables, the hosts
     are shared between a few pool processes (one per CPU, at most 2; C(NETSYNC_FLEET_PROCESSES) sets
-    the number, C(0) runs them in threads inside ansible-playbook), with C(--forks) threads in all: each
+    the number, C(0) runs them in threads inside ansible-playbook), with C(--forks) threads in all. Each
     thread takes the task's next host as soon as it is free, so a slow or unreachable device holds up
     only the thread reading it. Each host's result goes through
     ansible-core's normal result pipeline.

@@ -97,7 +97,7 @@ def start_pool(strategy: Any, entries: list[Entry], processes: int) -> bool:
     if not parts:
         return False
     cls = pool_worker_class()
-    claims = Claims(len(entries), sum(threads for _, threads in parts))
+    claims = Claims(len(entries), sum(part[1] for part in parts))
     started = False
     try:
         for slot, threads in parts:

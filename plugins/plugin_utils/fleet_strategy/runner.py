@@ -64,7 +64,7 @@ class InProcessRunner:
             if self._pool is None:
                 self._pool = DaemonPool(self.size, "netsync-fleet")
             pool = self._pool
-        for _ in range(max(1, threads)):
+        for _thread in range(max(1, threads)):
             pool.submit(self._take_hosts, entries, take)
 
     def _take_hosts(self, entries: Sequence[Entry], take: Callable[[], Optional[int]]) -> None:
