@@ -96,8 +96,11 @@ def start_pool(strategy: Any, entries: list[Entry], processes: int) -> bool:
     parts = plan(entries, processes, free, len(workers))
     if not parts:
         return False
+    try:
+        claims = Claims(len(entries), sum(part[1] for part in parts))
+    except OSError:  # no file descriptor left for the pipe: the hosts run in threads here instead
+        return False
     cls = pool_worker_class()
-    claims = Claims(len(entries), sum(part[1] for part in parts))
     started = False
     try:
         for slot, threads in parts:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
+
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.claims import Claims
 from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy.pool import (
     plan, pool_processes, while_parent_lives,
@@ -34,6 +36,24 @@ def test_no_host_taken_once_the_parent_is_gone() -> None:
     assert [while_parent_lives(lambda: next(taken))() for _ in range(2)] == [0, 1]  # its parent: this one's
     orphan = while_parent_lives(lambda: next(taken), parent=os.getppid() + 1)  # as if reparented
     assert orphan() is None and next(taken) == 2  # nothing taken
+
+
+def test_no_pipe_for_the_hosts_means_no_pool_process(monkeypatch: Any) -> None:
+    """Out of file descriptors: start_pool forks nothing and says so (the strategy then runs the hosts
+    in threads of ansible-playbook)."""
+    from ansible_collections.netsync.fleet.plugins.plugin_utils.fleet_strategy import pool
+
+    def no_pipe(*args: Any) -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(pool, "Claims", no_pipe)
+    monkeypatch.setattr(pool, "pool_worker_class", lambda: pytest.fail("nothing may be forked"))
+
+    class Strategy:
+        _workers: list[Any] = [None, None]
+
+    assert pool.start_pool(Strategy(), entries(3), 2) is False
+    assert Strategy._workers == [None, None]
 
 
 def test_processes_from_the_environment_else_the_cpus_up_to_two() -> None:
