@@ -21,8 +21,7 @@ from typing import Optional
 
 _ITEM = struct.Struct("=I")
 END = 0xFFFFFFFF  # one per thread: no more hosts
-_CHUNK = 4096  # PIPE_BUF on Linux (at least 512 by POSIX, a multiple of the item size either way)
-_CHUNK -= _CHUNK % _ITEM.size
+_CHUNK = 4096  # PIPE_BUF on Linux, a multiple of the item size: a write of it lands whole
 
 
 class Claims:
@@ -76,13 +75,8 @@ class Claims:
 
     def take(self) -> Optional[int]:
         """The next host's index, or None: no more (an end mark, or every writer gone)."""
-        data = os.read(self._read_fd, _ITEM.size)
-        while 0 < len(data) < _ITEM.size:  # not seen on Linux (items are written whole); read the rest
-            more = os.read(self._read_fd, _ITEM.size - len(data))
-            if not more:
-                return None
-            data += more
-        if not data:
+        data = os.read(self._read_fd, _ITEM.size)  # whole: the pipe only ever holds whole items
+        if len(data) < _ITEM.size:  # its end: every writer gone
             return None
         (index,) = _ITEM.unpack(data)
         return None if index == END else index

@@ -50,22 +50,20 @@ class InProcessRunner:
     def submit(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any, direct: bool = False) -> None:
         """Run the host's task in a thread: ``direct`` (``direct.py``) with the task validated once for all
         hosts, else through ``TaskExecutor`` with a copy of the task of its own."""
-        with self._lock:
-            if self._pool is None:
-                self._pool = DaemonPool(self.size, "netsync-fleet")
-            pool = self._pool
-        pool.submit(self.run_host, host, task if direct else task.copy(exclude_tasks=True), task_vars, play_context,
-                    direct)
+        self._threads().submit(self.run_host, host, _own(task, direct), task_vars, play_context, direct)
 
     def drain(self, entries: Sequence[Entry], take: Callable[[], Optional[int]], threads: int) -> None:
         """Run ``entries`` in ``threads`` threads, each taking the index of its next host from ``take``
         (shared with the other pool processes, ``claims.py``) until it gives None or the run is told to stop."""
+        pool = self._threads()
+        for _thread in range(max(1, threads)):
+            pool.submit(self._take_hosts, entries, take)
+
+    def _threads(self) -> DaemonPool:
         with self._lock:
             if self._pool is None:
                 self._pool = DaemonPool(self.size, "netsync-fleet")
-            pool = self._pool
-        for _thread in range(max(1, threads)):
-            pool.submit(self._take_hosts, entries, take)
+            return self._pool
 
     def _take_hosts(self, entries: Sequence[Entry], take: Callable[[], Optional[int]]) -> None:
         while not cancel.requested():
@@ -73,7 +71,7 @@ class InProcessRunner:
             if index is None:
                 return
             host, task, task_vars, play_context, direct = entries[index]
-            self.run_host(host, task if direct else task.copy(exclude_tasks=True), task_vars, play_context, direct)
+            self.run_host(host, _own(task, direct), task_vars, play_context, direct)
 
     def run_host(self, host: Any, task: Any, task_vars: dict[str, Any], play_context: Any,
                  direct: bool = False) -> None:
@@ -127,3 +125,9 @@ class InProcessRunner:
             stopping = cancel.requested()  # told to stop: drop the hosts not started, leave the running ones
             pool.shutdown(wait=not stopping, cancel=stopping)
         self.stores.close()
+
+
+def _own(task: Any, direct: bool) -> Any:
+    """The task as a host runs it: shared on the direct path (validated once), else a copy of its own
+    (``post_validate`` writes the host's templated values into it and its parent blocks)."""
+    return task if direct else task.copy(exclude_tasks=True)
