@@ -48,7 +48,9 @@ class InFlight:
     thread: int  # the thread that runs the job
 
 
-_lock = threading.Lock()
+# reentrant: the signal handler (give_back) runs in the main thread between two bytecodes, also inside
+# in_flight's own ``with _lock`` (a SIGTERM just after a SIGINT); a plain Lock waited for itself forever
+_lock = threading.RLock()
 _jobs: dict[str, InFlight] = {}
 _requested = threading.Event()
 _reason: list[str] = []  # why the process was told to stop (the first signal's), once it was

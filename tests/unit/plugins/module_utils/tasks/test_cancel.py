@@ -208,3 +208,24 @@ def test_a_second_signal_at_the_first_handlers_very_entry_defers_to_it(claimed: 
         assert nested == ["SIGTERM"] and cancel.requested()
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_a_signal_that_comes_while_its_thread_holds_the_registry_lock_does_not_wait_forever() -> None:
+    """The handler runs in the main thread between two bytecodes, also inside ``in_flight``'s own
+    ``with _lock`` (a SIGTERM a few milliseconds after a SIGINT, while the first one's exception
+    unregisters the job). Seen: an orphaned worker stuck 20 minutes in ``give_back``, holding its device."""
+    import threading
+
+    from ansible_collections.netsync.fleet.plugins.module_utils.tasks import cancel
+
+    done = threading.Event()
+
+    def handler_inside_the_lock() -> None:
+        with cancel._lock:
+            cancel.give_back("cancelled by signal 15")
+        done.set()
+
+    thread = threading.Thread(target=handler_inside_the_lock, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert done.is_set(), "give_back waited for a lock its own thread held"
