@@ -15,7 +15,10 @@ as it does for ``cli_command``.
 """
 from __future__ import annotations
 
+import fcntl
 import os
+import socket
+import time
 from typing import Any, Optional
 
 NETWORK_CLI = frozenset(("ansible.netcommon.network_cli", "network_cli"))
@@ -57,9 +60,63 @@ def start_network_cli(action: Any, task_vars: dict[str, Any]) -> str:
     conn.set_options(task_keys=task_keys, var_options=conn._resolve_option_variables(task_vars, templar))
     play_context.set_attributes_from_plugin(conn)
     play_context.timeout = conn.get_option("persistent_command_timeout")
-    socket_path: str = start_connection(play_context, conn.get_options(), task._uuid)
+    try:
+        socket_path: str = start_connection(play_context, conn.get_options(), task._uuid)
+    except Exception:
+        # ansible-connection crashes when the host's socket is still there but nobody answers on it:
+        # the helper is shutting down after its idle timeout (persistent_connect_timeout) or was
+        # killed. Once that socket is gone, a new helper (a new login) can start: once.
+        if not cleared_dead_socket(control_socket(play_context)):
+            raise
+        socket_path = start_connection(play_context, conn.get_options(), task._uuid)
     task.args["_ansible_socket"] = socket_path  # the strategy closes it at the end of the play
     return socket_path
+
+
+def control_socket(play_context: Any) -> str:
+    """The socket path ansible-connection uses for this host in this run (as its stub computes it)."""
+    from ansible import constants as C
+    from ansible.plugins.loader import connection_loader
+    from ansible.utils.path import unfrackpath
+
+    ssh = connection_loader.get("ssh", class_only=True)
+    pattern = ssh._create_control_path(play_context.remote_addr, play_context.port, play_context.remote_user,
+                                       play_context.connection, str(os.getppid()))
+    return str(unfrackpath(pattern % {"directory": unfrackpath(C.PERSISTENT_CONTROL_PATH_DIR)}))
+
+
+def answers(path: str) -> bool:
+    """Whether a process accepts connections on the unix socket ``path``."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+def cleared_dead_socket(path: str, wait: float = 2.0) -> bool:
+    """True when ``path`` was a socket nobody answers on and is gone now: a helper shutting down
+    removes its own within ``wait`` seconds; one left by a killed helper is removed here, under
+    the lock file ansible-connection itself takes before it looks at the socket."""
+    if not os.path.exists(path) or answers(path):
+        return False  # no socket (the failure was something else), or a live helper: not ours to touch
+    deadline = time.monotonic() + wait
+    while os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not os.path.exists(path):
+        return True
+    head, tail = os.path.split(path)
+    with open(os.path.join(head, ".ansible_pc_lock_%s" % tail), "a") as lock:
+        fcntl.lockf(lock, fcntl.LOCK_EX)
+        try:
+            if os.path.exists(path) and not answers(path):
+                os.remove(path)
+        finally:
+            fcntl.lockf(lock, fcntl.LOCK_UN)
+    return not os.path.exists(path)
 
 
 def cli_task_opener(action: Any, task_vars: dict[str, Any]) -> Any:

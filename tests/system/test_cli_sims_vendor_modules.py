@@ -36,7 +36,11 @@ def test_vendor_modules_accept_the_simulators(tmp_path: Path, cli_sim: Callable[
     try:
         sims = {p: cli_sim(platform=p, hostname="%s-1" % p, syslog_hosts=[("127.0.0.1", receiver.port)])
                 for p in PLATFORMS}
-        inv = cli_inventory(tmp_path / "inv.yml", {"%s-1" % p: host_vars(s) for p, s in sims.items()})
+        # The platforms' task files run one after the other: ios-1 waits ~20 s for the other three
+        # under load (measured), close to the helper's 30 s idle timeout, after which its next task
+        # would log in again (tests/system/test_cli_dead_helper.py); here one login is asserted.
+        inv = cli_inventory(tmp_path / "inv.yml", {"%s-1" % p: host_vars(s) for p, s in sims.items()},
+                            ansible_connect_timeout=600)
         run = run_playbook(REPO / "tests/system/playbooks/cli_vendor_modules.yml", inv, str(tmp_path / "x.db"),
                            "-e", "backup_dir=%s" % (tmp_path / "backup"))
         assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]

@@ -132,14 +132,37 @@ class CliPlatform(Platform):
         raise DeviceError("unsupported", "%s devices are configured with CLI lines, not XML" % self.name)
 
 
+TRACEBACK = "Traceback (most recent call last):"
+RAISED = re.compile(r"^[A-Za-z_][\w.]*(?:: (.*))?$")
+
+
+def crash_summary(text: str) -> tuple[str, str]:
+    """What a Python traceback says failed: ``(summary, messages)``. The summary is the last
+    exception line, and the one it was raised while handling, if any; ``messages`` are the
+    exceptions' own words (not the frames' file names), to decide the kind of failure by."""
+    raised = [m for m in (RAISED.match(line) for line in text.splitlines()
+                          if line and not line[0].isspace() and not line.startswith(TRACEBACK)) if m]
+    if not raised:
+        return text.splitlines()[-1].strip()[:300], ""
+    summary = raised[-1].group(0)[:300]
+    if len(raised) > 1:
+        summary += " (raised while handling %s)" % raised[-2].group(0)[:300]
+    return summary, " ".join(m.group(1) or "" for m in raised[-2:])
+
+
 def classify_cli(exc: BaseException, target: Target) -> DeviceError:
     """Name a failure of the persistent connection (its messages come from paramiko/cliconf)."""
     if isinstance(exc, DeviceError):
         return exc
     text = (getattr(exc, "message", None) or str(exc) or type(exc).__name__).strip()
-    low = text.lower()
     where = "%s (%s:%s)" % (target.name, target.host, target.port)
-    first_line = text.splitlines()[0][:300] if text else type(exc).__name__
+    if text.startswith(TRACEBACK):  # ansible-connection crashed; ansible-core raised its stderr
+        summary, said = crash_summary(text)
+        first_line = "the persistent connection helper (ansible-connection) failed: %s" % summary
+        low = said.lower()
+    else:
+        first_line = text.splitlines()[0][:300] if text else type(exc).__name__
+        low = text.lower()
     if "authentication" in low or "auth failed" in low or "permission denied" in low:
         return DeviceError("auth_failed", "authentication failed for user %r on %s" % (target.username, where))
     if "elevate privilege" in low or "enable mode" in low:

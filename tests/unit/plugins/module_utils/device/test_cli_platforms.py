@@ -165,3 +165,55 @@ def test_connection_failures_are_named(message: str, kind: str) -> None:
     target = Target(name="edge1", host="192.0.2.1", port=22, username="admin", password="hunter2")
     err = classify_cli(Exception(message), target)
     assert err.kind == kind and "edge1 (192.0.2.1:22)" in str(err) and "hunter2" not in str(err)
+
+
+CRASH = """Traceback (most recent call last):
+  File "/venv/bin/ansible-connection", line 8, in <module>
+    sys.exit(main())
+  File "/venv/lib/python3.11/site-packages/ansible/module_utils/connection.py", line 190, in send
+    sf.connect(self.socket_path)
+ansible.module_utils.connection.ConnectionError: Unable to connect to socket '/root/.ansible/pc/8c1f'.
+"""
+
+
+def test_a_helper_that_crashed_is_named_by_its_last_line_not_by_traceback() -> None:
+    """ansible-connection prints a traceback to stderr when it crashes; ansible-core then raises
+    that whole text. The message must say what failed (the last line), not 'Traceback (...)'."""
+    target = Target(name="edge1", host="192.0.2.1", port=22, username="admin", password="hunter2")
+    err = classify_cli(Exception(CRASH), target)
+    assert err.kind == "unreachable", err
+    assert "Unable to connect to socket '/root/.ansible/pc/8c1f'" in err.message and "Traceback" not in err.message
+    assert "ansible-connection" in err.message  # the helper that failed is named
+    # the words of a traceback's file paths do not decide the kind: only what the exception says
+    crash = CRASH.replace("ansible.module_utils.connection.ConnectionError: Unable to connect to socket "
+                          "'/root/.ansible/pc/8c1f'.", "KeyError: 'prompt'")
+    err = classify_cli(Exception(crash), target)
+    assert err.kind == "malformed_reply" and "KeyError: 'prompt'" in err.message, err
+
+
+CHAINED = """Traceback (most recent call last):
+  File "/venv/lib/python3.11/site-packages/ansible/cli/scripts/ansible_connection_cli_stub.py", line 285, in main
+    conn.set_options(direct=options)
+ansible.module_utils.connection.ConnectionError: command timeout triggered, timeout value is 60 secs.
+See the timeout setting options in the Network Debug and Troubleshooting Guide.
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/venv/lib/python3.11/site-packages/ansible/cli/scripts/ansible_connection_cli_stub.py", line 288, in main
+    raise ConnectionError('Unable to decode JSON from response set_options. See the debug log for more information.')
+ansible.module_utils.connection.ConnectionError: Unable to decode JSON from response set_options. See the debug log\
+ for more information.
+"""
+
+
+def test_a_chained_crash_says_what_it_was_handling() -> None:
+    """The stub re-raises the helper's answer to set_options as 'Unable to decode JSON': the
+    helper's own words are the useful part, and decide the kind."""
+    target = Target(name="edge1", host="192.0.2.1", port=22, username="admin", password="hunter2")
+    err = classify_cli(Exception(CHAINED), target)
+    assert err.kind == "timeout", err
+    assert "Unable to decode JSON from response set_options" in err.message
+    assert "raised while handling ansible.module_utils.connection.ConnectionError: command timeout triggered, " \
+           "timeout value is 60 secs." in err.message, err.message
+    assert "See the timeout setting" not in err.message and "Traceback" not in err.message
