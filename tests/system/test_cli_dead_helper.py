@@ -3,7 +3,6 @@ is still there: what an idle timeout racing the next task, or a killed helper, l
 own stub then crashes on that socket; netsync.fleet's tasks start a new helper instead."""
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -16,35 +15,10 @@ import pytest
 
 from tests.sims.cli_fixtures import cli_sim  # noqa: F401
 from tests.sims.cli_sim import CliSim
-from tests.system.cli_helpers import cli_inventory, host_vars
+from tests.system.cli_helpers import cli_inventory, control_socket, helpers_of, host_vars, stop_helpers
 from tests.system.helpers import REPO, VENV_BIN, ansible_env
 
 pytestmark = pytest.mark.system
-
-
-def helpers_of(playbook_pid: int) -> list[int]:
-    """The ansible-connection processes started by the ansible-playbook ``playbook_pid``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            args = Path("/proc/%s/cmdline" % entry).read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if any(b"ansible_connection_cli_stub" in a or a.endswith(b"ansible-connection") for a in args[:2]) \
-                and str(playbook_pid).encode() in args:
-            found.append(int(entry))
-    return found
-
-
-def control_socket(host: str, port: int, user: str, playbook_pid: int) -> Path:
-    from ansible import constants as C
-    from ansible.plugins.connection.ssh import Connection as Ssh
-    from ansible.utils.path import unfrackpath
-
-    pattern = Ssh._create_control_path(host, port, user, "ansible.netcommon.network_cli", str(playbook_pid))
-    return Path(unfrackpath(pattern % {"directory": unfrackpath(C.PERSISTENT_CONTROL_PATH_DIR)}))
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -80,9 +54,7 @@ def test_a_task_after_the_helper_was_killed_starts_a_new_one(tmp_path: Path,
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-        for pid in helpers_of(proc.pid):  # a helper outlives the play until its idle timeout
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+        stop_helpers(proc.pid)
     data = json.loads(out[out.find("{"):])
     result = data["plays"][0]["tasks"][-1]["hosts"]["iosxr-1"]
     assert proc.returncode == 0, (result.get("msg"), result, err[-2000:])
