@@ -16,7 +16,14 @@ the main thread itself runs (a worker of the linear strategy) is interrupted wit
 
 Only the main thread may set a signal handler: :func:`cancellable` is entered there, around a
 resync in the main thread or around the threads that run resyncs; in another thread it does
-nothing, and the main thread's handler gives that thread's jobs back. A job that cannot be given
+nothing, and the main thread's handler gives that thread's jobs back. Python runs a handler only
+in the main thread, between two bytecodes, while the kernel hands a signal sent to the process to
+any thread that does not block it: taken by paramiko's or ncclient's thread while the main thread
+waits for the device's reply, it would run only when the reply came. So inside
+:func:`cancellable`, every thread started in the process blocks SIGTERM and SIGINT from its first
+Python event on (``threading.setprofile``), as our own threads do from their first line
+(:func:`block_stop_signals`), and the kernel hands them to the main thread, whose wait they
+interrupt. A job that cannot be given
 back (the store fails; SIGKILL) keeps its claim until it expires, and the next resync recovers
 its device.
 """
@@ -24,9 +31,10 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 
@@ -71,11 +79,25 @@ def abandon(store: st.Store, name: str, job_id: str, before: str, why: str) -> N
 def block_stop_signals() -> None:
     """In a thread of our own, first thing: SIGTERM and SIGINT go to the main thread, whose handler
     gives the jobs back. (A thread that took the signal would leave the handler waiting until the main
-    thread's blocking call returns.)"""
+    thread's blocking call returns.) A process started from the thread inherits its mask: start none
+    that must stay stoppable (ansible-connection is started by a worker's main thread)."""
     try:
         signal.pthread_sigmask(signal.SIG_BLOCK, set(SIGNALS))
     except (AttributeError, OSError, ValueError):  # no pthread_sigmask here: joins in slices still serve
         pass
+
+
+def blocking_new_threads(previous: Optional[Callable[..., Any]]) -> Callable[..., Any]:
+    """A profile hook for ``threading.setprofile``: a thread started while it is set blocks SIGTERM
+    and SIGINT at its first Python event, then has ``previous`` (the hook set before, often none)
+    as its profile function, which sees that event too."""
+    def hook(frame: Any, event: str, arg: Any) -> Any:
+        block_stop_signals()
+        sys.setprofile(previous)
+        if previous is not None:
+            return previous(frame, event, arg)
+        return None
+    return hook
 
 
 @contextlib.contextmanager
@@ -157,17 +179,21 @@ def _handler(signum: int, frame: Any) -> None:
 def cancellable() -> Iterator[None]:
     """Main thread only (elsewhere, or inside another ``cancellable``, a no-op): SIGTERM and SIGINT
     give back every job in flight in this process, then do what they did before. A signal that was
-    ignored stays ignored. The handlers before are restored on the way out."""
+    ignored stays ignored. Threads started meanwhile block both, so that the kernel hands them to the
+    main thread. The handlers and the threads' profile hook before are restored on the way out."""
     if threading.current_thread() is not threading.main_thread() or _previous:
         yield
         return
     _previous.update({signum: signal.getsignal(signum) for signum in SIGNALS})
+    profile = getattr(threading, "getprofile", lambda: None)()
     try:
         for signum, handler in _previous.items():
             if handler is not signal.SIG_IGN:
                 signal.signal(signum, _handler)
+        threading.setprofile(blocking_new_threads(profile))
         yield
     finally:
+        threading.setprofile(profile)  # type: ignore[arg-type]  # None clears it, as before
         for signum, handler in _previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         _previous.clear()  # requested() stays true: a process told to stop starts no more hosts

@@ -229,3 +229,46 @@ def test_a_signal_that_comes_while_its_thread_holds_the_registry_lock_does_not_w
     thread.start()
     thread.join(5)
     assert done.is_set(), "give_back waited for a lock its own thread held"
+
+
+def _mask_of_new_thread() -> set[int]:
+    masks: list[set[int]] = []
+    thread = threading.Thread(target=lambda: masks.append(set(signal.pthread_sigmask(signal.SIG_BLOCK, []))))
+    thread.start()
+    thread.join(5)
+    return masks[0]
+
+
+def test_threads_started_inside_cancellable_leave_the_stop_signals_to_the_main_thread() -> None:
+    """paramiko's and ncclient's threads, started while a resync runs in the main thread, must not take
+    a stop signal: its handler would run only when the main thread's wait for the device returned."""
+    stop = {signal.SIGTERM, signal.SIGINT}
+    before = _mask_of_new_thread()
+    assert not stop & before
+    with cancel.cancellable():
+        inside = _mask_of_new_thread()
+        main = set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+    assert stop <= inside
+    assert not stop & main  # the main thread still takes them
+    assert not stop & _mask_of_new_thread()  # and once out, threads are started as before
+    assert threading.getprofile() is None
+
+
+def test_a_profile_hook_set_before_still_sees_the_new_threads_and_is_put_back() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def profiler(frame: Any, event: str, arg: Any) -> None:
+        seen.append((event, frame.f_code.co_name))
+    threading.setprofile(profiler)
+    try:
+        with cancel.cancellable():
+            def work() -> None:
+                seen.append(("profile", repr(sys.getprofile() is profiler)))
+            thread = threading.Thread(target=work)
+            thread.start()
+            thread.join(5)
+        assert threading.getprofile() is profiler
+    finally:
+        threading.setprofile(None)  # type: ignore[arg-type]
+    assert seen[0] == ("call", "run")  # the thread's first event reached it, then every later one
+    assert ("profile", "True") in seen and ("call", "work") in seen

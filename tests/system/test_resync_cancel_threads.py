@@ -1,0 +1,135 @@
+"""A stop signal reaches the thread that can act on it at once.
+
+Python runs a signal handler only in the main thread, between two bytecodes. The kernel hands a
+signal sent to a process to any of its threads that does not block it; when that is one of the
+SSH or NETCONF library threads of a worker of ansible-core's linear strategy, whose main thread
+waits for the device's reply, the handler (which gives the device back its status) would run only
+when the reply came. While a resync runs, every other thread of its process blocks SIGTERM and
+SIGINT (``tasks/cancel.py``), so the kernel hands them to the main thread, whose wait they interrupt.
+
+The devices answer after 40 s: a device given back within 20 s of the signal was given back by
+the handler, not by the read's end.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from tests.system.helpers import REPO, VENV_BIN, ansible_env, onboarded_junos_fleet
+from tests.system.test_resync_cancel import _processes_of_run
+
+pytestmark = pytest.mark.system
+
+NAMES = ["r1", "r2"]
+RESYNC = REPO / "playbooks/resync.yml"
+STOP_BITS = (1 << (signal.SIGTERM - 1)) | (1 << (signal.SIGINT - 1))  # in /proc/<pid>/task/<tid>/status SigBlk
+
+
+def _blocked_masks(pid: int) -> dict[int, int]:
+    """thread id -> its blocked signals (``SigBlk``), for each thread of process ``pid``."""
+    masks = {}
+    for task in Path("/proc/%d/task" % pid).iterdir():
+        try:
+            status = (task / "status").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        for line in status.splitlines():
+            if line.startswith("SigBlk:"):
+                masks[int(task.name)] = int(line.split()[1], 16)
+    return masks
+
+
+def _workers(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=,stat=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(line.split()[0]) for line in out.splitlines() if not line.split()[1].startswith("Z")]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_only_the_main_thread_of_a_linear_worker_takes_a_stop_signal(tmp_path: Path,
+                                                                      junos_sim: Callable[..., Any],
+                                                                      signum: int) -> None:
+    """The kernel hands a signal to a thread that blocks it never; to the main thread of a process
+    when it does not block it and has none pending, else to any other thread that does not block it.
+    So: every thread but the main one blocks both stop signals, and a signal to the worker gives its
+    device back long before the device answers."""
+    fleet = onboarded_junos_fleet(tmp_path, junos_sim, NAMES)
+    store = fleet["store"]
+    for sim in fleet["sims"].values():
+        sim.faults.delay = 40.0
+    sent = {name: sim.rpcs_received for name, sim in fleet["sims"].items()}
+    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC)],
+                            cwd=str(REPO), env=ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    marker = str(fleet["inventory"])
+    workers: list[int] = []
+    try:
+        _wait_reads_in_flight(store, proc, sent, fleet["sims"])
+        workers = _workers(proc.pid)
+        assert len(workers) == len(NAMES), workers  # one per host, each awaiting its device's reply
+        for worker in workers:
+            masks = _blocked_masks(worker)
+            others = {tid: mask for tid, mask in masks.items() if tid != worker}
+            # the lease thread, paramiko's transport thread, ncclient's session thread
+            assert len(others) >= 3, masks
+            assert masks[worker] & STOP_BITS == 0, "the main thread blocks a stop signal: %x" % masks[worker]
+            taking = {tid: "%x" % mask for tid, mask in others.items() if mask & STOP_BITS != STOP_BITS}
+            assert taking == {}, "threads other than the main thread may take a stop signal: %s" % taking
+        sent_at = time.monotonic()
+        for worker in workers:
+            os.kill(worker, signum)  # as ansible-playbook passes it on; the kernel picks the thread
+        back = _wait_given_back(store, timeout=20)
+        assert back, "still Synchronizing %.0f s after the signal:\n%s" % (time.monotonic() - sent_at, _why(store))
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signal.SIGKILL)
+    end = time.monotonic() + 30
+    while _processes_of_run(marker) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert _processes_of_run(marker) == []
+    with st.open_store(store) as s:
+        for name in NAMES:
+            job = s.jobs.recent(name)[0]
+            assert job["state"] == "failed" and "signal %d" % signum in job["message"], job
+
+
+def _statuses(store: str) -> dict[str, str]:
+    with st.open_store(store) as s:
+        return {name: (s.devices.get(name) or {}).get("managed_status", "") for name in NAMES}
+
+
+def _wait_reads_in_flight(store: str, proc: subprocess.Popen[str], sent: dict[str, int], sims: Any) -> None:
+    """Until every device is ``Synchronizing`` and has the read's RPC in hand (its worker awaits the reply)."""
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        if set(_statuses(store).values()) == {st.SYNCHRONIZING} and all(
+                sims[name].rpcs_received > count for name, count in sent.items()):
+            return
+        assert proc.poll() is None, "ansible-playbook ended before the reads: %s" % proc.communicate()[1][-2000:]
+        time.sleep(0.05)
+    raise AssertionError("the reads were not all in flight: %s" % _statuses(store))
+
+
+def _wait_given_back(store: str, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if set(_statuses(store).values()) == {st.IN_SYNC}:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _why(store: str) -> str:
+    with st.open_store(store) as s:
+        return "\n".join("%s: jobs %s; history %s" % (name, s.jobs.recent(name, 2), s.devices.status_history(name, 3))
+                         for name in NAMES)
