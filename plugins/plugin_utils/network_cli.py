@@ -66,7 +66,7 @@ def start_network_cli(action: Any, task_vars: dict[str, Any]) -> str:
         # ansible-connection crashes when the host's socket is still there but nobody answers on it:
         # the helper is shutting down after its idle timeout (persistent_connect_timeout) or was
         # killed. Once that socket is gone, a new helper (a new login) can start: once.
-        if not cleared_dead_socket(control_socket(play_context)):
+        if not dead_socket_cleared(play_context):
             raise
         socket_path = start_connection(play_context, conn.get_options(), task._uuid)
     task.args["_ansible_socket"] = socket_path  # the strategy closes it at the end of the play
@@ -83,6 +83,16 @@ def control_socket(play_context: Any) -> str:
     pattern = ssh._create_control_path(play_context.remote_addr, play_context.port, play_context.remote_user,
                                        play_context.connection, str(os.getppid()))
     return str(unfrackpath(pattern % {"directory": unfrackpath(C.PERSISTENT_CONTROL_PATH_DIR)}))
+
+
+def dead_socket_cleared(play_context: Any) -> bool:
+    """:func:`cleared_dead_socket` for the host's control socket; False when that cannot be looked at
+    (the path comes from a private function of ansible-core's ssh plugin: should it change, the start
+    failure is reported as it came, not replaced by an error of this probe)."""
+    try:
+        return cleared_dead_socket(control_socket(play_context))
+    except Exception:
+        return False
 
 
 def answers(path: str) -> bool:

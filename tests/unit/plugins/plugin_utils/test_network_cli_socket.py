@@ -7,7 +7,11 @@ import socket
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
+
+from ansible_collections.netsync.fleet.plugins.plugin_utils import network_cli
 from ansible_collections.netsync.fleet.plugins.plugin_utils.network_cli import answers, cleared_dead_socket
 
 
@@ -54,3 +58,27 @@ def test_a_helper_shutting_down_removes_its_own(tmp_path: Path) -> None:
         assert time.monotonic() - started < 2.0  # it returned once the helper was done, not at the deadline
     finally:
         removed.cancel()
+
+
+def test_a_probe_that_cannot_find_the_socket_leaves_the_start_failure_as_it_came(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The socket path comes from a private function of ansible-core's ssh plugin; without it, the
+    caller re-raises ansible-connection's own error instead of this probe's."""
+    from ansible.plugins.loader import connection_loader
+
+    context = SimpleNamespace(remote_addr="127.0.0.1", port=22, remote_user="admin",
+                              connection="ansible.netcommon.network_cli")
+    assert network_cli.control_socket(context).startswith("/")  # as ansible-core has it today
+    ssh = connection_loader.get("ssh", class_only=True)
+    monkeypatch.delattr(ssh, "_create_control_path")
+    with pytest.raises(AttributeError):
+        network_cli.control_socket(context)
+    assert network_cli.dead_socket_cleared(context) is False
+
+
+def test_a_dead_socket_of_the_host_is_cleared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "pc4"
+    bound(path, listen=False).close()
+    monkeypatch.setattr(network_cli, "control_socket", lambda play_context: str(path))
+    assert network_cli.dead_socket_cleared(SimpleNamespace()) is True
+    assert not path.exists()
