@@ -33,23 +33,23 @@ MODES = {
 }
 
 
-def _statuses(store: str) -> dict[str, str]:
+def _statuses(store: str, names: list[str] = NAMES) -> dict[str, str]:
     with st.open_store(store) as s:
-        return {name: (s.devices.get(name) or {}).get("managed_status", "") for name in NAMES}
+        return {name: (s.devices.get(name) or {}).get("managed_status", "") for name in names}
 
 
 def _wait_all_synchronizing(store: str, proc: subprocess.Popen[str], sent: dict[str, int] | None = None,
-                            sims: Any = None, timeout: float = 60) -> None:
+                            sims: Any = None, timeout: float = 60, names: list[str] = NAMES) -> None:
     """Until every device is ``Synchronizing`` (its job started: it may still be connecting) and, given
     the RPCs each device had before, every device has the read's RPC in hand (its job awaits the reply)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if set(_statuses(store).values()) == {st.SYNCHRONIZING} and all(
+        if set(_statuses(store, names).values()) == {st.SYNCHRONIZING} and all(
                 sims[name].rpcs_received > count for name, count in (sent or {}).items()):
             return
         assert proc.poll() is None, "ansible-playbook ended before the reads: %s" % proc.communicate()[1][-2000:]
         time.sleep(0.05)
-    raise AssertionError("the devices were not all Synchronizing: %s" % _statuses(store))
+    raise AssertionError("the devices were not all Synchronizing: %s" % _statuses(store, names))
 
 
 @pytest.mark.parametrize("phase", ["connecting", "awaiting-reply"])
@@ -105,11 +105,11 @@ def test_a_signal_gives_every_device_in_flight_back_its_status(tmp_path: Path, j
     assert _statuses(store) == {name: st.IN_SYNC for name in NAMES}
 
 
-def _why(store: str) -> str:
+def _why(store: str, names: list[str] = NAMES) -> str:
     """Each device's last jobs and status changes (an assertion's message)."""
     with st.open_store(store) as s:
         return "\n".join("%s: jobs %s; history %s" % (name, s.jobs.recent(name, 3), s.devices.status_history(name, 4))
-                         for name in NAMES)
+                         for name in names)
 
 
 def _kill_every_process_of(pid: int) -> None:

@@ -24,7 +24,7 @@ import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from tests.system.helpers import REPO, VENV_BIN, ansible_env, onboarded_junos_fleet
-from tests.system.test_resync_cancel import _processes_of_run
+from tests.system.test_resync_cancel import _processes_of_run, _statuses, _wait_all_synchronizing, _why
 
 pytestmark = pytest.mark.system
 
@@ -71,7 +71,7 @@ def test_only_the_main_thread_of_a_linear_worker_takes_a_stop_signal(tmp_path: P
     marker = str(fleet["inventory"])
     workers: list[int] = []
     try:
-        _wait_reads_in_flight(store, proc, sent, fleet["sims"])
+        _wait_all_synchronizing(store, proc, sent, fleet["sims"], names=NAMES)
         workers = _workers(proc.pid)
         assert len(workers) == len(NAMES), workers  # one per host, each awaiting its device's reply
         for worker in workers:
@@ -86,7 +86,8 @@ def test_only_the_main_thread_of_a_linear_worker_takes_a_stop_signal(tmp_path: P
         for worker in workers:
             os.kill(worker, signum)  # as ansible-playbook passes it on; the kernel picks the thread
         back = _wait_given_back(store, timeout=20)
-        assert back, "still Synchronizing %.0f s after the signal:\n%s" % (time.monotonic() - sent_at, _why(store))
+        waited = time.monotonic() - sent_at
+        assert back, "still Synchronizing %.0f s after the signal:\n%s" % (waited, _why(store, NAMES))
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
@@ -103,33 +104,10 @@ def test_only_the_main_thread_of_a_linear_worker_takes_a_stop_signal(tmp_path: P
             assert job["state"] == "failed" and "signal %d" % signum in job["message"], job
 
 
-def _statuses(store: str) -> dict[str, str]:
-    with st.open_store(store) as s:
-        return {name: (s.devices.get(name) or {}).get("managed_status", "") for name in NAMES}
-
-
-def _wait_reads_in_flight(store: str, proc: subprocess.Popen[str], sent: dict[str, int], sims: Any) -> None:
-    """Until every device is ``Synchronizing`` and has the read's RPC in hand (its worker awaits the reply)."""
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        if set(_statuses(store).values()) == {st.SYNCHRONIZING} and all(
-                sims[name].rpcs_received > count for name, count in sent.items()):
-            return
-        assert proc.poll() is None, "ansible-playbook ended before the reads: %s" % proc.communicate()[1][-2000:]
-        time.sleep(0.05)
-    raise AssertionError("the reads were not all in flight: %s" % _statuses(store))
-
-
 def _wait_given_back(store: str, timeout: float) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if set(_statuses(store).values()) == {st.IN_SYNC}:
+        if set(_statuses(store, NAMES).values()) == {st.IN_SYNC}:
             return True
         time.sleep(0.1)
     return False
-
-
-def _why(store: str) -> str:
-    with st.open_store(store) as s:
-        return "\n".join("%s: jobs %s; history %s" % (name, s.jobs.recent(name, 2), s.devices.status_history(name, 3))
-                         for name in NAMES)
