@@ -23,9 +23,8 @@ waits for the device's reply, it would run only when the reply came. So inside
 :func:`cancellable`, every thread started in the process blocks SIGTERM and SIGINT from its first
 Python event on (``threading.setprofile``), as our own threads do from their first line
 (:func:`block_stop_signals`), and the kernel hands them to the main thread, whose wait they
-interrupt. A job that cannot be given
-back (the store fails; SIGKILL) keeps its claim until it expires, and the next resync recovers
-its device.
+interrupt. A job that cannot be given back (the store fails; SIGKILL) keeps its claim until it
+expires, and the next resync recovers its device.
 """
 from __future__ import annotations
 
