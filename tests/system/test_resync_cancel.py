@@ -38,6 +38,13 @@ def _statuses(store: str, names: list[str] = NAMES) -> dict[str, str]:
         return {name: (s.devices.get(name) or {}).get("managed_status", "") for name in names}
 
 
+def _start_resync(fleet: dict[str, Any], env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """``playbooks/resync.yml`` over the fleet, in a session of its own (a signal to it is to it alone)."""
+    return subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC), *args],
+                            cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
 def _wait_all_synchronizing(store: str, proc: subprocess.Popen[str], sent: dict[str, int] | None = None,
                             sims: Any = None, timeout: float = 60, names: list[str] = NAMES) -> None:
     """Until every device is ``Synchronizing`` (its job started: it may still be connecting) and, given
@@ -68,9 +75,7 @@ def test_a_signal_gives_every_device_in_flight_back_its_status(tmp_path: Path, j
     sent = {name: sim.rpcs_received for name, sim in fleet["sims"].items()}  # the RPCs before the run
     env = ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode])
     started = time.time()
-    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC)],
-                            cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = _start_resync(fleet, env)
     try:
         _wait_all_synchronizing(store, proc, sent if phase == "awaiting-reply" else None, fleet["sims"])
         os.kill(proc.pid, signum)
@@ -137,9 +142,7 @@ def test_a_run_killed_outright_is_recovered_by_the_next_at_once(tmp_path: Path, 
     for sim in fleet["sims"].values():
         sim.faults.delay = 6.0
     env = ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode])
-    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC)],
-                            cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = _start_resync(fleet, env)
     try:
         _wait_all_synchronizing(store, proc)
         with st.open_store(store) as s:
@@ -183,9 +186,7 @@ def test_a_run_cancelled_as_awx_does_leaves_true_statuses_and_no_process(tmp_pat
     for sim in fleet["sims"].values():
         sim.faults.delay = 3.0
     sent = {name: sim.rpcs_received for name, sim in fleet["sims"].items()}
-    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC)],
-                            cwd=str(REPO), env=ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode]),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = _start_resync(fleet, ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode]))
     marker = str(fleet["inventory"])
     try:
         _wait_all_synchronizing(store, proc, sent, fleet["sims"])
@@ -222,10 +223,7 @@ def test_a_run_cancelled_as_awx_does_starts_no_more_devices(tmp_path: Path, juno
     for sim in fleet["sims"].values():
         sim.faults.delay = 2.0
     since = time.time()
-    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC),
-                             "--forks", "2"],
-                            cwd=str(REPO), env=ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode]),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = _start_resync(fleet, ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0", **MODES[mode]), "--forks", "2")
     marker = str(fleet["inventory"])
     try:
         end = time.monotonic() + 60

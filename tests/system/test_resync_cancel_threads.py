@@ -23,13 +23,14 @@ from typing import Any, Callable
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
-from tests.system.helpers import REPO, VENV_BIN, ansible_env, onboarded_junos_fleet
-from tests.system.test_resync_cancel import _processes_of_run, _statuses, _wait_all_synchronizing, _why
+from tests.system.helpers import ansible_env, onboarded_junos_fleet
+from tests.system.test_resync_cancel import (
+    _processes_of_run, _start_resync, _statuses, _wait_all_synchronizing, _why,
+)
 
 pytestmark = pytest.mark.system
 
 NAMES = ["r1", "r2"]
-RESYNC = REPO / "playbooks/resync.yml"
 STOP_BITS = (1 << (signal.SIGTERM - 1)) | (1 << (signal.SIGINT - 1))  # in /proc/<pid>/task/<tid>/status SigBlk
 
 
@@ -65,9 +66,7 @@ def test_only_the_main_thread_of_a_linear_worker_takes_a_stop_signal(tmp_path: P
     for sim in fleet["sims"].values():
         sim.faults.delay = 40.0
     sent = {name: sim.rpcs_received for name, sim in fleet["sims"].items()}
-    proc = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(fleet["inventory"]), str(RESYNC)],
-                            cwd=str(REPO), env=ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = _start_resync(fleet, ansible_env(store, ANSIBLE_DEPRECATION_WARNINGS="0"))
     marker = str(fleet["inventory"])
     workers: list[int] = []
     try:
@@ -82,6 +81,9 @@ def test_only_the_main_thread_of_a_linear_worker_takes_a_stop_signal(tmp_path: P
             assert masks[worker] & STOP_BITS == 0, "the main thread blocks a stop signal: %x" % masks[worker]
             taking = {tid: "%x" % mask for tid, mask in others.items() if mask & STOP_BITS != STOP_BITS}
             assert taking == {}, "threads other than the main thread may take a stop signal: %s" % taking
+        # ansible-playbook stopped first: once a worker dies it sends the others SIGTERM, which would
+        # reach the second worker before this signal when this process is preempted between two kills
+        os.kill(proc.pid, signal.SIGSTOP)
         sent_at = time.monotonic()
         for worker in workers:
             os.kill(worker, signum)  # as ansible-playbook passes it on; the kernel picks the thread
