@@ -10,7 +10,7 @@
   date: the device's commit time (``commit_time``), else when the snapshot was taken. Committer:
   ``committer`` (netsync), at the time of the export.
 - The message names the device and version, the job and how many notifications it covered (the
-  report's rule, ``report.covered_notifications``), and the device's commit comment (when the
+  report's rule, ``history.coverage``), and the device's commit comment (when the
   store has one); its trailers ``Netsync-Device``, ``Netsync-Version``, ``Netsync-Path`` are the
   export's state: a run exports, per device, the versions newer than the newest one on the
   branch, so a second run adds nothing and the first one backfills the whole history.
@@ -27,7 +27,7 @@ from typing import Any, Iterator, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.history import _git
 from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_text
-from ansible_collections.netsync.fleet.plugins.module_utils.report import covered_notifications
+from ansible_collections.netsync.fleet.plugins.module_utils.history.coverage import covered_notifications
 
 GIT_EXPORT_SPEC: dict[str, Any] = {
     "store": {"type": "str"},

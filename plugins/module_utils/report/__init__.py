@@ -8,23 +8,14 @@ and ``render_json`` turn it into text; ``run_report`` writes the files only when
 their content changes (check mode and diff supported). Everything but
 ``collect``/``run_report`` is pure.
 
-Notifications covered by a job: a job *covers* the accepted notifications of its
-device that its configuration read included, counted once, by the first job that
-read: a notification is covered by the earliest job (by read time) that read at or
-after the notification was received, or whose read included the notified commit
-(the device's commit time is known for both and ``commit_time <= read_commit_time``).
-So a job counts the notifications received between the previous read of the
-device and its own read, plus late notifications of commits it already had. A
-job that never read (failed before reading, pending, still running) covers none;
-its notifications go to the next job that reads. Notifications no job covered yet
-are the device's ``unsynced_notifications``.
+Notifications covered by a job: the rule is ``history.coverage.covered_notifications`` (also
+used by the git export's commit messages), re-exported here.
 
 No wall-clock time goes into the report: ``as_of`` is the newest time found in the
 data, so running the report twice on an unchanged store changes nothing.
 """
 from __future__ import annotations
 
-import bisect
 import json
 import os
 import tempfile
@@ -34,6 +25,7 @@ from typing import Any, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils.report import _store as rs
 from ansible_collections.netsync.fleet.plugins.module_utils.report import _listener as rl
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
+from ansible_collections.netsync.fleet.plugins.module_utils.history.coverage import covered_notifications, num as _num
 from ansible_collections.netsync.fleet.plugins.module_utils.report._history import collect_history
 from ansible_collections.netsync.fleet.plugins.module_utils.report._html import render_html
 from ansible_collections.netsync.fleet.plugins.module_utils.report._svg import topology_view
@@ -47,54 +39,6 @@ _SEVERITY_ORDER = ("critical", "major", "minor", "warning", "info")
 
 class ReportError(Exception):
     """The report cannot be made or written."""
-
-
-def _num(value: Any) -> Optional[float]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def covered_notifications(jobs: Iterable[Mapping[str, Any]], notifications: Iterable[Mapping[str, Any]]
-                          ) -> tuple[dict[str, int], dict[str, int]]:
-    """Notifications covered by each job, and those no job covered yet, per device.
-
-    ``jobs``: jobs that read (``id``, ``device``, ``read_at``, ``read_commit_time``);
-    ``notifications``: accepted ones (``device``, ``received_at``, ``commit_time``).
-    Returns ``({job_id: count}, {device: uncovered count})``; see the module doc.
-    """
-    per_device: dict[str, list[Mapping[str, Any]]] = {}
-    for job in jobs:
-        if _num(job.get("read_at")) is not None:
-            per_device.setdefault(str(job["device"]), []).append(job)
-    counts: dict[str, int] = {}
-    pending: dict[str, int] = {}
-    for device_jobs in per_device.values():
-        device_jobs.sort(key=lambda j: (float(j["read_at"]), str(j["id"])))
-        for job in device_jobs:
-            counts[str(job["id"])] = 0
-    reads = {d: [float(j["read_at"]) for j in js] for d, js in per_device.items()}
-    for note in notifications:
-        device = str(note.get("device"))
-        received = _num(note.get("received_at"))
-        if received is None:
-            continue
-        device_jobs = per_device.get(device, [])
-        # first job that read at or after the notification arrived
-        index = bisect.bisect_left(reads.get(device, []), received)
-        commit = _num(note.get("commit_time"))
-        if commit is not None:  # an earlier read may already have included the commit
-            for i in range(index):
-                read_commit = _num(device_jobs[i].get("read_commit_time"))
-                if read_commit is not None and commit <= read_commit:
-                    index = i
-                    break
-        if index < len(device_jobs):
-            job_id = str(device_jobs[index]["id"])
-            counts[job_id] += 1
-        else:
-            pending[device] = pending.get(device, 0) + 1
-    return counts, pending
 
 
 def summary_line(count: int, statuses: Mapping[str, int]) -> str:
