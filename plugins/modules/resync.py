@@ -172,7 +172,8 @@ commit_user:
 commit_comment:
   description:
     - The comment of that commit (Junos C(commit comment), the C(<log>) of C(get-commit-information)); null
-      when the commit had none or the device does not say. Stored with the snapshot.
+      when the commit had none or the device does not say. Stored with the snapshot. When nothing was committed
+      since the latest snapshot, the comment stored with it (the commit history is not read again).
   returned: success
   type: str
   sample: CHG-1234 move to B7

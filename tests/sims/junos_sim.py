@@ -147,6 +147,10 @@ class JunosSim(StartStop):
         """RPCs read off the wire so far (before any ``faults.delay``), all sessions."""
         return self._core.rpcs_received
 
+    def operations(self) -> dict[str, int]:
+        """Operations answered so far by element name (``get-configuration``: 2), all sessions."""
+        return dict(self._core.operations)
+
     @property
     def host_public_key(self) -> str:
         """``ssh-ed25519 AAAA...`` of the host key."""

@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import itertools
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -73,6 +74,7 @@ class SimCore:
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self.sessions = 0
         self.rpcs_received = 0  # RPCs read off the wire (before ``delay``), all sessions
+        self.operations: Counter[str] = Counter()  # operations answered, by element name, all sessions
 
     def hello(self, session_id: int, user: str) -> bytes:
         """The Junos server hello (with Junos' leading comments)."""
@@ -195,6 +197,7 @@ class NetconfSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if root.tag != "rpc" or len(ops) != 1:
             return handler.reply(attrs, handler.error("syntax error", info={"bad-element": root.tag}))
         op = ops[0]
+        self._core.operations[op.tag] += 1
         faults = self._core.faults
         if faults.rpc_error_on == op.tag:
             return handler.reply(

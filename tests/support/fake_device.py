@@ -44,7 +44,7 @@ class FakeDevice:
     def facts(self) -> dict[str, Any]:
         return dict(self.facts_doc)
 
-    def read_config(self) -> ConfigRead:
+    def read_config(self, known: Any = None) -> ConfigRead:
         return ConfigRead("junos-xml", self.config, parse_xml(self.config), self.commit_time, "ops")
 
     def commit(self, hostname: str) -> None:

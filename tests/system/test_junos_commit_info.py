@@ -29,6 +29,17 @@ def test_commit_comment_and_sequence(tmp_path: Path, junos_sim: Callable[..., An
     assert (res["changed"], res["snapshot_version"]) == (True, 2)
     assert (res["commit_user"], res["commit_comment"], res["commit_seq"]) == ("ops", "CHG-1234 move to B7", "0")
 
+    # nothing committed since: the read finds the stored commit and text, and the commit history is
+    # not asked for again; the result still names the commit's sequence and comment (stored with it)
+    before = sim.operations()
+    run = run_playbook(REPO / "playbooks/resync.yml", inv, store_url)
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    res = run.results(RESYNC_TASK)["r1"]
+    assert (res["changed"], res["snapshot_version"]) == (False, 2)
+    assert (res["commit_user"], res["commit_comment"], res["commit_seq"]) == ("ops", "CHG-1234 move to B7", "0")
+    asked = {op: n - before.get(op, 0) for op, n in sim.operations().items() if n != before.get(op, 0)}
+    assert asked == {"get-configuration": 1, "close-session": 1}
+
     sim.cli_commit(user="ops", set_commands=["set system location floor 3"])  # no comment
     run = run_playbook(REPO / "playbooks/resync.yml", inv, store_url)
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -25,7 +25,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.common.errors import
 from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms import Platform
 from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import CLI_SECRETS, mask_cli_line
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceSession, Target
-from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead, DeviceError
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead, DeviceError, KnownCommit
 
 # ansible_network_os (short or FQCN) -> our platform module
 NETWORK_OS = {"ios": "ios", "cisco.ios.ios": "ios", "nxos": "nxos", "cisco.nxos.nxos": "nxos",
@@ -73,7 +73,7 @@ class CliPlatform(Platform):
         self._secrets: list[Pattern[str]] = [re.compile(p) for p in self.secrets]
 
     # -- reading --------------------------------------------------------------------------------
-    def read_config(self, manager: Any) -> ConfigRead:
+    def read_config(self, manager: Any, known: Optional[KnownCommit] = None) -> ConfigRead:
         raw = str(manager.get_config(source="running", flags=self.read_flags) if self.read_flags
                   else manager.get_config(source="running"))
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")

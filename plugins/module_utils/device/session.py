@@ -20,7 +20,9 @@ from typing import Any, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils.device._transport import (
     DEFAULT_FIRST_REPLY_WAIT, DEFAULT_MAX_REPLY, DEFAULT_TICK, session_class,
 )
-from ansible_collections.netsync.fleet.plugins.module_utils.device.types import CommitInfo, ConfigRead, DeviceError
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import (
+    CommitInfo, ConfigRead, DeviceError, KnownCommit,
+)
 from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms import (
     GenericPlatform, JunosPlatform, Platform,
 )
@@ -139,8 +141,9 @@ class DeviceSession:
     def facts(self) -> dict[str, Any]:
         return dict(self._guard(self.platform.facts, self.manager))
 
-    def read_config(self) -> ConfigRead:
-        return self._guard(self.platform.read_config, self.manager)  # type: ignore[no-any-return]
+    def read_config(self, known: Optional[KnownCommit] = None) -> ConfigRead:
+        """The committed configuration; ``known``: the store's latest snapshot (``Platform.read_config``)."""
+        return self._guard(self.platform.read_config, self.manager, known)  # type: ignore[no-any-return]
 
     def last_commit(self) -> Optional[CommitInfo]:
         """The device's last commit (time, user, comment) without reading the configuration."""

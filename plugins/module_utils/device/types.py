@@ -24,6 +24,17 @@ class ConfigRead:
 
 
 @dataclass(frozen=True)
+class KnownCommit:
+    """What the store holds for a device's latest snapshot: a read that finds this very commit and text
+    needs no commit history RPC (the sequence and comment are the ones stored with it)."""
+
+    commit_time: float
+    sha256: str
+    sequence: Optional[str] = None
+    comment: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class CommitInfo:
     """The device's last commit, as its commit history says (Junos ``get-commit-information``)."""
 

@@ -38,7 +38,7 @@ from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import 
     Cancelled, abandon, cancellable, in_flight, stop_reason,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.session import DeviceError, open_session
-from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import ConfigRead, KnownCommit
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.device import (
     PENDING_NOTE, Opener, TaskFailed, device_or_pending, open_task_store, task_target,
 )
@@ -141,11 +141,19 @@ def _last_commit_unchanged(store: st.Store, name: str, target: Any, opener: Open
     return previous
 
 
+def _known(previous: Optional[dict[str, Any]]) -> Optional[KnownCommit]:
+    """The latest snapshot's commit, for a read that finds it unchanged (``Platform.read_config``)."""
+    if previous is None or previous["commit_time"] is None:
+        return None
+    return KnownCommit(float(previous["commit_time"]), str(previous["sha256"]), previous["commit_seq"],
+                       previous["commit_comment"])
+
+
 def _read(store: st.Store, name: str, target: Any, opener: Opener, job_id: Optional[str],
           previous: Optional[dict[str, Any]], since: float, before: str) -> ConfigRead:
     try:
         with opener(target) as session:
-            return session.read_config()
+            return session.read_config(_known(previous))
     except DeviceError as exc:
         stopping = stop_reason()
         if job_id is not None and stopping is not None:

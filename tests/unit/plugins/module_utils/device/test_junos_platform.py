@@ -6,6 +6,8 @@ from typing import Any
 
 from ansible_collections.netsync.fleet.plugins.module_utils.device.platforms import JunosPlatform, _text
 from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import parse_xml
+from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render, render_read, sha256_text
+from ansible_collections.netsync.fleet.plugins.module_utils.device.types import KnownCommit
 
 JUNOS = 'xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:junos="http://xml.juniper.net/junos/23.4R1/junos"'
 
@@ -53,6 +55,35 @@ def test_read_config_takes_the_commit_fields_when_the_commit_is_the_one_read() -
     assert (read.commit_time, read.commit_user, read.commit_seq, read.commit_comment) == (
         1796000000.0, "alice", "0", "change 42")
     assert "<host-name>r1</host-name>" in read.config
+
+
+def _stored(manager_config: str = CONFIG, **kw: Any) -> KnownCommit:
+    """The store's latest snapshot of a read of ``manager_config``."""
+    read = JunosPlatform().read_config(FakeManager({"get-configuration": manager_config,
+                                                    "get-commit-information": COMMITS}))
+    fields = dict(commit_time=read.commit_time, sha256=sha256_text(render_read(read)), sequence="0",
+                  comment="change 42")
+    fields.update(kw)
+    return KnownCommit(**fields)
+
+
+def test_read_config_asks_no_commit_history_when_commit_and_text_are_the_stored_ones() -> None:
+    manager = FakeManager({"get-configuration": CONFIG, "get-commit-information": COMMITS})
+    read = JunosPlatform().read_config(manager, _stored(sequence="7", comment="as stored"))
+    assert manager.sent == ["get-configuration"]
+    # this very commit: the stored sequence and comment are its own
+    assert (read.commit_time, read.commit_user, read.commit_seq, read.commit_comment) == (
+        1796000000.0, "alice", "7", "as stored")
+    assert render_read(read) == render(read.root)
+
+
+def test_read_config_asks_the_commit_history_for_a_new_commit_or_new_text() -> None:
+    for known in (_stored(commit_time=1795000000.0),  # another commit
+                  _stored(sha256="0" * 64)):  # the same second, another text (two commits in one second)
+        manager = FakeManager({"get-configuration": CONFIG, "get-commit-information": COMMITS})
+        read = JunosPlatform().read_config(manager, known)
+        assert manager.sent == ["get-configuration", "get-commit-information"]
+        assert (read.commit_seq, read.commit_comment) == ("0", "change 42")
 
 
 def test_facts() -> None:

@@ -40,7 +40,7 @@ class _Manager:
 class _Interrupted:
     name = "junos"
 
-    def read_config(self, manager: Any) -> Any:
+    def read_config(self, manager: Any, known: Any = None) -> Any:
         raise KeyboardInterrupt()  # a stop signal's exception, raised while the RPC waits for its reply
 
 

@@ -38,7 +38,7 @@ class SlowDevice(FakeDevice):
         self.most = 0
         self.lock = threading.Lock()
 
-    def read_config(self) -> ConfigRead:
+    def read_config(self, known: Any = None) -> ConfigRead:
         with self.lock:
             self.running += 1
             self.most = max(self.most, self.running)
@@ -166,7 +166,7 @@ class CutDevice(SlowDevice):
     """A read that the process's stop cuts short: it fails as a closed session does (paramiko's exit
     handler closes every transport of a stopping ansible-playbook)."""
 
-    def read_config(self) -> ConfigRead:
+    def read_config(self, known: Any = None) -> ConfigRead:
         self.entered.set()
         self.release.wait(10)
         from ansible_collections.netsync.fleet.plugins.module_utils.device.types import DeviceError

@@ -63,7 +63,7 @@ def test_commit_notified_during_job_leaves_out_of_sync(tmp_path: Path) -> None:
     store_path = str(tmp_path / "s.db")
 
     class Late(FakeDevice):
-        def read_config(self) -> ConfigRead:
+        def read_config(self, known: Any = None) -> ConfigRead:
             read = dev.read_config()
             with st.open_store(store_path) as s:  # a commit notified while we read, not included
                 s.jobs.record_notification("127.0.0.1", "syslog", "r1", True, commit_time=read.commit_time + 5)
