@@ -15,8 +15,6 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.types import 
     CommitInfo, ConfigRead, DeviceError, KnownCommit,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.common.xml import XMLError, local_name, parse_xml
-from ansible_collections.netsync.fleet.plugins.module_utils.device._restore import junos_restore, netconf_restore
-from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore import RESTORERS
 
 NC_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -51,6 +49,14 @@ def _rpc(text: str) -> Any:
     return parse_xml(text)
 
 
+def _restorers() -> dict[str, Any]:
+    """``cli_restore.RESTORERS``, imported when a restore asks: a read (every resync, in every
+    ansible-playbook that compiles the collection's code afresh) does not load the restore code."""
+    from ansible_collections.netsync.fleet.plugins.module_utils.device.cli_restore import RESTORERS
+
+    return RESTORERS
+
+
 class Platform:
     name = "netconf"
 
@@ -72,11 +78,11 @@ class Platform:
     @property
     def restore_formats(self) -> tuple[str, ...]:
         """Formats of stored versions this platform can put back (``restore``): CLI ones from ``cli_restore``."""
-        return RESTORERS.get(self.name, ((), None))[0]  # type: ignore[return-value]
+        return _restorers().get(self.name, ((), None))[0]  # type: ignore[no-any-return]
 
     def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
         """Replace the device's configuration with a stored one; returns the commit mechanism used."""
-        found = RESTORERS.get(self.name)
+        found = _restorers().get(self.name)
         if found is None:
             raise DeviceError("unsupported", "restore is not supported on platform %s" % self.name)
         return found[1](manager, config, comment, confirm_timeout)
@@ -156,6 +162,8 @@ class JunosPlatform(Platform):
     def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
         """``load override`` + ``commit confirmed`` (minutes, rounded up), confirmed once the session works."""
         minutes = max(1, -(-int(confirm_timeout) // 60))
+        from ansible_collections.netsync.fleet.plugins.module_utils.device._restore import junos_restore
+
         junos_restore(manager, config, comment, minutes)
         return "commit confirmed %d" % minutes
 
@@ -207,6 +215,8 @@ class GenericPlatform(Platform):
 
     def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
         """candidate + ``edit-config`` replace + confirmed commit where offered (the comment has no place)."""
+        from ansible_collections.netsync.fleet.plugins.module_utils.device._restore import netconf_restore
+
         how = netconf_restore(manager, self.capabilities, config, int(confirm_timeout))
         return "confirmed-commit %d" % int(confirm_timeout) if how == "confirmed-commit" else "commit"
 

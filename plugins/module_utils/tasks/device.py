@@ -20,7 +20,6 @@ from ansible_collections.netsync.fleet.plugins.module_utils.device.session impor
     DeviceError, DeviceSession, Target, open_session,
 )
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text
-from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_diff
 from ansible_collections.netsync.fleet.plugins.module_utils.device.secrets import mask_text, mask_xml
 
 
@@ -230,6 +229,8 @@ def run_device_info(params: dict[str, Any], check_mode: bool = False, diff: bool
             if snaps[1] is None:
                 raise TaskFailed("%s has no snapshot to compare" % name)
             mask = None if params.get("show_secrets") else store.mask_key()
+            from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_diff
+
             # each platform's own text: Junos `delete`/`set` lines, others a unified diff
             result["diff"] = snapshot_diff(snaps[0], snaps[1], mask, "%s v%s" % (name, from_v),
                                            "%s v%s" % (name, to_v))

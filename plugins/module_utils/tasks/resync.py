@@ -32,7 +32,6 @@ from typing import Any, Optional
 from ansible_collections.netsync.fleet.plugins.module_utils import store as st
 from ansible_collections.netsync.fleet.plugins.module_utils.alarms.service import record_resync
 from ansible_collections.netsync.fleet.plugins.module_utils.device.render import render_read, sha256_text
-from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_text
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.lease import kept, lease_seconds
 from ansible_collections.netsync.fleet.plugins.module_utils.tasks.cancel import (
     Cancelled, abandon, cancellable, in_flight, stop_reason,
@@ -227,6 +226,8 @@ def _result(store: st.Store, name: str, previous: Optional[dict[str, Any]], read
                               "commit_time": read.commit_time, "commit_user": read.commit_user,
                               "commit_seq": read.commit_seq, "commit_comment": read.commit_comment}
     if diff and created:
+        from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_text
+
         snap = store.devices.get_snapshot(name, int(previous["version"])) if previous is not None else None
         key = store.mask_key()  # secrets are shown as stable markers, never in clear
         # each platform's own text (Junos: display set), as history.text gives it for every output
