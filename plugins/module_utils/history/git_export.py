@@ -29,19 +29,6 @@ from ansible_collections.netsync.fleet.plugins.module_utils.history import _git
 from ansible_collections.netsync.fleet.plugins.module_utils.history.text import snapshot_text
 from ansible_collections.netsync.fleet.plugins.module_utils.history.coverage import covered_notifications
 
-GIT_EXPORT_SPEC: dict[str, Any] = {
-    "store": {"type": "str"},
-    "repo": {"type": "path", "required": True},
-    "branch": {"type": "str", "default": "main"},
-    "path_template": {"type": "str", "default": "{group}/{name}"},
-    "groups": {"type": "dict"},
-    "devices": {"type": "list", "elements": "str"},
-    "authors": {"type": "dict", "default": {}},
-    "committer": {"type": "str", "default": "netsync <netsync@localhost>"},
-    "remote": {"type": "str"},
-    "bare": {"type": "bool", "default": False},
-    "lock_timeout": {"type": "float", "default": 300.0},
-}
 FIELDS = ("name", "group", "platform")
 _IDENT = re.compile(r"^\s*(.*?)\s*<([^<>]*)>\s*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -75,18 +62,6 @@ def device_path(template: str, name: str, group: str, platform: str) -> str:
         raise ExportError("path_template %r gives %r for %s: a path inside the repository is needed"
                           % (template, path, name))
     return "/".join(parts)
-
-
-def inventory_groups(groups: dict[str, Any]) -> dict[str, str]:
-    """Device -> folder from the inventory's ``groups``: its first ``site_*`` group (the federation
-    inventory's sites), else its first group (alphabetical, without ``all`` and ``ungrouped``)."""
-    member: dict[str, list[str]] = {}
-    for group in sorted(groups):
-        if group in ("all", "ungrouped"):
-            continue
-        for host in groups[group] or []:
-            member.setdefault(str(host), []).append(str(group))
-    return {host: ([g for g in names if g.startswith("site_")] or names)[0] for host, names in member.items()}
 
 
 def author_of(user: Optional[str], device: str, authors: dict[str, Any]) -> str:

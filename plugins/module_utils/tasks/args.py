@@ -130,6 +130,19 @@ def target_from_params(params: dict[str, Any]) -> Target:
     )
 
 
+GIT_EXPORT_SPEC: dict[str, Any] = dict(
+    STORE_SPEC,
+    repo={"type": "path", "required": True},
+    branch={"type": "str", "default": "main"},
+    path_template={"type": "str", "default": "{group}/{name}"},
+    groups={"type": "dict"},
+    devices={"type": "list", "elements": "str"},
+    authors={"type": "dict", "default": {}},
+    committer={"type": "str", "default": "netsync <netsync@localhost>"},
+    remote={"type": "str"},
+    bare={"type": "bool", "default": False},
+    lock_timeout={"type": "float", "default": 300.0},
+)
 RESTORE_SPEC: dict[str, Any] = dict(
     CONNECTION_SPEC, **STORE_SPEC,
     version={"type": "int", "required": True},

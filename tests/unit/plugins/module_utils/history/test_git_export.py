@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.netsync.fleet.plugins.module_utils.history import _git
+from ansible_collections.netsync.fleet.plugins.module_utils.tasks.git_export import inventory_groups
 from ansible_collections.netsync.fleet.plugins.module_utils.history.git_export import (
-    ExportError, author_of, device_path, inventory_groups, message,
+    ExportError, author_of, device_path, message,
 )
 
 
