@@ -161,9 +161,9 @@ class JunosPlatform(Platform):
 
     def restore(self, manager: Any, fmt: str, config: str, comment: str, confirm_timeout: int) -> str:
         """``load override`` + ``commit confirmed`` (minutes, rounded up), confirmed once the session works."""
-        minutes = max(1, -(-int(confirm_timeout) // 60))
         from ansible_collections.netsync.fleet.plugins.module_utils.device._restore import junos_restore
 
+        minutes = max(1, -(-int(confirm_timeout) // 60))
         junos_restore(manager, config, comment, minutes)
         return "commit confirmed %d" % minutes
 
