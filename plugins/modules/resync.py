@@ -181,7 +181,8 @@ commit_seq:
   description:
     - Junos' commit sequence number of that commit in C(show system commit) when it was read (C(0) is the
       newest commit, the one the read included); null when a commit came between the read and the commit
-      history, or the device has no commit history. Stored with the snapshot.
+      history, or the device has no commit history. Stored with the snapshot. When nothing was committed since
+      the latest snapshot, the sequence stored with it (the commit history is not read again).
   returned: success
   type: str
   sample: "0"

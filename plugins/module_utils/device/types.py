@@ -20,6 +20,7 @@ class ConfigRead:
     commit_seq: Optional[str] = None
     commit_comment: Optional[str] = None
     # CLI platforms: the stable text (volatile lines dropped, secrets kept: outputs mask them); XML formats: None
+    # until rendered (Junos keeps its rendering here when it compared the text with the stored snapshot's)
     rendered: Optional[str] = None
 
 
